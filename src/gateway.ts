@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The running gateway's shared parts, handed to every service factory and reachable from a
+ * handler as ctx.gateway: configuration, state store, identities, clock, logger, metrics and the
+ * other services (S3 publishes CloudWatch metrics, EC2 reads EBS volumes…).
+ */
+import type { Config } from './config.js';
+import type { ServiceDefinition } from './context.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './observability/metrics.js';
+import type { IdentityStore } from './state/identity.js';
+import type { StateStore } from './state/store.js';
+
+export interface Clock {
+  /** Epoch milliseconds. Tests replace it to drive lifecycles, expiries and alarm evaluation. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Gateway {
+  readonly config: Config;
+  readonly state: StateStore;
+  readonly identity: IdentityStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Services by signing name, once all have been created. */
+  readonly services: ReadonlyMap<string, ServiceDefinition>;
+  /**
+   * Registers work to run on shutdown (timers, background sweepers). Returns the same function
+   * so callers can write `gw.onClose(() => clearInterval(t))`.
+   */
+  onClose(fn: () => void | Promise<void>): void;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Accounts and access keys: the records SigV4 verification reads (src/auth) and the IAM/STS APIs
+ * and the CLI write. Stored in the `identity` table of the state store:
+ *   account/<12 digits>  → AccountRecord
+ *   key/<access key id>  → KeyRecord
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Principal } from '../context.js';
+import type { StateStore } from './store.js';
+
+export interface AccountRecord {
+  accountId: string;
+  name: string;
+  createDate: number;
+}
+
+export type KeyKind = 'root' | 'user' | 'session' | 'role-session';
+
+export interface KeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  kind: KeyKind;
+  status: 'Active' | 'Inactive';
+  createDate: number;
+  /** IAM user owning the key (kind user, or session of a user). */
+  userName?: string;
+  userId?: string;
+  userPath?: string;
+  /** Assumed role (kind role-session). */
+  roleName?: string;
+  roleId?: string;
+  rolePath?: string;
+  sessionName?: string;
+  /** Temporary credentials only. */
+  sessionToken?: string;
+  expiration?: number;
+}
+
+export const IDENTITY_TABLE = 'identity';
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const ALNUM_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const SECRET_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function randomString(alphabet: string, n: number): string {
+  const bytes = randomBytes(n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[bytes[i] % alphabet.length];
+  return s;
+}
+
+/** AKIA… for long-term keys, ASIA… for temporary ones (20 characters, like AWS). */
+export function newAccessKeyId(temporary = false): string {
+  return (temporary ? 'ASIA' : 'AKIA') + randomString(B32, 16);
+}
+
+export function newSecretAccessKey(): string {
+  return randomString(SECRET_CHARS, 40);
+}
+
+export function newSessionToken(): string {
+  return randomBytes(240).toString('base64');
+}
+
+/** AIDA… (user), AROA… (role) unique ids, 21 characters. */
+export function newUniqueId(prefix: 'AIDA' | 'AROA' | 'AIPA'): string {
+  return prefix + randomString(ALNUM_UPPER, 17);
+}
+
+export function newAccountId(): string {
+  // AWS account ids are 12 digits and never start with 0 in practice
+  return String(randomInt(1, 10)) + Array.from({ length: 11 }, () => randomInt(0, 10)).join('');
+}
+
+export const ACCOUNT_ID_RE = /^\d{12}$/;
+const ACCESS_KEY_RE = /^[A-Z0-9]{16,128}$/;
+
+export class IdentityStore {
+  constructor(private readonly state: StateStore) {}
+
+  private get t() {
+    return this.state.table<AccountRecord | KeyRecord>(IDENTITY_TABLE);
+  }
+
+  async getAccount(accountId: string): Promise<AccountRecord | undefined> {
+    return (await this.t.get(`account/${accountId}`)) as AccountRecord | undefined;
+  }
+
+  async listAccounts(): Promise<AccountRecord[]> {
+    return (await this.t.range({ prefix: 'account/' })).map(([, v]) => v as AccountRecord);
+  }
+
+  /**
+   * Creates an account with a root key pair. `accountId`, `accessKeyId` and `secretAccessKey` may
+   * be given (config, env); otherwise they are generated.
+   */
+  async createAccount(
+    name: string,
+    given: { accountId?: string; accessKeyId?: string; secretAccessKey?: string } = {},
+  ): Promise<{ account: AccountRecord; key: KeyRecord }> {
+    if (given.accountId !== undefined && !ACCOUNT_ID_RE.test(given.accountId)) {
+      throw new Error(`account id must be 12 digits, got '${given.accountId}'`);
+    }
+    if (given.accessKeyId !== undefined && !ACCESS_KEY_RE.test(given.accessKeyId)) {
+      throw new Error('access key id must be 16 to 128 upper-case letters or digits');
+    }
+    if (given.secretAccessKey !== undefined && given.secretAccessKey.length < 8) {
+      throw new Error('secret access key must be at least 8 characters');
+    }
+    const now = Date.now();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const account: AccountRecord = { accountId: given.accountId ?? newAccountId(), name, createDate: now };
+      const key: KeyRecord = {
+        accessKeyId: given.accessKeyId ?? newAccessKeyId(),
+        secretAccessKey: given.secretAccessKey ?? newSecretAccessKey(),
+        accountId: account.accountId,
+        kind: 'root',
+        status: 'Active',
+        createDate: now,
+      };
+      const ok = await this.state.transact((tx) => {
+        if (tx.get(IDENTITY_TABLE, `account/${account.accountId}`)) return 'account';
+        if (tx.get(IDENTITY_TABLE, `key/${key.accessKeyId}`)) return 'key';
+        tx.put(IDENTITY_TABLE, `account/${account.accountId}`, account);
+        tx.put(IDENTITY_TABLE, `key/${key.accessKeyId}`, key);
+        return 'ok';
+      });
+      if (ok === 'ok') return { account, key };
+      if (ok === 'account' && given.accountId) throw new Error(`account ${given.accountId} already exists`);
+      if (ok === 'key' && given.accessKeyId) throw new Error(`access key ${given.accessKeyId} already exists`);
+    }
+    throw new Error('could not allocate a unique account id');
+  }
+
+  async getKey(accessKeyId: string): Promise<KeyRecord | undefined> {
+    return (await this.t.get(`key/${accessKeyId}`)) as KeyRecord | undefined;
+  }
+
+  /** Stores a new key; fails when the id exists. */
+  async addKey(key: KeyRecord): Promise<void> {
+    if (!(await this.t.putIfAbsent(`key/${key.accessKeyId}`, key))) throw new Error(`access key ${key.accessKeyId} already exists`);
+  }
+
+  async updateKey(accessKeyId: string, fn: (k: KeyRecord) => KeyRecord | undefined): Promise<KeyRecord | undefined> {
+    return (await this.t.update(`key/${accessKeyId}`, (cur) => (cur ? fn(cur as KeyRecord) : undefined))) as KeyRecord | undefined;
+  }
+
+  async deleteKey(accessKeyId: string): Promise<boolean> {
+    return this.t.delete(`key/${accessKeyId}`);
+  }
+
+  /** Every key of an account (for ListAccessKeys and clean-up); filtered in memory. */
+  async keysOf(accountId: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord[]> {
+    const rows = await this.t.range({ prefix: 'key/' });
+    return rows.map(([, v]) => v as KeyRecord).filter((k) => k.accountId === accountId && filter(k));
+  }
+
+  /** Finds the root key of an account (the first one created). */
+  async rootKeyOf(accountId: string): Promise<KeyRecord | undefined> {
+    const keys = await this.keysOf(accountId, (k) => k.kind === 'root');
+    return keys.sort((a, b) => a.createDate - b.createDate)[0];
+  }
+}
+
+/** The principal a key record stands for. */
+export function principalOf(key: KeyRecord): Principal {
+  const acct = key.accountId;
+  const base = { accountId: acct, accessKeyId: key.accessKeyId, temporary: key.sessionToken !== undefined, expiration: key.expiration };
+  if (key.kind === 'role-session') {
+    return {
+      ...base,
+      kind: 'assumed-role',
+      arn: `arn:aws:sts::${acct}:assumed-role/${key.roleName}/${key.sessionName}`,
+      userId: `${key.roleId}:${key.sessionName}`,
+      roleName: key.roleName,
+      sessionName: key.sessionName,
+    };
+  }
+  if (key.userName) {
+    return {
+      ...base,
+      kind: 'user',
+      arn: `arn:aws:iam::${acct}:user${key.userPath ?? '/'}${key.userName}`,
+      userId: key.userId ?? key.userName,
+      userName: key.userName,
+    };
+  }
+  return { ...base, kind: 'root', arn: `arn:aws:iam::${acct}:root`, userId: acct };
+}
+
+export const ANONYMOUS: Principal = { kind: 'anonymous', accountId: '', arn: '*', userId: 'anonymous' };

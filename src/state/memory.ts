@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+import { prefixEnd, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
+
+/**
+ * StateStore in memory, for unit tests of the layers above the store. Values are deep-copied on
+ * the way in and out, like a real store would serialize them.
+ */
+export class MemoryStateStore implements StateStore {
+  private readonly tables = new Map<string, Map<string, StateValue>>();
+
+  private t(name: string): Map<string, StateValue> {
+    let m = this.tables.get(name);
+    if (!m) this.tables.set(name, (m = new Map()));
+    return m;
+  }
+
+  table<T = StateValue>(name: string): StateTable<T> {
+    const m = this.t(name);
+    return {
+      async get(key) {
+        return clone(m.get(key)) as T | undefined;
+      },
+      async put(key, value) {
+        m.set(key, clone(value));
+      },
+      async putIfAbsent(key, value) {
+        if (m.has(key)) return false;
+        m.set(key, clone(value));
+        return true;
+      },
+      async delete(key) {
+        return m.delete(key);
+      },
+      async update(key, fn) {
+        const next = fn(clone(m.get(key)) as T | undefined);
+        if (next === undefined) m.delete(key);
+        else m.set(key, clone(next));
+        return clone(next) as T | undefined;
+      },
+      async range(opts: RangeOptions = {}) {
+        const lo = opts.prefix ?? '';
+        const hi = opts.prefix !== undefined ? prefixEnd(opts.prefix) : undefined;
+        let keys = [...m.keys()].filter((k) => k >= lo && (hi === undefined || k < hi)).sort(byteOrder);
+        if (opts.reverse) keys.reverse();
+        if (opts.start !== undefined) {
+          const s = opts.start;
+          keys = keys.filter((k) => (opts.reverse ? (opts.exclusiveStart ? k < s : k <= s) : opts.exclusiveStart ? k > s : k >= s));
+        }
+        if (opts.limit !== undefined) keys = keys.slice(0, opts.limit);
+        return keys.map((k) => [k, clone(m.get(k)) as T]);
+      },
+    };
+  }
+
+  async transact<R>(fn: (tx: TxView) => R): Promise<R> {
+    return fn({
+      get: <T>(table: string, key: string) => clone(this.t(table).get(key)) as T | undefined,
+      put: (table, key, value) => void this.t(table).set(key, clone(value)),
+      delete: (table, key) => void this.t(table).delete(key),
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  describe() {
+    return { kind: 'memory', location: '(memory)' };
+  }
+}
+
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function clone<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
+}

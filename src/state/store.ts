@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The gateway's own state (accounts, keys, ids, mappings, jobs, API-level records) behind one small
+ * interface. LMDB under the data dir is the default; the same interface can later run on a
+ * DynamoDB-API table so several stateless gateways share it. Keys are strings and sort bytewise.
+ * Values are plain JSON-compatible data (objects, arrays, strings, numbers, booleans, null).
+ */
+export type StateValue = unknown;
+
+export interface RangeOptions {
+  /** Only keys starting with this prefix. */
+  prefix?: string;
+  /** First key (inclusive), or with `exclusiveStart` the key after which to start. */
+  start?: string;
+  exclusiveStart?: boolean;
+  /** Maximum number of entries. */
+  limit?: number;
+  reverse?: boolean;
+}
+
+export interface StateTable<T = StateValue> {
+  get(key: string): Promise<T | undefined>;
+  put(key: string, value: T): Promise<void>;
+  /** Writes only if the key is absent; true when written. */
+  putIfAbsent(key: string, value: T): Promise<boolean>;
+  /** True when something was deleted. */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Atomic read-modify-write: `fn` sees the current value and returns the new one (undefined
+   * deletes). `fn` must be synchronous and side-effect free: it may be retried.
+   */
+  update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+  /** Ordered scan. */
+  range(opts?: RangeOptions): Promise<Array<[string, T]>>;
+}
+
+/** A synchronous view used inside one atomic multi-key transaction. */
+export interface TxView {
+  get<T = StateValue>(table: string, key: string): T | undefined;
+  put(table: string, key: string, value: StateValue): void;
+  delete(table: string, key: string): void;
+}
+
+export interface StateStore {
+  table<T = StateValue>(name: string): StateTable<T>;
+  /** Runs `fn` as one serializable transaction across tables. `fn` must be synchronous. */
+  transact<R>(fn: (tx: TxView) => R): Promise<R>;
+  close(): Promise<void>;
+  /** Where the store lives, for health output. */
+  describe(): { kind: string; location: string };
+}
+
+/** The end of a prefix range: the smallest string greater than every string starting with p. */
+export function prefixEnd(p: string): string {
+  return p + '\uffff';
+}
