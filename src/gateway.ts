@@ -33,3 +33,37 @@ export interface Gateway {
    */
   onClose(fn: () => void | Promise<void>): void;
 }
+
+export interface GatewayParts {
+  config: Config;
+  state: StateStore;
+  identity: IdentityStore;
+  log: Logger;
+  metrics: Metrics;
+  clock?: Clock;
+}
+
+/** The Gateway object plus the means to fill its service map and run its close hooks. */
+export interface GatewayHandle extends Gateway {
+  readonly services: Map<string, ServiceDefinition>;
+  runCloseHooks(): Promise<void>;
+}
+
+export function buildGateway(parts: GatewayParts): GatewayHandle {
+  const hooks: Array<() => void | Promise<void>> = [];
+  return {
+    config: parts.config,
+    state: parts.state,
+    identity: parts.identity,
+    log: parts.log,
+    metrics: parts.metrics,
+    clock: parts.clock ?? systemClock,
+    services: new Map(),
+    onClose(fn) {
+      hooks.push(fn);
+    },
+    async runCloseHooks() {
+      for (const fn of hooks.splice(0).reverse()) await fn();
+    },
+  };
+}
