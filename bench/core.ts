@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Core bench: a signed no-op request (sts GetCallerIdentity, full SigV4 verification, awsQuery
+ * codec) through the gateway vs plain fastify returning the same bytes; wrk with 16 connections,
+ * server on one core, load on the other. Target: ≥ 0.6× plain fastify.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from './sha256.js';
+import { startPinned, stopChild, wrk, type Row } from './lib.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mcgw.js');
+const KEY = 'AKIABENCHMARKKEY0001';
+const SECRET = 'benchmark-secret-key-0000000000000000000';
+
+export async function benchCore(seconds = 8): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-core-'));
+  const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
+  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+  const port = Number(gw.match[1]);
+  try {
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const signer = new SignatureV4({ service: 'sts', region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, sha256: Sha256 });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path: '/',
+      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': String(body.length) },
+      body,
+    });
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length'));
+    const probe = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
+    const bytes = Buffer.from(await probe.arrayBuffer());
+    if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${bytes}`);
+    const ours = wrk(`http://127.0.0.1:${port}/`, { method: 'POST', path: '/', headers, body }, { seconds });
+    const plain = await startPinned(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'plain-fastify.js'), '0', bytes.toString('base64'), probe.headers.get('content-type') ?? 'text/xml'], /ready on (\d+)/);
+    let peer;
+    try {
+      peer = wrk(`http://127.0.0.1:${plain.match[1]}/`, { method: 'POST', path: '/', headers, body }, { seconds });
+    } finally {
+      await stopChild(plain.child);
+    }
+    if (ours.non2xx) throw new Error(`${ours.non2xx} gateway responses were not 2xx`);
+    const ratio = ours.requestsPerSec / peer.requestsPerSec;
+    return [
+      {
+        workload: 'signed sts GetCallerIdentity, 16 conns',
+        ours: `${Math.round(ours.requestsPerSec)} req/s (p50 ${ours.p50ms.toFixed(2)} ms)`,
+        peerName: 'plain fastify, same bytes',
+        peer: `${Math.round(peer.requestsPerSec)} req/s (p50 ${peer.p50ms.toFixed(2)} ms)`,
+        ratio,
+        target: '≥ 0.6×',
+        pass: ratio >= 0.6,
+      },
+    ];
+  } finally {
+    await stopChild(gw.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Conformance harness: a gateway on a free port with a fresh data dir, and the means to point
+ * real clients at it (AWS SDK v3, aws-cli, boto3, rclone, restic…).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../src/config.js';
+import type { Clock, GatewayHandle } from '../src/gateway.js';
+import { silentLogger } from '../src/log.js';
+import { startGateway, type RunningGateway } from '../src/server/start.js';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface ClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: Credentials;
+  forcePathStyle: true;
+}
+
+export interface TestGatewayHandle {
+  url: string;
+  port: number;
+  region: string;
+  accountId: string;
+  credentials: Credentials;
+  /** For @aws-sdk/client-* constructors. */
+  clientConfig: ClientConfig;
+  gateway: GatewayHandle;
+  dataDir: string;
+  running: RunningGateway;
+  /** A new account (tenant) with its own root key. */
+  newAccount(name: string): Promise<{ accountId: string; credentials: Credentials; clientConfig: ClientConfig }>;
+  /** Environment for a CLI child process (aws, python boto3…) signed as `creds` (default: root). */
+  env(creds?: Credentials): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  config?: Partial<Config>;
+  clock?: Clock;
+  dev?: boolean;
+  region?: string;
+}
+
+interface Teardownable {
+  teardown(fn: () => unknown): void;
+}
+
+export async function startTestGateway(t: Teardownable | null, opts: HarnessOptions = {}): Promise<TestGatewayHandle> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mcgw-conf-'));
+  const running = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    dev: opts.dev ?? false,
+    region: opts.region,
+    clock: opts.clock,
+    log: process.env.MCGW_TEST_LOG ? undefined : silentLogger,
+    overrides: opts.config,
+    env: {},
+  });
+  const region = running.config.region;
+  const mk = (credentials: Credentials): ClientConfig => ({ endpoint: running.url, region, credentials, forcePathStyle: true });
+  const credentials = { accessKeyId: running.root.accessKeyId, secretAccessKey: running.root.secretAccessKey };
+  let closed = false;
+  const handle: TestGatewayHandle = {
+    url: running.url,
+    port: running.port,
+    region,
+    accountId: running.root.accountId,
+    credentials,
+    clientConfig: mk(credentials),
+    gateway: running.gateway,
+    dataDir,
+    running,
+    async newAccount(name) {
+      const { account, key } = await running.gateway.identity.createAccount(name);
+      const c = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+      return { accountId: account.accountId, credentials: c, clientConfig: mk(c) };
+    },
+    env(creds = credentials) {
+      const e: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_ENDPOINT_URL: running.url,
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: creds.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        AWS_PAGER: '',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
+      if (creds.sessionToken) e.AWS_SESSION_TOKEN = creds.sessionToken;
+      return e;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  t?.teardown(() => handle.close());
+  return handle;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command (aws, python3…) to completion; never rejects on a non-zero exit. */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** aws-cli v2 from Debian (/usr/bin/aws), when installed. */
+export const AWS_CLI_V2 = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : undefined;
+/** Debian's python3 with python3-boto3, when installed. */
+export const DEBIAN_PYTHON = existsSync('/usr/lib/python3/dist-packages/boto3') ? '/usr/bin/python3' : undefined;

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The one listener: fastify with every content-type parser removed (bodies stay raw streams), a
+ * catch-all route handing each request to the Pipeline, and the gateway's own /_mcgw endpoints.
+ * Responses are written to the raw socket so status, headers and HEAD bodies are exactly what the
+ * codec produced.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Readable, pipeline } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { WireRequest, WireResponse } from '../context.js';
+import type { GatewayHandle } from '../gateway.js';
+import { healthReport } from './health.js';
+import { Pipeline } from './pipeline.js';
+
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
+
+/** AWS-style request ids: 16 upper-case hex characters for S3, a UUID elsewhere is not required. */
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
+  const limits = gw.config.limits;
+  const app = Fastify({
+    logger: false,
+    disableRequestLogging: true,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    maxParamLength: 8192,
+    // Node's own parser refuses header sections beyond this with 431; below it the gateway answers
+    // with the service's own error (checkHeaders), so keep it well above limits.maxHeaderBytes.
+    http: { maxHeaderSize: Math.max(limits.maxHeaderBytes * 8, 128 * 1024) },
+    frameworkErrors: (error, request, reply) => {
+      // e.g. a URL find-my-way cannot decode: answer through the pipeline like any other request
+      void serve(request.raw, reply.raw);
+    },
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const status = tooLarge ? 431 : 400;
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest'}</Code><Message>${tooLarge ? 'Your request header section exceeds the maximum allowed size.' : 'The request could not be parsed.'}</Message><RequestId>${newRequestId()}</RequestId></Error>`;
+      socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  const pipe = new Pipeline(gw);
+  const limitsConnections = limits.maxConnections;
+
+  async function serve(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = newRequestId();
+    const url = raw.url ?? '/';
+    const q = url.indexOf('?');
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on('close', onClose);
+    const req: WireRequest = {
+      method: raw.method ?? 'GET',
+      rawUrl: url,
+      path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? '' : url.slice(q + 1),
+      headers: raw.headers,
+      rawHeaders: raw.rawHeaders,
+      host: raw.headers.host ?? '',
+      remoteAddress: raw.socket.remoteAddress ?? '',
+      body: raw,
+    };
+    const { response, service, operation } = await pipe.handle(req, requestId, abort.signal);
+    write(res, response, requestId, raw);
+    res.once('finish', () => {
+      gw.metrics.observeRequest(service, operation, response.status, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  }
+
+  app.route({
+    method: [...METHODS],
+    url: '/_mcgw/:what',
+    handler: async (request, reply) => {
+      const what = (request.params as { what: string }).what;
+      if (what === 'health') return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(await healthReport(gw)));
+      if (what === 'metrics') return reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(gw.metrics.render());
+      return reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ error: 'not found', endpoints: ['/_mcgw/health', '/_mcgw/metrics'] }));
+    },
+  });
+  app.route({
+    method: [...METHODS],
+    url: '*',
+    handler: async (request, reply) => {
+      reply.hijack();
+      await serve(request.raw, reply.raw);
+    },
+  });
+  app.addHook('onReady', async () => {
+    if (limitsConnections > 0) app.server.maxConnections = limitsConnections;
+    app.server.headersTimeout = limits.headersTimeoutMs;
+  });
+  return app;
+}
+
+function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage): void {
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = r.status;
+  for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+  if (!res.hasHeader('x-amzn-requestid') && !res.hasHeader('x-amz-request-id')) res.setHeader('x-amzn-RequestId', requestId);
+  // a request whose body was not read (error before the handler consumed it) ends the connection
+  // rather than having Node read and discard an upload of unknown size
+  if (!raw.readableEnded && r.status >= 300) res.setHeader('connection', 'close');
+  const body = r.body;
+  if (body === undefined || raw.method === 'HEAD') {
+    if (body instanceof Readable) body.destroy();
+    res.end();
+  } else if (body instanceof Readable) {
+    pipeline(body, res, (err) => {
+      if (err && !res.destroyed) res.destroy(err);
+    });
+  } else {
+    if (!res.hasHeader('content-length')) res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
+  }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * One request through the layers: auth (src/auth) → codec (src/protocols) → handler
+ * (apis/<service>) → codec. Protocol-agnostic: it never builds wire bytes itself; every failure
+ * leaves as the service protocol's error shape with a request id.
+ */
+import type { Readable } from 'node:stream';
+import { Authenticator, parseSignature } from '../auth/index.js';
+import type { Principal, RequestContext, ServiceDefinition, WireRequest, WireResponse } from '../context.js';
+import { AwsError, internalError, isAwsError, notImplemented } from '../errors.js';
+import type { GatewayHandle } from '../gateway.js';
+import { guessService, selectCodec } from '../protocols/index.js';
+import { loadModel, type ServiceModel } from '../protocols/model.js';
+import type { Codec, CodecOptions, ResponseContext } from '../protocols/types.js';
+import { resolveService } from '../services.js';
+import { ANONYMOUS } from '../state/identity.js';
+import { checkHeaders, missingAuthError, unknownServiceError } from './guards.js';
+
+export interface Outcome {
+  response: WireResponse;
+  service: string;
+  operation: string;
+}
+
+export class Pipeline {
+  private readonly auth: Authenticator;
+  private readonly codecOpts: CodecOptions;
+
+  constructor(private readonly gw: GatewayHandle) {
+    this.auth = new Authenticator({ identity: gw.identity, clock: gw.clock, dev: gw.config.dev });
+    this.codecOpts = { s3BaseDomains: gw.config.s3.baseDomains };
+  }
+
+  async handle(req: WireRequest, requestId: string, signal: AbortSignal): Promise<Outcome> {
+    let service = guessService(req);
+    let operation = 'Unknown';
+    let def: ServiceDefinition | undefined;
+    let model: ServiceModel | undefined;
+    let codec: Codec | undefined;
+    const rc: ResponseContext = { requestId, service, region: this.gw.config.region, request: req };
+    try {
+      checkHeaders(req, this.gw.config.limits.maxHeaderBytes, service);
+      const sig = parseSignature(req, service);
+      if (sig) {
+        service = resolveService(sig.service, header(req, 'x-amz-target'));
+        rc.region = sig.region;
+      }
+      rc.service = service;
+      def = this.gw.services.get(service);
+      if (!def) throw unknownServiceError(service);
+      model = loadModel(def.model);
+      let principal: Principal = ANONYMOUS;
+      if (sig) principal = await this.auth.authenticate(req, sig, service);
+      else if (service !== 's3') throw missingAuthError(service);
+      if (!def.streamingBody) req.bodyBuffer = await readBounded(req.body, def.maxBodyBytes ?? this.gw.config.limits.maxBufferedBody, service);
+      codec = selectCodec(model, req, this.codecOpts);
+      const parsed = await codec.parse(req, model);
+      operation = rc.operation = parsed.operation;
+      const handler = def.operations[operation];
+      if (!handler) throw notImplemented(service, operation);
+      const ctx: RequestContext = {
+        requestId,
+        service,
+        operation,
+        region: rc.region,
+        principal,
+        accountId: principal.accountId,
+        http: req,
+        gateway: this.gw,
+        signal,
+      };
+      const output = await handler(ctx, parsed.input);
+      return { response: codec.serialize(model, operation, output, rc), service, operation };
+    } catch (e) {
+      const err = this.toAwsError(e, service, requestId, operation);
+      return { response: this.renderError(err, service, model, codec, req, rc), service, operation };
+    }
+  }
+
+  private toAwsError(e: unknown, service: string, requestId: string, operation: string): AwsError {
+    if (isAwsError(e)) {
+      if (e.status >= 500) this.gw.log.warn('request failed', { requestId, service, operation, code: e.code, message: e.message });
+      return e;
+    }
+    this.gw.log.error('internal error', { requestId, service, operation, err: e });
+    return internalError(service);
+  }
+
+  /** Renders with the request's codec, or the service's own protocol when the codec is unknown. */
+  private renderError(err: AwsError, service: string, model: ServiceModel | undefined, codec: Codec | undefined, req: WireRequest, rc: ResponseContext): WireResponse {
+    const def = this.gw.services.get(service) ?? this.gw.services.get(guessService(req)) ?? this.gw.services.get('s3');
+    const m = model ?? (def ? loadModel(def.model) : undefined);
+    if (!m) return { status: err.status, headers: { 'content-type': 'text/plain' }, body: `${err.code}: ${err.message}\n` };
+    let c = codec;
+    if (!c) {
+      try {
+        c = selectCodec(m, req, this.codecOpts);
+      } catch {
+        c = selectCodec(m, { ...req, headers: {}, bodyBuffer: Buffer.alloc(0) }, this.codecOpts);
+      }
+    }
+    return c.serializeError(m, err, rc);
+  }
+}
+
+function header(req: WireRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads a body fully, refusing more than `limit` bytes with the service's error. */
+export async function readBounded(body: Readable, limit: number, service: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      body.destroy();
+      throw new AwsError('RequestEntityTooLarge', `The ${service} request body must be smaller than ${limit} bytes.`, { status: 413 });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/** The StateStore contract, run against both implementations (LMDB and memory). */
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LmdbStateStore } from '../../src/state/lmdb.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import type { StateStore } from '../../src/state/store.js';
+
+const impls: Array<[string, () => { store: StateStore; done: () => void }]> = [
+  ['memory', () => ({ store: new MemoryStateStore(), done: () => {} })],
+  [
+    'lmdb',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mcgw-state-'));
+      return { store: new LmdbStateStore(dir), done: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  ],
+];
+
+for (const [name, make] of impls) {
+  t.test(name, async (t) => {
+    const { store, done } = make();
+    t.teardown(async () => {
+      await store.close();
+      done();
+    });
+    const tb = store.table<{ n: number }>('t');
+    t.equal(await tb.get('a'), undefined);
+    await tb.put('a', { n: 1 });
+    t.same(await tb.get('a'), { n: 1 });
+    t.equal(await tb.putIfAbsent('a', { n: 2 }), false, 'putIfAbsent keeps the existing value');
+    t.equal(await tb.putIfAbsent('b', { n: 2 }), true);
+    t.same(await tb.update('a', (v) => ({ n: (v?.n ?? 0) + 10 })), { n: 11 });
+    t.equal(await tb.update('a', () => undefined), undefined, 'update returning undefined deletes');
+    t.equal(await tb.get('a'), undefined);
+    t.equal(await tb.delete('a'), false);
+    t.equal(await tb.delete('b'), true);
+
+    for (const k of ['p/', 'p/a', 'p/b', 'p/c', 'q', 'o']) await tb.put(k, { n: k.length });
+    const keys = async (o: Parameters<typeof tb.range>[0]) => (await tb.range(o)).map(([k]) => k);
+    t.same(await keys({ prefix: 'p/' }), ['p/', 'p/a', 'p/b', 'p/c']);
+    t.same(await keys({ prefix: 'p/', reverse: true }), ['p/c', 'p/b', 'p/a', 'p/'], 'reverse keeps the key equal to the prefix');
+    t.same(await keys({ prefix: 'p/', start: 'p/a', exclusiveStart: true }), ['p/b', 'p/c']);
+    t.same(await keys({ prefix: 'p/', start: 'p/b', reverse: true, exclusiveStart: true }), ['p/a', 'p/']);
+    t.same(await keys({ prefix: 'p/', limit: 2 }), ['p/', 'p/a']);
+    t.same(await keys({}), ['o', 'p/', 'p/a', 'p/b', 'p/c', 'q']);
+
+    const other = store.table('other');
+    t.equal(await other.get('q'), undefined, 'tables are separate');
+    const r = await store.transact((tx) => {
+      const v = tx.get<{ n: number }>('t', 'q');
+      tx.put('other', 'q', { copied: v?.n });
+      tx.delete('t', 'q');
+      return 'done';
+    });
+    t.equal(r, 'done');
+    t.same(await other.get('q'), { copied: 1 });
+    t.equal(await tb.get('q'), undefined);
+
+    // concurrent read-modify-write loses no increment
+    await tb.put('ctr', { n: 0 });
+    await Promise.all(Array.from({ length: 50 }, () => tb.update('ctr', (v) => ({ n: (v?.n ?? 0) + 1 }))));
+    t.same(await tb.get('ctr'), { n: 50 });
+    t.equal(store.describe().kind, name);
+  });
+}
