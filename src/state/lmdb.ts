@@ -43,7 +43,11 @@ export class LmdbStateStore implements StateStore {
         });
       },
       async delete(key) {
-        return db.remove(key);
+        return root.transaction(() => {
+          if (db.get(key) === undefined) return false;
+          db.remove(key);
+          return true;
+        });
       },
       async update(key, fn) {
         return root.transaction(() => {

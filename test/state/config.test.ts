@@ -38,7 +38,14 @@ t.test('clear errors', async (t) => {
   const bad = (text: string, re: RegExp) => {
     const f = join(dir, `bad-${Math.random()}.yaml`);
     writeFileSync(f, text);
-    t.throws(() => loadConfig({ config: f }, {}), (e: unknown) => e instanceof ConfigError && re.test((e as Error).message));
+    let err: unknown;
+    try {
+      loadConfig({ config: f }, {});
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof ConfigError, `ConfigError for ${JSON.stringify(text)}`);
+    t.match((err as Error)?.message, re);
   };
   bad('port: 99999\n', /'port' must be an integer/);
   bad('s3:\n  backend: minio\n', /'s3.backend' must be one of embedded, ceph/);
