@@ -16,5 +16,20 @@ export const monitoringPatch: ModelPatch = {
     awsQueryCompatible: {},
     smithyServiceName: 'GraniteServiceVersion20100801',
     errorNamespace: 'com.amazonaws.cloudwatch',
+    /**
+     * Error shape name (json/cbor `__type`) → awsQuery code, from the current CloudWatch model's
+     * `awsQueryError` traits. Used for `x-amzn-query-error` and by the query codec when a
+     * handler throws the new name.
+     */
+    queryErrorCodes: {
+      DashboardInvalidInputError: 'InvalidParameterInput',
+      DashboardNotFoundError: 'ResourceNotFound',
+      InternalServiceFault: 'InternalServiceError',
+      InvalidFormatFault: 'InvalidFormat',
+      InvalidParameterCombinationException: 'InvalidParameterCombination',
+      InvalidParameterValueException: 'InvalidParameterValue',
+      LimitExceededFault: 'LimitExceeded',
+      MissingRequiredParameterException: 'MissingParameter',
+    },
   },
 };
