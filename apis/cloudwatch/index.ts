@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * CloudWatch (signing name `monitoring`, model monitoring-2010-08-01): metrics on a MetricBackend
+ * chosen by `cloudwatch.backend` (embedded: LMDB under <dataDir>/cloudwatch). The handlers are
+ * protocol-agnostic: query, json 1.0 and rpc-v2-cbor all reach the same functions.
+ */
+import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import type { Gateway } from '../../src/gateway.js';
+import { EmbeddedMetricStore } from '../../translators/embedded/cloudwatch/store.js';
+import type { MetricBackend } from './backend.js';
+import { metricHandlers } from './metrics.js';
+import { metricDataHandlers } from './metric-data.js';
+
+export interface CloudWatchService {
+  def: ServiceDefinition;
+  backend: MetricBackend;
+}
+
+function createBackend(gw: Gateway): MetricBackend {
+  const kind = gw.config.cloudwatch.backend;
+  if (kind === 'embedded') return new EmbeddedMetricStore(gw.config.dataDir);
+  throw new Error(`cloudwatch backend '${kind}' is not available in this build`);
+}
+
+/** The service plus its parts, for tests that drive the alarm scheduler or the store directly. */
+export async function createCloudWatch(gw: Gateway, backend: MetricBackend = createBackend(gw)): Promise<CloudWatchService> {
+  const def: ServiceDefinition = {
+    name: 'monitoring',
+    model: 'monitoring-2010-08-01',
+    operations: {
+      ...metricHandlers(backend),
+      ...metricDataHandlers(backend),
+    },
+    health: () => ({ backend: backend.name, state: 'ok' }),
+    close: () => backend.close(),
+  };
+  return { def, backend };
+}
+
+export const createService: ServiceFactory = async (gw) => (await createCloudWatch(gw)).def;

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+import t from 'tap';
+import { createService } from '../../apis/cloudwatch/index.js';
+import { AwsError } from '../../src/errors.js';
+import { TestClock, testGateway } from '../helpers/context.js';
+
+const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
+
+async function setup(t: Tap.Test) {
+  const clock = new TestClock(T0);
+  const gw = await testGateway({ clock });
+  t.teardown(() => gw.dispose());
+  const def = await gw.add(createService);
+  const alice = await gw.account('alice');
+  const call = (op: string, input: unknown, who = alice) => def.operations[op]!(gw.context(who, 'monitoring', op), input);
+  return { gw, def, clock, alice, call };
+}
+
+type Tap = typeof t;
+declare namespace Tap {
+  type Test = typeof t;
+}
+
+async function rejects(t: Tap.Test, p: Promise<unknown>, code: string, queryCode: string, msg?: RegExp) {
+  try {
+    await p;
+    t.fail(`expected ${queryCode}`);
+  } catch (e) {
+    t.ok(e instanceof AwsError, 'AwsError');
+    const err = e as AwsError;
+    t.equal(err.code, code);
+    t.equal(err.queryCode, queryCode);
+    if (msg) t.match(err.message, msg);
+  }
+}
+
+t.test('PutMetricData then GetMetricStatistics: per-period statistics', async (t) => {
+  const { call } = await setup(t);
+  const dims = [{ Name: 'Host', Value: 'a' }];
+  await call('PutMetricData', {
+    Namespace: 'App',
+    MetricData: [
+      { MetricName: 'Latency', Dimensions: dims, Timestamp: new Date(T0 - 600_000), Value: 10, Unit: 'Milliseconds' },
+      { MetricName: 'Latency', Dimensions: dims, Timestamp: new Date(T0 - 590_000), Values: [20, 30], Counts: [1, 2], Unit: 'Milliseconds' },
+      { MetricName: 'Latency', Dimensions: dims, Timestamp: new Date(T0 - 300_000), StatisticValues: { SampleCount: 4, Sum: 8, Minimum: 1, Maximum: 3 }, Unit: 'Milliseconds' },
+    ],
+  });
+  const r = await call('GetMetricStatistics', {
+    Namespace: 'App', MetricName: 'Latency', Dimensions: dims,
+    StartTime: new Date(T0 - 900_000), EndTime: new Date(T0), Period: 300,
+    Statistics: ['SampleCount', 'Sum', 'Average', 'Minimum', 'Maximum'],
+  });
+  t.equal(r.Label, 'Latency');
+  t.same(r.Datapoints, [
+    { Timestamp: new Date(T0 - 600_000), SampleCount: 4, Sum: 90, Average: 22.5, Minimum: 10, Maximum: 30, Unit: 'Milliseconds' },
+    { Timestamp: new Date(T0 - 300_000), SampleCount: 4, Sum: 8, Average: 2, Minimum: 1, Maximum: 3, Unit: 'Milliseconds' },
+  ]);
+  // dimensions are a set: order does not matter, but a different set is another metric
+  const other = await call('GetMetricStatistics', {
+    Namespace: 'App', MetricName: 'Latency', StartTime: new Date(T0 - 900_000), EndTime: new Date(T0), Period: 300, Statistics: ['Sum'],
+  });
+  t.same(other.Datapoints, []);
+  // Unit filter
+  const wrongUnit = await call('GetMetricStatistics', {
+    Namespace: 'App', MetricName: 'Latency', Dimensions: dims, StartTime: new Date(T0 - 900_000), EndTime: new Date(T0), Period: 300,
+    Statistics: ['Sum'], Unit: 'Seconds',
+  });
+  t.same(wrongUnit.Datapoints, []);
+});
+
+t.test('ExtendedStatistics percentiles (nearest rank) and statistic sets', async (t) => {
+  const { call } = await setup(t);
+  const values = Array.from({ length: 100 }, (_, i) => i + 1);
+  await call('PutMetricData', { Namespace: 'P', MetricData: [{ MetricName: 'm', Values: values, Timestamp: new Date(T0 - 120_000) }] });
+  const r = await call('GetMetricStatistics', {
+    Namespace: 'P', MetricName: 'm', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 3600,
+    ExtendedStatistics: ['p50', 'p99', 'p99.5', 'p100', 'p0'],
+  });
+  t.same(r.Datapoints[0].ExtendedStatistics, { p50: 50, p99: 99, 'p99.5': 100, p100: 100, p0: 1 });
+  // a statistic set with Min != Max makes percentiles unavailable for its bucket
+  await call('PutMetricData', { Namespace: 'P', MetricData: [{ MetricName: 's', StatisticValues: { SampleCount: 2, Sum: 3, Minimum: 1, Maximum: 2 }, Timestamp: new Date(T0 - 60_000) }] });
+  const s = await call('GetMetricStatistics', { Namespace: 'P', MetricName: 's', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 3600, ExtendedStatistics: ['p90'] });
+  t.same(s.Datapoints[0].ExtendedStatistics, {});
+});
+
+t.test('StartTime alignment and bucket boundaries', async (t) => {
+  const { call } = await setup(t);
+  // points at 11:00:00 (in [11:00, 11:01)) and 11:00:59.999, 11:01:00 (next bucket)
+  const base = T0 - 3_600_000;
+  await call('PutMetricData', {
+    Namespace: 'B',
+    MetricData: [base, base + 59_999, base + 60_000].map((ts) => ({ MetricName: 'x', Value: 1, Timestamp: new Date(ts) })),
+  });
+  const r = await call('GetMetricStatistics', {
+    Namespace: 'B', MetricName: 'x', StartTime: new Date(base + 30_000), EndTime: new Date(base + 120_000), Period: 60, Statistics: ['Sum'],
+  });
+  // StartTime 11:00:30 rounds down to 11:00:00
+  t.same(r.Datapoints.map((d: { Timestamp: Date; Sum: number }) => [d.Timestamp.getTime() - base, d.Sum]), [[0, 2], [60_000, 1]]);
+});
+
+t.test('PutMetricData validation', async (t) => {
+  const { call } = await setup(t);
+  await rejects(t, call('PutMetricData', { MetricData: [{ MetricName: 'a', Value: 1 }] }), 'MissingRequiredParameterException', 'MissingParameter', /Namespace/);
+  await rejects(t, call('PutMetricData', { Namespace: 'AWS/EC2', MetricData: [{ MetricName: 'a', Value: 1 }] }), 'InvalidParameterValueException', 'InvalidParameterValue', /AWS\/EC2/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: 1, StatisticValues: { SampleCount: 1, Sum: 1, Minimum: 1, Maximum: 1 } }] }),
+    'InvalidParameterCombinationException', 'InvalidParameterCombination', /MetricData\.member\.1\.Value and MetricData\.member\.1\.StatisticValues are mutually exclusive/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Values: [1, 2], Counts: [1] }] }),
+    'InvalidParameterValueException', 'InvalidParameterValue', /must be of the same size/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: NaN }] }), 'InvalidParameterValueException', 'InvalidParameterValue', /NaN/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: 1, Unit: 'Parsecs' }] }), 'InvalidParameterValueException', 'InvalidParameterValue', /Unit/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: 1, StorageResolution: 5 }] }), 'InvalidParameterValueException', 'InvalidParameterValue', /StorageResolution/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: 1, Timestamp: new Date(T0 - 15 * 86_400_000) }] }),
+    'InvalidParameterValueException', 'InvalidParameterValue', /two weeks in the past/);
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: 1, Timestamp: new Date(T0 + 3 * 3_600_000) }] }),
+    'InvalidParameterValueException', 'InvalidParameterValue', /two hours in the future/);
+  const dims = Array.from({ length: 31 }, (_, i) => ({ Name: `d${i}`, Value: 'v' }));
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'a', Value: 1, Dimensions: dims }] }), 'InvalidParameterValueException', 'InvalidParameterValue', /30/);
+  // one bad entry rejects the whole call: nothing from it was stored
+  await rejects(t, call('PutMetricData', { Namespace: 'N', MetricData: [{ MetricName: 'ok', Value: 1 }, { MetricName: 'bad', Value: Infinity }] }),
+    'InvalidParameterValueException', 'InvalidParameterValue', /member\.2/);
+  const l = await call('ListMetrics', { Namespace: 'N' });
+  t.same(l.Metrics, []);
+});
+
+t.test('GetMetricStatistics validation', async (t) => {
+  const { call } = await setup(t);
+  const base = { Namespace: 'N', MetricName: 'm', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 60 };
+  await rejects(t, call('GetMetricStatistics', { ...base }), 'InvalidParameterCombinationException', 'InvalidParameterCombination', /Statistics or ExtendedStatistics/);
+  await rejects(t, call('GetMetricStatistics', { ...base, Statistics: ['Median'] }), 'InvalidParameterValueException', 'InvalidParameterValue', /Median/);
+  await rejects(t, call('GetMetricStatistics', { ...base, Period: 45, Statistics: ['Sum'] }), 'InvalidParameterValueException', 'InvalidParameterValue', /Period/);
+  await rejects(t, call('GetMetricStatistics', { ...base, StartTime: new Date(T0 - 2 * 86_400_000), Statistics: ['Sum'] }),
+    'InvalidParameterCombinationException', 'InvalidParameterCombination', /requested up to 2,880 datapoints/);
+  await rejects(t, call('GetMetricStatistics', { ...base, StartTime: new Date(T0), EndTime: new Date(T0 - 60_000), Statistics: ['Sum'] }),
+    'InvalidParameterValueException', 'InvalidParameterValue', /StartTime/);
+});
+
+t.test('high-resolution data is only readable at 1 s periods for 3 hours', async (t) => {
+  const { call, clock } = await setup(t);
+  await call('PutMetricData', { Namespace: 'H', MetricData: [0, 1000, 2000].map((d) => ({ MetricName: 'h', Value: 1, StorageResolution: 1, Timestamp: new Date(T0 - 10_000 + d) })) });
+  const q = { Namespace: 'H', MetricName: 'h', StartTime: new Date(T0 - 10_000), EndTime: new Date(T0), Period: 1, Statistics: ['Sum'] };
+  t.equal((await call('GetMetricStatistics', q)).Datapoints.length, 3);
+  clock.advance(4 * 3_600_000);
+  t.equal((await call('GetMetricStatistics', q)).Datapoints.length, 0);
+  const minute = await call('GetMetricStatistics', { ...q, StartTime: new Date(T0 - 60_000), Period: 60 });
+  t.same(minute.Datapoints.map((d: { Sum: number }) => d.Sum), [3]);
+});
+
+t.test('ListMetrics: filters, tenancy, RecentlyActive, two-week window, paging', async (t) => {
+  const { call, clock, gw } = await setup(t);
+  const bob = await gw.account('bob');
+  await call('PutMetricData', {
+    Namespace: 'L',
+    MetricData: [
+      { MetricName: 'cpu', Dimensions: [{ Name: 'Host', Value: 'a' }], Value: 1 },
+      { MetricName: 'cpu', Dimensions: [{ Name: 'Host', Value: 'b' }, { Name: 'Az', Value: 'x' }], Value: 1 },
+      { MetricName: 'mem', Value: 1 },
+    ],
+  });
+  await call('PutMetricData', { Namespace: 'Other', MetricData: [{ MetricName: 'cpu', Value: 1 }] });
+  const all = await call('ListMetrics', {});
+  t.equal(all.Metrics.length, 4);
+  const cpu = await call('ListMetrics', { Namespace: 'L', MetricName: 'cpu' });
+  t.same(cpu.Metrics.map((m: { Dimensions: unknown[] }) => m.Dimensions.length).sort(), [1, 2]);
+  const hostB = await call('ListMetrics', { Dimensions: [{ Name: 'Host', Value: 'b' }] });
+  t.same(hostB.Metrics, [{ Namespace: 'L', MetricName: 'cpu', Dimensions: [{ Name: 'Az', Value: 'x' }, { Name: 'Host', Value: 'b' }] }]);
+  const anyAz = await call('ListMetrics', { Dimensions: [{ Name: 'Az' }] });
+  t.equal(anyAz.Metrics.length, 1);
+  t.same((await call('ListMetrics', {}, bob)).Metrics, [], 'another account sees nothing');
+  clock.advance(4 * 3_600_000);
+  await call('PutMetricData', { Namespace: 'L', MetricData: [{ MetricName: 'mem', Value: 2 }] });
+  const recent = await call('ListMetrics', { RecentlyActive: 'PT3H' });
+  t.same(recent.Metrics.map((m: { MetricName: string }) => m.MetricName), ['mem']);
+  clock.advance(15 * 86_400_000);
+  t.same((await call('ListMetrics', {})).Metrics, [], 'metrics without data for two weeks are not listed');
+  // paging at 500
+  const many = Array.from({ length: 700 }, (_, i) => ({ MetricName: `m${String(i).padStart(4, '0')}`, Value: 1 }));
+  await call('PutMetricData', { Namespace: 'Many', MetricData: many.slice(0, 350) });
+  await call('PutMetricData', { Namespace: 'Many', MetricData: many.slice(350) });
+  const p1 = await call('ListMetrics', { Namespace: 'Many' });
+  t.equal(p1.Metrics.length, 500);
+  t.ok(p1.NextToken);
+  const p2 = await call('ListMetrics', { Namespace: 'Many', NextToken: p1.NextToken });
+  t.equal(p2.Metrics.length, 200);
+  t.notOk(p2.NextToken);
+  const names = new Set([...p1.Metrics, ...p2.Metrics].map((m: { MetricName: string }) => m.MetricName));
+  t.equal(names.size, 700);
+  await rejects(t, call('ListMetrics', { Namespace: 'Many', NextToken: p1.NextToken }, bob), 'InvalidParameterValueException', 'InvalidParameterValue', /NextToken/);
+});

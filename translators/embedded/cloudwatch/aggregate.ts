@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Period aggregation of raw metric entries, as CloudWatch computes statistics: every entry falls in
+ * the bucket [start + k*period, start + (k+1)*period) that holds its timestamp, one bucket per unit.
+ * Percentiles use the nearest-rank method over the bucket's values weighted by their counts;
+ * statistic sets only contribute to percentiles when they describe a single repeated value
+ * (Minimum = Maximum), as CloudWatch documents.
+ */
+import type { AggregateBucket, AggregateQuery } from '../../../apis/cloudwatch/backend.js';
+
+/** One stored PutMetricData entry. */
+export interface PointRecord {
+  /** unit */
+  u: string;
+  /** storage resolution */
+  r: 1 | 60;
+  /** values (Value or Values) */
+  v?: number[];
+  /** counts, absent when all are 1 */
+  c?: number[];
+  /** statistic set [SampleCount, Sum, Minimum, Maximum] */
+  s?: [number, number, number, number];
+}
+
+interface Acc {
+  b: AggregateBucket;
+  /** [value, count] pairs for percentiles; null once a statistic set made them unavailable. */
+  dist: Array<[number, number]> | null;
+}
+
+export function aggregateEntries(entries: Iterable<[number, PointRecord]>, q: AggregateQuery): AggregateBucket[] {
+  const periodMs = q.period * 1000;
+  const wantPct = (q.percentiles?.length ?? 0) > 0;
+  const accs = new Map<string, Acc>();
+  for (const [ts, rec] of entries) {
+    if (ts < q.start || ts >= q.end) continue;
+    if (q.unit !== undefined && rec.u !== q.unit) continue;
+    const bucketStart = q.start + Math.floor((ts - q.start) / periodMs) * periodMs;
+    const key = q.mergeUnits && q.unit === undefined ? String(bucketStart) : `${bucketStart}\0${rec.u}`;
+    let acc = accs.get(key);
+    if (!acc) {
+      acc = { b: { timestamp: bucketStart, unit: rec.u, sampleCount: 0, sum: 0, min: Infinity, max: -Infinity }, dist: wantPct ? [] : null };
+      accs.set(key, acc);
+    }
+    const b = acc.b;
+    if (rec.s) {
+      const [n, sum, min, max] = rec.s;
+      b.sampleCount += n;
+      b.sum += sum;
+      if (min < b.min) b.min = min;
+      if (max > b.max) b.max = max;
+      if (acc.dist) {
+        if (min === max) acc.dist.push([min, n]);
+        else acc.dist = null;
+      }
+    } else {
+      const vs = rec.v ?? [];
+      for (let i = 0; i < vs.length; i++) {
+        const v = vs[i];
+        const c = rec.c ? rec.c[i] : 1;
+        b.sampleCount += c;
+        b.sum += v * c;
+        if (v < b.min) b.min = v;
+        if (v > b.max) b.max = v;
+        if (acc.dist && c > 0) acc.dist.push([v, c]);
+      }
+    }
+  }
+  const out: AggregateBucket[] = [];
+  for (const acc of accs.values()) {
+    if (wantPct) {
+      acc.b.percentiles = {};
+      for (const p of q.percentiles!) acc.b.percentiles[p] = acc.dist ? percentile(acc.dist, p) : undefined;
+    }
+    out.push(acc.b);
+  }
+  out.sort((a, b) => a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  return out;
+}
+
+/** Nearest-rank percentile of a weighted distribution (sorts `dist` in place). */
+export function percentile(dist: Array<[number, number]>, p: number): number | undefined {
+  let total = 0;
+  for (const [, c] of dist) total += c;
+  if (total <= 0) return undefined;
+  dist.sort((a, b) => a[0] - b[0]);
+  const rank = Math.max(Math.ceil((p / 100) * total - 1e-9), 1);
+  let seen = 0;
+  for (const [v, c] of dist) {
+    seen += c;
+    if (seen >= rank) return v;
+  }
+  return dist[dist.length - 1][0];
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The embedded metric store: one LMDB env under <dataDir>/cloudwatch.
+ *   series  "<acct>\0<namespace>\0<metric>\0<sha1(dims)>" → SeriesRecord (numeric id, dims, last write)
+ *   points  [seriesId, timestampMs, bootId, seq]          → PointRecord (one PutMetricData entry)
+ *   meta    "nextSeriesId"                                  → number
+ * Raw entries are kept (values with counts or statistic sets), so every statistic and percentile
+ * CloudWatch offers is computed exactly at read time; expire() applies the 455-day retention.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import {
+  dimensionKey,
+  type AggregateBucket,
+  type AggregateQuery,
+  type ListMetricsFilter,
+  type ListMetricsPage,
+  type MetricBackend,
+  type MetricId,
+  type MetricPoint,
+} from '../../../apis/cloudwatch/backend.js';
+import { aggregateEntries, type PointRecord } from './aggregate.js';
+
+interface SeriesRecord {
+  id: number;
+  ns: string;
+  name: string;
+  dims: Array<{ Name: string; Value: string }>;
+  /** Gateway time of the last write (ListMetrics RecentlyActive, two-week listing window). */
+  last: number;
+  /** Newest datapoint timestamp, for expiry. */
+  maxTs: number;
+}
+
+type PointKey = [number, number, number, number];
+
+const RETENTION_MS = 455 * 86_400_000;
+
+export class EmbeddedMetricStore implements MetricBackend {
+  readonly name = 'embedded';
+  private readonly root: RootDatabase;
+  private readonly series: Database<SeriesRecord, Buffer>;
+  private readonly points: Database<PointRecord, PointKey>;
+  private readonly meta: Database<number, string>;
+  private readonly boot = randomInt(1, 2 ** 47);
+  private seq = 0;
+
+  constructor(dataDir: string) {
+    const path = join(dataDir, 'cloudwatch');
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    this.root = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false });
+    // binary keys: exact byte order for prefix scans (series keys hold \0 separators)
+    this.series = this.root.openDB({ name: 'series', encoding: 'msgpack', keyEncoding: 'binary' });
+    this.points = this.root.openDB({ name: 'points', encoding: 'msgpack' });
+    this.meta = this.root.openDB({ name: 'meta', encoding: 'msgpack' });
+  }
+
+  private static seriesKey(accountId: string, m: MetricId): Buffer {
+    const h = createHash('sha1').update(dimensionKey(m.dimensions)).digest('hex');
+    return Buffer.from(`${accountId}\0${m.namespace}\0${m.metricName}\0${h}`);
+  }
+
+  async put(accountId: string, pts: MetricPoint[], receivedAt: number): Promise<void> {
+    // one write transaction: all entries or none
+    await this.root.transaction(() => {
+      const ids = new Map<string, [Buffer, SeriesRecord]>();
+      for (const p of pts) {
+        const sk = EmbeddedMetricStore.seriesKey(accountId, p.metric);
+        const hk = sk.toString('latin1');
+        let rec = ids.get(hk)?.[1] ?? this.series.get(sk);
+        if (!rec) {
+          const id = (this.meta.get('nextSeriesId') ?? 1) as number;
+          this.meta.put('nextSeriesId', id + 1);
+          rec = { id, ns: p.metric.namespace, name: p.metric.metricName, dims: p.metric.dimensions, last: receivedAt, maxTs: p.timestamp };
+        }
+        rec.last = receivedAt;
+        if (p.timestamp > rec.maxTs) rec.maxTs = p.timestamp;
+        ids.set(hk, [sk, rec]);
+        const v: PointRecord = { u: p.unit, r: p.storageResolution };
+        if (p.stats) v.s = [p.stats.sampleCount, p.stats.sum, p.stats.min, p.stats.max];
+        else {
+          v.v = p.values ?? [];
+          if (p.counts && p.counts.some((c) => c !== 1)) v.c = p.counts;
+        }
+        this.points.put([rec.id, p.timestamp, this.boot, ++this.seq], v);
+      }
+      for (const [sk, rec] of ids.values()) this.series.put(sk, rec);
+    });
+  }
+
+  async aggregate(accountId: string, q: AggregateQuery): Promise<AggregateBucket[]> {
+    const rec = this.series.get(EmbeddedMetricStore.seriesKey(accountId, q.metric));
+    if (!rec) return [];
+    const entries = this.points.getRange({ start: [rec.id, q.start] as unknown as PointKey, end: [rec.id, q.end] as unknown as PointKey });
+    return aggregateEntries(
+      (function* () {
+        for (const { key, value } of entries) yield [key[1], value] as [number, PointRecord];
+      })(),
+      q,
+    );
+  }
+
+  async list(accountId: string, f: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage> {
+    let prefix = `${accountId}\0`;
+    if (f.namespace !== undefined) {
+      prefix += `${f.namespace}\0`;
+      if (f.metricName !== undefined) prefix += `${f.metricName}\0`;
+    }
+    // every key under the prefix sorts below this: the prefix ends in \0, the lowest character
+    const end = prefix.slice(0, -1) + '\u0001';
+    const start = cursor !== undefined && cursor >= prefix ? cursor : prefix;
+    const metrics: MetricId[] = [];
+    let last: string | undefined;
+    for (const { key: raw, value } of this.series.getRange({ start: Buffer.from(start), end: Buffer.from(end) })) {
+      const key = raw.toString('utf8');
+      if (cursor !== undefined && key === cursor) continue;
+      if (!matches(value, f)) continue;
+      if (metrics.length === limit) return { metrics, next: last };
+      metrics.push({ namespace: value.ns, metricName: value.name, dimensions: value.dims });
+      last = key;
+    }
+    return { metrics };
+  }
+
+  async expire(now: number): Promise<number> {
+    const cutoff = now - RETENTION_MS;
+    let removed = 0;
+    for (const { key, value } of this.series.getRange({})) {
+      const keys = [...this.points.getKeys({ start: [value.id, 0] as unknown as PointKey, end: [value.id, cutoff] as unknown as PointKey })];
+      if (keys.length === 0 && value.maxTs >= cutoff) continue;
+      await this.root.transaction(() => {
+        for (const k of keys) this.points.remove(k);
+        if (value.maxTs < cutoff) this.series.remove(key);
+      });
+      removed += keys.length;
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
+
+function matches(s: SeriesRecord, f: ListMetricsFilter): boolean {
+  if (f.namespace !== undefined && s.ns !== f.namespace) return false;
+  if (f.metricName !== undefined && s.name !== f.metricName) return false;
+  const since = f.activeSince;
+  if (since !== undefined && s.last < since) return false;
+  for (const want of f.dimensions ?? []) {
+    const have = s.dims.find((d) => d.Name === want.Name);
+    if (!have || (want.Value !== undefined && have.Value !== want.Value)) return false;
+  }
+  return true;
+}
