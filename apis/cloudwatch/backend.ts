@@ -5,9 +5,15 @@
  * implement the same calls later: writes are per-timestamp distributions (values with counts, or a
  * statistic set) and reads are aggregations per period over a time range, never raw point dumps.
  *
- * Every call is scoped by the 12-digit account id: a store must never mix accounts.
+ * Every call is scoped by a Tenant (account id + region): a store must never mix tenants.
  * Times are epoch milliseconds; periods are seconds, as in the CloudWatch API.
  */
+
+/** Whose metrics: CloudWatch data belongs to one account in one region. */
+export interface Tenant {
+  accountId: string;
+  region: string;
+}
 
 export interface Dimension {
   Name: string;
@@ -83,11 +89,11 @@ export interface ListMetricsPage {
 export interface MetricBackend {
   readonly name: string;
   /** Stores the points atomically: all or nothing. `receivedAt` is the gateway clock at the call. */
-  put(accountId: string, points: MetricPoint[], receivedAt: number): Promise<void>;
+  put(tenant: Tenant, points: MetricPoint[], receivedAt: number): Promise<void>;
   /** Non-empty buckets in ascending time order (one per bucket and unit). */
-  aggregate(accountId: string, q: AggregateQuery): Promise<AggregateBucket[]>;
+  aggregate(tenant: Tenant, q: AggregateQuery): Promise<AggregateBucket[]>;
   /** Metrics in a stable order (namespace, name, dimensions), `limit` at a time. */
-  list(accountId: string, filter: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage>;
+  list(tenant: Tenant, filter: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage>;
   /** Drops data past CloudWatch's retention (455 days); returns the number of points removed. */
   expire(now: number): Promise<number>;
   close(): Promise<void>;

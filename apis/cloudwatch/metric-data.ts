@@ -58,7 +58,7 @@ export function metricDataHandlers(backend: MetricBackend): Record<string, Handl
         offset = tok.o;
       }
       const range = { start, end, now: ctx.gateway.clock.now() };
-      const values = await runQueries(backend, ctx.accountId, queries, range);
+      const values = await runQueries(backend, { accountId: ctx.accountId, region: ctx.region }, queries, range);
       const MetricDataResults: Array<Record<string, unknown>> = [];
       let skip = offset;
       let room = max;

@@ -106,7 +106,7 @@ export function metricHandlers(backend: MetricBackend): Record<string, Handler> 
       }
       const now = ctx.gateway.clock.now();
       const points = data.map((md, i) => toPoint(md, i, namespace, now));
-      await backend.put(ctx.accountId, points, now);
+      await backend.put({ accountId: ctx.accountId, region: ctx.region }, points, now);
       return {};
     },
 
@@ -153,7 +153,7 @@ export function metricHandlers(backend: MetricBackend): Record<string, Handler> 
         );
       }
       const buckets = periodAvailable(aligned, now, period)
-        ? await backend.aggregate(ctx.accountId, {
+        ? await backend.aggregate({ accountId: ctx.accountId, region: ctx.region }, {
             metric: { namespace, metricName, dimensions },
             start: aligned,
             end,
@@ -202,11 +202,11 @@ export function metricHandlers(backend: MetricBackend): Record<string, Handler> 
       let cursor: string | undefined;
       if (input.NextToken !== undefined) {
         cursor = Buffer.from(input.NextToken, 'base64url').toString('utf8');
-        if (!cursor.startsWith(`${ctx.accountId}\0`)) throw invalidValue('The value of the parameter NextToken is invalid.');
+        if (!cursor.startsWith(`${ctx.accountId}\0${ctx.region}\0`)) throw invalidValue('The value of the parameter NextToken is invalid.');
       }
       const now = ctx.gateway.clock.now();
       const page = await backend.list(
-        ctx.accountId,
+        { accountId: ctx.accountId, region: ctx.region },
         {
           namespace: input.Namespace,
           metricName: input.MetricName,

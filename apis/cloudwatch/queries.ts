@@ -5,7 +5,7 @@
  * expressions are evaluated over them (math-eval.ts), SEARCH() lists and aggregates matching metrics.
  */
 import { AwsError } from '../../src/errors.js';
-import type { Dimension, MetricBackend, MetricId } from './backend.js';
+import type { Dimension, MetricBackend, MetricId, Tenant } from './backend.js';
 import { invalidValue } from './errors.js';
 import { evaluate, isArray, isSeries, type EvalEnv, type Series, type Val } from './math-eval.js';
 import { MathSyntaxError, parseExpression, referencedIds, type Node } from './math-parse.js';
@@ -130,7 +130,7 @@ export interface QueryRange {
 /** Aggregates one metric into a series of one statistic. */
 export async function statSeries(
   backend: MetricBackend,
-  accountId: string,
+  tenant: Tenant,
   metric: MetricId,
   period: number,
   stat: ParsedStatistic,
@@ -139,7 +139,7 @@ export async function statSeries(
 ): Promise<Series> {
   const start = alignStart(r.start, r.now, period);
   const buckets = periodAvailable(start, r.now, period)
-    ? await backend.aggregate(accountId, {
+    ? await backend.aggregate(tenant, {
         metric,
         start,
         end: r.end,
@@ -161,7 +161,7 @@ export async function statSeries(
 }
 
 /** Evaluates every query; the values by query id (a series, an array of series or a scalar). */
-export async function runQueries(backend: MetricBackend, accountId: string, queries: CheckedQuery[], r: QueryRange): Promise<Map<string, Val>> {
+export async function runQueries(backend: MetricBackend, tenant: Tenant, queries: CheckedQuery[], r: QueryRange): Promise<Map<string, Val>> {
   const byId = new Map(queries.map((q) => [q.id, q]));
   const results = new Map<string, Promise<Val>>();
   const resolve = (id: string): Promise<Val> => {
@@ -174,7 +174,7 @@ export async function runQueries(backend: MetricBackend, accountId: string, quer
   };
   const compute = async (q: CheckedQuery): Promise<Val> => {
     if (q.stat) {
-      const s = await statSeries(backend, accountId, q.stat.metric, q.stat.period, q.stat.stat, q.stat.unit, r);
+      const s = await statSeries(backend, tenant, q.stat.metric, q.stat.period, q.stat.stat, q.stat.unit, r);
       return { ...s, id: q.id };
     }
     const env: EvalEnv = {
@@ -196,12 +196,13 @@ export async function runQueries(backend: MetricBackend, accountId: string, quer
         const found: MetricId[] = [];
         let cursor: string | undefined;
         do {
-          const page = await backend.list(accountId, { namespace: sq.namespace, activeSince: r.now - 14 * 86_400_000 }, cursor, 500);
+          const page = await backend.list(tenant, { namespace: sq.namespace, activeSince: r.now - 14 * 86_400_000 }, cursor, 500);
           for (const m of page.metrics) if (searchMatches(sq, m) && found.length < SEARCH_LIMIT) found.push(m);
           cursor = page.next;
         } while (cursor !== undefined && found.length < SEARCH_LIMIT);
+        found.sort((x, y) => (searchLabel(x) < searchLabel(y) ? -1 : searchLabel(x) > searchLabel(y) ? 1 : 0));
         const out: Series[] = [];
-        for (const m of found) out.push({ ...(await statSeries(backend, accountId, m, p, stat, undefined, r)), label: searchLabel(m) });
+        for (const m of found) out.push({ ...(await statSeries(backend, tenant, m, p, stat, undefined, r)), label: searchLabel(m) });
         return out;
       },
     };

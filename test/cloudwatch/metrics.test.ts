@@ -1,38 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 import t from 'tap';
-import { createService } from '../../apis/cloudwatch/index.js';
-import { AwsError } from '../../src/errors.js';
-import { TestClock, testGateway } from '../helpers/context.js';
-
-const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
-
-async function setup(t: Tap.Test) {
-  const clock = new TestClock(T0);
-  const gw = await testGateway({ clock });
-  t.teardown(() => gw.dispose());
-  const def = await gw.add(createService);
-  const alice = await gw.account('alice');
-  const call = (op: string, input: unknown, who = alice) => def.operations[op]!(gw.context(who, 'monitoring', op), input);
-  return { gw, def, clock, alice, call };
-}
-
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = typeof t;
-}
-
-async function rejects(t: Tap.Test, p: Promise<unknown>, code: string, queryCode: string, msg?: RegExp) {
-  try {
-    await p;
-    t.fail(`expected ${queryCode}`);
-  } catch (e) {
-    t.ok(e instanceof AwsError, 'AwsError');
-    const err = e as AwsError;
-    t.equal(err.code, code);
-    t.equal(err.queryCode, queryCode);
-    if (msg) t.match(err.message, msg);
-  }
-}
+import { T0, rejects, setup } from './helpers.js';
 
 t.test('PutMetricData then GetMetricStatistics: per-period statistics', async (t) => {
   const { call } = await setup(t);

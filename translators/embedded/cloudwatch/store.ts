@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * The embedded metric store: one LMDB env under <dataDir>/cloudwatch.
- *   series  "<acct>\0<namespace>\0<metric>\0<sha1(dims)>" → SeriesRecord (numeric id, dims, last write)
+ *   series  "<acct>\0<region>\0<namespace>\0<metric>\0<sha1(dims)>" → SeriesRecord (numeric id, dims, last write)
  *   points  [seriesId, timestampMs, bootId, seq]          → PointRecord (one PutMetricData entry)
  *   meta    "nextSeriesId"                                  → number
  * Raw entries are kept (values with counts or statistic sets), so every statistic and percentile
@@ -20,6 +20,7 @@ import {
   type MetricBackend,
   type MetricId,
   type MetricPoint,
+  type Tenant,
 } from '../../../apis/cloudwatch/backend.js';
 import { aggregateEntries, type PointRecord } from './aggregate.js';
 
@@ -57,17 +58,17 @@ export class EmbeddedMetricStore implements MetricBackend {
     this.meta = this.root.openDB({ name: 'meta', encoding: 'msgpack' });
   }
 
-  private static seriesKey(accountId: string, m: MetricId): Buffer {
+  private static seriesKey(t: Tenant, m: MetricId): Buffer {
     const h = createHash('sha1').update(dimensionKey(m.dimensions)).digest('hex');
-    return Buffer.from(`${accountId}\0${m.namespace}\0${m.metricName}\0${h}`);
+    return Buffer.from(`${t.accountId}\0${t.region}\0${m.namespace}\0${m.metricName}\0${h}`);
   }
 
-  async put(accountId: string, pts: MetricPoint[], receivedAt: number): Promise<void> {
+  async put(tenant: Tenant, pts: MetricPoint[], receivedAt: number): Promise<void> {
     // one write transaction: all entries or none
     await this.root.transaction(() => {
       const ids = new Map<string, [Buffer, SeriesRecord]>();
       for (const p of pts) {
-        const sk = EmbeddedMetricStore.seriesKey(accountId, p.metric);
+        const sk = EmbeddedMetricStore.seriesKey(tenant, p.metric);
         const hk = sk.toString('latin1');
         let rec = ids.get(hk)?.[1] ?? this.series.get(sk);
         if (!rec) {
@@ -90,8 +91,8 @@ export class EmbeddedMetricStore implements MetricBackend {
     });
   }
 
-  async aggregate(accountId: string, q: AggregateQuery): Promise<AggregateBucket[]> {
-    const rec = this.series.get(EmbeddedMetricStore.seriesKey(accountId, q.metric));
+  async aggregate(tenant: Tenant, q: AggregateQuery): Promise<AggregateBucket[]> {
+    const rec = this.series.get(EmbeddedMetricStore.seriesKey(tenant, q.metric));
     if (!rec) return [];
     const entries = this.points.getRange({ start: [rec.id, q.start] as unknown as PointKey, end: [rec.id, q.end] as unknown as PointKey });
     return aggregateEntries(
@@ -102,8 +103,8 @@ export class EmbeddedMetricStore implements MetricBackend {
     );
   }
 
-  async list(accountId: string, f: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage> {
-    let prefix = `${accountId}\0`;
+  async list(tenant: Tenant, f: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage> {
+    let prefix = `${tenant.accountId}\0${tenant.region}\0`;
     if (f.namespace !== undefined) {
       prefix += `${f.namespace}\0`;
       if (f.metricName !== undefined) prefix += `${f.metricName}\0`;
