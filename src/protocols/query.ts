@@ -65,7 +65,8 @@ export class QueryCodec implements Codec {
       throw new AwsError('MissingAction', 'The request must contain the parameter Action.');
     }
     const op = model.operations.get(action);
-    if (!op || (version !== undefined && version !== model.metadata.apiVersion)) {
+    // awsQuery services route on (Action, Version); EC2 accepts every past API version.
+    if (!op || (this.flavor === 'query' && version !== undefined && version !== model.metadata.apiVersion)) {
       if (this.flavor === 'ec2') throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
     }
