@@ -55,6 +55,7 @@ export interface DescribeAlarmHistoryInput {
   MaxRecords?: number;
   NextToken?: string;
   ScanBy?: string;
+  AlarmContributorId?: string;
 }
 
 export interface DescribeAlarmHistoryOutput {
@@ -65,6 +66,8 @@ export interface DescribeAlarmHistoryOutput {
     HistoryItemType?: string;
     HistorySummary?: string;
     HistoryData?: string;
+    AlarmContributorId?: string;
+    AlarmContributorAttributes?: Record<string, string>;
   }>;
   NextToken?: string;
 }
@@ -162,6 +165,7 @@ export interface DescribeInsightRulesOutput {
     Schema: string;
     Definition: string;
     ManagedRule?: boolean;
+    ApplyOnTransformedLogs?: boolean;
   }>;
 }
 
@@ -431,6 +435,7 @@ export type PutCompositeAlarmOutput = Record<string, never>;
 export interface PutDashboardInput {
   DashboardName: string;
   DashboardBody: string;
+  Tags?: Array<Tag2>;
 }
 
 export interface PutDashboardOutput {
@@ -445,6 +450,7 @@ export interface PutInsightRuleInput {
   RuleState?: string;
   RuleDefinition: string;
   Tags?: Array<Tag>;
+  ApplyOnTransformedLogs?: boolean;
 }
 
 export type PutInsightRuleOutput = Record<string, never>;
@@ -484,6 +490,8 @@ export interface PutMetricAlarmInput {
   Metrics?: Array<MetricDataQuery>;
   Tags?: Array<Tag>;
   ThresholdMetricId?: string;
+  EvaluationCriteria?: EvaluationCriteria;
+  EvaluationInterval?: number;
 }
 
 export type PutMetricAlarmOutput = Record<string, never>;
@@ -506,6 +514,8 @@ export interface PutMetricDataInput {
     Unit?: string;
     StorageResolution?: number;
   }>;
+  EntityMetricData?: Array<EntityMetricData>;
+  StrictEntityValidation?: boolean;
 }
 
 export type PutMetricDataOutput = Record<string, never>;
@@ -615,6 +625,8 @@ export interface MetricAlarm {
   ThresholdMetricId?: string;
   EvaluationState?: string;
   StateTransitionedTimestamp?: Date;
+  EvaluationCriteria?: EvaluationCriteria;
+  EvaluationInterval?: number;
 }
 
 export interface Configuration {
@@ -671,6 +683,55 @@ export interface Metric {
 export interface Tag {
   Key: string;
   Value: string;
+}
+
+export interface Tag2 {
+  Key: string;
+  Value: string;
+}
+
+export interface EvaluationCriteria {
+  PromQLCriteria?: AlarmPromQLCriteria;
+}
+
+export interface EntityMetricData {
+  Entity?: Entity;
+  MetricData?: Array<MetricDatum>;
+}
+
+export interface AlarmPromQLCriteria {
+  Query: string;
+  PendingPeriod?: number;
+  RecoveryPeriod?: number;
+}
+
+export interface Entity {
+  KeyAttributes?: Record<string, string>;
+  Attributes?: Record<string, string>;
+}
+
+export interface MetricDatum {
+  MetricName: string;
+  Dimensions?: Array<Dimension2>;
+  Timestamp?: Date;
+  Value?: number;
+  StatisticValues?: StatisticSet;
+  Values?: Array<number>;
+  Counts?: Array<number>;
+  Unit?: string;
+  StorageResolution?: number;
+}
+
+export interface Dimension2 {
+  Name: string;
+  Value: string;
+}
+
+export interface StatisticSet {
+  SampleCount: number;
+  Sum: number;
+  Minimum: number;
+  Maximum: number;
 }
 
 /** The operations of the service; a ServiceDefinition registers the implemented ones. */

@@ -9,6 +9,7 @@ export interface DescribeStreamInput {
   StreamArn: string;
   Limit?: number;
   ExclusiveStartShardId?: string;
+  ShardFilter?: ShardFilter;
 }
 
 export interface DescribeStreamOutput {
@@ -102,6 +103,11 @@ export interface AttributeValue {
   L?: Array<AttributeValue>;
   NULL?: boolean;
   BOOL?: boolean;
+}
+
+export interface ShardFilter {
+  Type?: string;
+  ShardId?: string;
 }
 
 /** The operations of the service; a ServiceDefinition registers the implemented ones. */

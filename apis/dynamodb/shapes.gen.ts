@@ -98,6 +98,9 @@ export interface CreateTableInput {
   DeletionProtectionEnabled?: boolean;
   ResourcePolicy?: string;
   OnDemandThroughput?: OnDemandThroughput;
+  WarmThroughput?: WarmThroughput;
+  GlobalTableSourceArn?: string;
+  GlobalTableSettingsReplicationMode?: string;
 }
 
 export interface CreateTableOutput {
@@ -180,6 +183,7 @@ export interface DescribeContributorInsightsOutput {
     ExceptionName?: string;
     ExceptionDescription?: string;
   };
+  ContributorInsightsMode?: string;
 }
 
 export type DescribeEndpointsInput = Record<string, never>;
@@ -420,6 +424,7 @@ export interface ListContributorInsightsOutput {
     TableName?: string;
     IndexName?: string;
     ContributorInsightsStatus?: string;
+    ContributorInsightsMode?: string;
   }>;
   NextToken?: string;
 }
@@ -693,6 +698,7 @@ export interface UpdateContinuousBackupsInput {
   TableName: string;
   PointInTimeRecoverySpecification: {
     PointInTimeRecoveryEnabled: boolean;
+    RecoveryPeriodInDays?: number;
   };
 }
 
@@ -704,12 +710,14 @@ export interface UpdateContributorInsightsInput {
   TableName: string;
   IndexName?: string;
   ContributorInsightsAction: string;
+  ContributorInsightsMode?: string;
 }
 
 export interface UpdateContributorInsightsOutput {
   TableName?: string;
   IndexName?: string;
   ContributorInsightsStatus?: string;
+  ContributorInsightsMode?: string;
 }
 
 export interface UpdateGlobalTableInput {
@@ -804,6 +812,7 @@ export interface UpdateTableInput {
     IndexName: string;
     ProvisionedThroughput?: ProvisionedThroughput;
     OnDemandThroughput?: OnDemandThroughput;
+    WarmThroughput?: WarmThroughput;
   };
     Create?: {
     IndexName: string;
@@ -811,6 +820,7 @@ export interface UpdateTableInput {
     Projection: Projection;
     ProvisionedThroughput?: ProvisionedThroughput;
     OnDemandThroughput?: OnDemandThroughput;
+    WarmThroughput?: WarmThroughput;
   };
     Delete?: {
     IndexName: string;
@@ -842,6 +852,10 @@ export interface UpdateTableInput {
   TableClass?: string;
   DeletionProtectionEnabled?: boolean;
   OnDemandThroughput?: OnDemandThroughput;
+  MultiRegionConsistency?: string;
+  GlobalTableWitnessUpdates?: Array<GlobalTableWitnessGroupUpdate>;
+  WarmThroughput?: WarmThroughput;
+  GlobalTableSettingsReplicationMode?: string;
 }
 
 export interface UpdateTableOutput {
@@ -959,6 +973,7 @@ export interface GlobalSecondaryIndex {
   Projection: Projection;
   ProvisionedThroughput?: ProvisionedThroughput;
   OnDemandThroughput?: OnDemandThroughput;
+  WarmThroughput?: WarmThroughput;
 }
 
 export interface ProvisionedThroughput {
@@ -985,6 +1000,11 @@ export interface Tag {
 export interface OnDemandThroughput {
   MaxReadRequestUnits?: number;
   MaxWriteRequestUnits?: number;
+}
+
+export interface WarmThroughput {
+  ReadUnitsPerSecond?: number;
+  WriteUnitsPerSecond?: number;
 }
 
 export interface TableDescription {
@@ -1018,6 +1038,7 @@ export interface TableDescription {
     ItemCount?: number;
     IndexArn?: string;
     OnDemandThroughput?: OnDemandThroughput;
+    WarmThroughput?: GlobalSecondaryIndexWarmThroughputDescription;
   }>;
   StreamSpecification?: StreamSpecification;
   LatestStreamLabel?: string;
@@ -1039,6 +1060,10 @@ export interface TableDescription {
   TableClassSummary?: TableClassSummary;
   DeletionProtectionEnabled?: boolean;
   OnDemandThroughput?: OnDemandThroughput;
+  GlobalTableWitnesses?: Array<GlobalTableWitnessDescription>;
+  GlobalTableSettingsReplicationMode?: string;
+  WarmThroughput?: TableWarmThroughputDescription;
+  MultiRegionConsistency?: string;
 }
 
 export interface BackupDescription {
@@ -1087,6 +1112,7 @@ export interface ContinuousBackupsDescription {
     PointInTimeRecoveryStatus?: string;
     EarliestRestorableDateTime?: Date;
     LatestRestorableDateTime?: Date;
+    RecoveryPeriodInDays?: number;
   };
 }
 
@@ -1259,6 +1285,11 @@ export interface GlobalSecondaryIndex2 {
   OnDemandThroughputOverride?: OnDemandThroughputOverride;
 }
 
+export interface GlobalTableWitnessGroupUpdate {
+  Create?: CreateGlobalTableWitnessGroupMemberAction;
+  Delete?: DeleteGlobalTableWitnessGroupMemberAction;
+}
+
 export interface TimeToLiveSpecification {
   Enabled: boolean;
   AttributeName: string;
@@ -1282,9 +1313,13 @@ export interface ReplicationGroupItem2 {
     IndexName?: string;
     ProvisionedThroughputOverride?: ProvisionedThroughputOverride;
     OnDemandThroughputOverride?: OnDemandThroughputOverride;
+    WarmThroughput?: GlobalSecondaryIndexWarmThroughputDescription;
   }>;
   ReplicaInaccessibleDateTime?: Date;
   ReplicaTableClassSummary?: TableClassSummary;
+  ReplicaArn?: string;
+  WarmThroughput?: TableWarmThroughputDescription;
+  GlobalTableSettingsReplicationMode?: string;
 }
 
 export interface ProvisionedThroughput2 {
@@ -1300,6 +1335,12 @@ export interface BillingModeSummary {
   LastUpdateToPayPerRequestDateTime?: Date;
 }
 
+export interface GlobalSecondaryIndexWarmThroughputDescription {
+  ReadUnitsPerSecond?: number;
+  WriteUnitsPerSecond?: number;
+  Status?: string;
+}
+
 export interface SSEDescription {
   Status?: string;
   SSEType?: string;
@@ -1310,6 +1351,17 @@ export interface SSEDescription {
 export interface TableClassSummary {
   TableClass?: string;
   LastUpdateDateTime?: Date;
+}
+
+export interface GlobalTableWitnessDescription {
+  RegionName?: string;
+  WitnessStatus?: string;
+}
+
+export interface TableWarmThroughputDescription {
+  ReadUnitsPerSecond?: number;
+  WriteUnitsPerSecond?: number;
+  Status?: string;
 }
 
 export interface ReplicaProvisionedReadCapacityAutoScalingSettings {
@@ -1326,6 +1378,14 @@ export interface ReplicaProvisionedReadCapacityAutoScalingSettings {
     TargetValue: number;
   };
   }>;
+}
+
+export interface CreateGlobalTableWitnessGroupMemberAction {
+  RegionName: string;
+}
+
+export interface DeleteGlobalTableWitnessGroupMemberAction {
+  RegionName: string;
 }
 
 /** The operations of the service; a ServiceDefinition registers the implemented ones. */

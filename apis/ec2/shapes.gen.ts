@@ -118,6 +118,7 @@ export interface AllocateHostsInput {
   OutpostArn?: string;
   HostMaintenance?: string;
   AssetIds?: Array<string>;
+  AvailabilityZoneId?: string;
 }
 
 export interface AllocateHostsOutput {
@@ -134,6 +135,7 @@ export interface AllocateIpamPoolCidrInput {
   PreviewNextCidr?: boolean;
   AllowedCidrs?: Array<string>;
   DisallowedCidrs?: Array<string>;
+  TagSpecifications?: Array<TagSpecification2>;
 }
 
 export interface AllocateIpamPoolCidrOutput {
@@ -213,6 +215,8 @@ export interface AssociateClientVpnTargetNetworkInput {
   SubnetId: string;
   ClientToken?: string;
   DryRun?: boolean;
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
 }
 
 export interface AssociateClientVpnTargetNetworkOutput {
@@ -290,6 +294,8 @@ export interface AssociateNatGatewayAddressInput {
   AllocationIds: Array<string>;
   PrivateIpAddresses?: Array<string>;
   DryRun?: boolean;
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
 }
 
 export interface AssociateNatGatewayAddressOutput {
@@ -302,6 +308,7 @@ export interface AssociateRouteTableInput {
   RouteTableId: string;
   SubnetId?: string;
   GatewayId?: string;
+  PublicIpv4Pool?: string;
 }
 
 export interface AssociateRouteTableOutput {
@@ -411,6 +418,7 @@ export interface AttachNetworkInterfaceInput {
   NetworkInterfaceId: string;
   NetworkCardIndex?: number;
   EnaSrdSpecification?: EnaSrdSpecification;
+  EnaQueueCount?: number;
 }
 
 export interface AttachNetworkInterfaceOutput {
@@ -435,6 +443,7 @@ export interface AttachVolumeInput {
   InstanceId: string;
   VolumeId: string;
   DryRun?: boolean;
+  EbsCardIndex?: number;
 }
 
 export interface AttachVolumeOutput {
@@ -446,6 +455,7 @@ export interface AttachVolumeOutput {
   DeleteOnTermination?: boolean;
   AssociatedResource?: string;
   InstanceOwningService?: string;
+  EbsCardIndex?: number;
 }
 
 export interface AttachVpnGatewayInput {
@@ -669,6 +679,9 @@ export interface CopyImageInput {
   DryRun?: boolean;
   CopyImageTags?: boolean;
   TagSpecifications?: Array<TagSpecification>;
+  SnapshotCopyCompletionDurationMinutes?: number;
+  DestinationAvailabilityZone?: string;
+  DestinationAvailabilityZoneId?: string;
 }
 
 export interface CopyImageOutput {
@@ -686,6 +699,8 @@ export interface CopySnapshotInput {
   SourceSnapshotId: string;
   TagSpecifications?: Array<TagSpecification>;
   DryRun?: boolean;
+  CompletionDurationMinutes?: number;
+  DestinationAvailabilityZone?: string;
 }
 
 export interface CopySnapshotOutput {
@@ -710,6 +725,9 @@ export interface CreateCapacityReservationInput {
   DryRun?: boolean;
   OutpostArn?: string;
   PlacementGroupArn?: string;
+  StartDate?: Date;
+  CommitmentDuration?: number;
+  DeliveryPreference?: string;
 }
 
 export interface CreateCapacityReservationOutput {
@@ -806,6 +824,11 @@ export interface CreateClientVpnEndpointInput {
   ClientConnectOptions?: ClientConnectOptions;
   SessionTimeoutHours?: number;
   ClientLoginBannerOptions?: ClientLoginBannerOptions;
+  ClientRouteEnforcementOptions?: ClientRouteEnforcementOptions;
+  DisconnectOnSessionTimeout?: boolean;
+  EndpointIpAddressType?: string;
+  TrafficIpAddressType?: string;
+  TransitGatewayConfiguration?: TransitGatewayConfigurationInputStructure;
 }
 
 export interface CreateClientVpnEndpointOutput {
@@ -867,6 +890,7 @@ export interface CreateDefaultSubnetInput {
   AvailabilityZone: string;
   DryRun?: boolean;
   Ipv6Native?: boolean;
+  AvailabilityZoneId?: string;
 }
 
 export interface CreateDefaultSubnetOutput {
@@ -944,6 +968,7 @@ export interface CreateFleetInput {
   ReplaceUnhealthyInstances?: boolean;
   TagSpecifications?: Array<TagSpecification>;
   Context?: string;
+  ReservedCapacityOptions?: ReservedCapacityOptionsRequest;
 }
 
 export interface CreateFleetOutput {
@@ -1013,6 +1038,7 @@ export interface CreateImageInput {
   Name: string;
   NoReboot?: boolean;
   TagSpecifications?: Array<TagSpecification>;
+  SnapshotLocation?: string;
 }
 
 export interface CreateImageOutput {
@@ -1026,6 +1052,7 @@ export interface CreateInstanceConnectEndpointInput {
   PreserveClientIp?: boolean;
   ClientToken?: string;
   TagSpecifications?: Array<TagSpecification>;
+  IpAddressType?: string;
 }
 
 export interface CreateInstanceConnectEndpointOutput {
@@ -1079,6 +1106,7 @@ export interface CreateIpamInput {
   ClientToken?: string;
   Tier?: string;
   EnablePrivateGua?: boolean;
+  MeteredAccount?: string;
 }
 
 export interface CreateIpamOutput {
@@ -1143,6 +1171,7 @@ export interface CreateIpamScopeInput {
   Description?: string;
   TagSpecifications?: Array<TagSpecification>;
   ClientToken?: string;
+  ExternalAuthorityConfiguration?: ExternalAuthorityConfiguration;
 }
 
 export interface CreateIpamScopeOutput {
@@ -1172,6 +1201,7 @@ export interface CreateLaunchTemplateInput {
   VersionDescription?: string;
   LaunchTemplateData: LaunchTemplateData;
   TagSpecifications?: Array<TagSpecification>;
+  Operator?: OperatorRequest;
 }
 
 export interface CreateLaunchTemplateOutput {
@@ -1266,6 +1296,9 @@ export interface CreateNatGatewayInput {
   SecondaryAllocationIds?: Array<string>;
   SecondaryPrivateIpAddresses?: Array<string>;
   SecondaryPrivateIpAddressCount?: number;
+  AvailabilityMode?: string;
+  VpcId?: string;
+  AvailabilityZoneAddresses?: Array<AvailabilityZoneAddress>;
 }
 
 export interface CreateNatGatewayOutput {
@@ -1350,6 +1383,7 @@ export interface CreateNetworkInterfaceInput {
   ClientToken?: string;
   EnablePrimaryIpv6?: boolean;
   ConnectionTrackingSpecification?: ConnectionTrackingSpecification;
+  Operator?: OperatorRequest;
 }
 
 export interface CreateNetworkInterfaceOutput {
@@ -1376,6 +1410,8 @@ export interface CreatePlacementGroupInput {
   PartitionCount?: number;
   TagSpecifications?: Array<TagSpecification>;
   SpreadLevel?: string;
+  LinkedGroupId?: string;
+  Operator?: OperatorRequest;
 }
 
 export interface CreatePlacementGroupOutput {
@@ -1400,6 +1436,7 @@ export interface CreateReplaceRootVolumeTaskInput {
   TagSpecifications?: Array<TagSpecification>;
   ImageId?: string;
   DeleteReplacedRootVolume?: boolean;
+  VolumeInitializationRate?: number;
 }
 
 export interface CreateReplaceRootVolumeTaskOutput {
@@ -1450,6 +1487,7 @@ export interface CreateRouteInput {
   RouteTableId: string;
   VpcPeeringConnectionId?: string;
   CoreNetworkArn?: string;
+  OdbNetworkArn?: string;
 }
 
 export interface CreateRouteOutput {
@@ -1479,6 +1517,7 @@ export interface CreateSecurityGroupInput {
 export interface CreateSecurityGroupOutput {
   GroupId?: string;
   Tags?: Array<InstanceTag>;
+  SecurityGroupArn?: string;
 }
 
 export interface CreateSnapshotInput {
@@ -1487,6 +1526,7 @@ export interface CreateSnapshotInput {
   VolumeId: string;
   TagSpecifications?: Array<TagSpecification>;
   DryRun?: boolean;
+  Location?: string;
 }
 
 export interface CreateSnapshotOutput {
@@ -1508,6 +1548,11 @@ export interface CreateSnapshotOutput {
   StorageTier?: string;
   RestoreExpiryTime?: Date;
   SseType?: string;
+  AvailabilityZone?: string;
+  TransferType?: string;
+  CompletionDurationMinutes?: number;
+  CompletionTime?: Date;
+  FullSnapshotSizeInBytes?: number;
 }
 
 export interface CreateSnapshotsInput {
@@ -1521,6 +1566,7 @@ export interface CreateSnapshotsInput {
   TagSpecifications?: Array<TagSpecification>;
   DryRun?: boolean;
   CopyTagsFromSource?: string;
+  Location?: string;
 }
 
 export interface CreateSnapshotsOutput {
@@ -1537,6 +1583,7 @@ export interface CreateSnapshotsOutput {
     SnapshotId?: string;
     OutpostArn?: string;
     SseType?: string;
+    AvailabilityZone?: string;
   }>;
 }
 
@@ -1838,11 +1885,13 @@ export interface CreateVerifiedAccessEndpointInput {
     Port?: number;
     LoadBalancerArn?: string;
     SubnetIds?: Array<string>;
+    PortRanges?: Array<CreateVerifiedAccessEndpointPortRange>;
   };
   NetworkInterfaceOptions?: {
     NetworkInterfaceId?: string;
     Protocol?: string;
     Port?: number;
+    PortRanges?: Array<CreateVerifiedAccessEndpointPortRange>;
   };
   Description?: string;
   PolicyDocument?: string;
@@ -1850,6 +1899,8 @@ export interface CreateVerifiedAccessEndpointInput {
   ClientToken?: string;
   DryRun?: boolean;
   SseSpecification?: SseSpecification;
+  RdsOptions?: CreateVerifiedAccessEndpointRdsOptions;
+  CidrOptions?: CreateVerifiedAccessEndpointCidrOptions;
 }
 
 export interface CreateVerifiedAccessEndpointOutput {
@@ -1876,6 +1927,7 @@ export interface CreateVerifiedAccessInstanceInput {
   ClientToken?: string;
   DryRun?: boolean;
   FIPSEnabled?: boolean;
+  CidrEndpointsCustomSubDomain?: string;
 }
 
 export interface CreateVerifiedAccessInstanceOutput {
@@ -1905,6 +1957,7 @@ export interface CreateVerifiedAccessTrustProviderInput {
   ClientToken?: string;
   DryRun?: boolean;
   SseSpecification?: SseSpecification;
+  NativeApplicationOidcOptions?: CreateVerifiedAccessNativeApplicationOidcOptions;
 }
 
 export interface CreateVerifiedAccessTrustProviderOutput {
@@ -1925,6 +1978,9 @@ export interface CreateVolumeInput {
   MultiAttachEnabled?: boolean;
   Throughput?: number;
   ClientToken?: string;
+  AvailabilityZoneId?: string;
+  VolumeInitializationRate?: number;
+  Operator?: OperatorRequest;
 }
 
 export interface CreateVolumeOutput {
@@ -1945,6 +2001,10 @@ export interface CreateVolumeOutput {
   MultiAttachEnabled?: boolean;
   Throughput?: number;
   SseType?: string;
+  AvailabilityZoneId?: string;
+  SourceVolumeId?: string;
+  Operator?: OperatorResponse;
+  VolumeInitializationRate?: number;
 }
 
 export interface CreateVpcInput {
@@ -1960,6 +2020,7 @@ export interface CreateVpcInput {
   InstanceTenancy?: string;
   Ipv6CidrBlockNetworkBorderGroup?: string;
   TagSpecifications?: Array<TagSpecification>;
+  VpcEncryptionControl?: VpcEncryptionControlConfiguration;
 }
 
 export interface CreateVpcOutput {
@@ -1981,6 +2042,9 @@ export interface CreateVpcEndpointInput {
   PrivateDnsEnabled?: boolean;
   TagSpecifications?: Array<TagSpecification>;
   SubnetConfigurations?: Array<SubnetConfiguration>;
+  ServiceNetworkArn?: string;
+  ResourceConfigurationArn?: string;
+  ServiceRegion?: string;
 }
 
 export interface CreateVpcEndpointOutput {
@@ -2011,6 +2075,7 @@ export interface CreateVpcEndpointServiceConfigurationInput {
   SupportedIpAddressTypes?: Array<string>;
   ClientToken?: string;
   TagSpecifications?: Array<TagSpecification>;
+  SupportedRegions?: Array<string>;
 }
 
 export interface CreateVpcEndpointServiceConfigurationOutput {
@@ -2069,8 +2134,11 @@ export interface CreateVpnConnectionInput {
     RemoteIpv6NetworkCidr?: string;
     OutsideIpAddressType?: string;
     TransportTransitGatewayAttachmentId?: string;
+    TunnelBandwidth?: string;
   };
   TagSpecifications?: Array<TagSpecification>;
+  VpnConcentratorId?: string;
+  PreSharedKeyStorage?: string;
 }
 
 export interface CreateVpnConnectionOutput {
@@ -2840,6 +2908,7 @@ export interface DeprovisionPublicIpv4PoolCidrOutput {
 export interface DeregisterImageInput {
   ImageId: string;
   DryRun?: boolean;
+  DeleteAssociatedSnapshots?: boolean;
 }
 
 export type DeregisterImageOutput = Record<string, never>;
@@ -2935,6 +3004,8 @@ export interface DescribeAddressesOutput {
     CustomerOwnedIp?: string;
     CustomerOwnedIpv4Pool?: string;
     CarrierIp?: string;
+    SubnetId?: string;
+    ServiceManaged?: string;
   }>;
 }
 
@@ -2983,6 +3054,9 @@ export interface DescribeAvailabilityZonesOutput {
     ZoneType?: string;
     ParentZoneName?: string;
     ParentZoneId?: string;
+    GroupLongName?: string;
+    Geography?: Array<AvailabilityZoneGeography>;
+    SubGeography?: Array<AvailabilityZoneSubGeography>;
   }>;
 }
 
@@ -3034,6 +3108,9 @@ export interface DescribeCapacityBlockOfferingsInput {
   CapacityDurationHours: number;
   NextToken?: string;
   MaxResults?: number;
+  UltraserverType?: string;
+  UltraserverCount?: number;
+  AllAvailabilityZones?: boolean;
 }
 
 export interface DescribeCapacityBlockOfferingsOutput {
@@ -3048,6 +3125,10 @@ export interface DescribeCapacityBlockOfferingsOutput {
     UpfrontFee?: string;
     CurrencyCode?: string;
     Tenancy?: string;
+    UltraserverType?: string;
+    UltraserverCount?: number;
+    CapacityBlockDurationMinutes?: number;
+    ZoneType?: string;
   }>;
   NextToken?: string;
 }
@@ -3166,6 +3247,7 @@ export interface DescribeClientVpnConnectionsOutput {
     Status?: Status6;
     ConnectionEndTime?: string;
     PostureComplianceStatuses?: Array<string>;
+    ClientIpv6Address?: string;
   }>;
   NextToken?: string;
 }
@@ -3233,6 +3315,11 @@ export interface DescribeClientVpnEndpointsOutput {
     Enabled?: boolean;
     BannerText?: string;
   };
+    ClientRouteEnforcementOptions?: ClientRouteEnforcementResponseOptions;
+    DisconnectOnSessionTimeout?: boolean;
+    EndpointIpAddressType?: string;
+    TrafficIpAddressType?: string;
+    TransitGatewayConfiguration?: TransitGatewayConfigurationDescribeEndpointStructure;
   }>;
   NextToken?: string;
 }
@@ -3254,6 +3341,7 @@ export interface DescribeClientVpnRoutesOutput {
     Origin?: string;
     Status?: Status4;
     Description?: string;
+    TransitGatewayAttachmentId?: string;
   }>;
   NextToken?: string;
 }
@@ -3275,6 +3363,8 @@ export interface DescribeClientVpnTargetNetworksOutput {
     ClientVpnEndpointId?: string;
     Status?: Status;
     SecurityGroups?: Array<string>;
+    AvailabilityZones?: Array<string>;
+    AvailabilityZoneIds?: Array<string>;
   }>;
   NextToken?: string;
 }
@@ -3435,6 +3525,7 @@ export interface DescribeFastSnapshotRestoresOutput {
     EnabledTime?: Date;
     DisablingTime?: Date;
     DisabledTime?: Date;
+    AvailabilityZoneId?: string;
   }>;
   NextToken?: string;
 }
@@ -3549,6 +3640,7 @@ export interface DescribeFleetsOutput {
     Platform?: string;
   }>;
     Context?: string;
+    ReservedCapacityOptions?: ReservedCapacityOptions;
   }>;
 }
 
@@ -3833,6 +3925,10 @@ export interface DescribeImagesOutput {
     SourceInstanceId?: string;
     DeregistrationProtection?: string;
     LastLaunchedTime?: string;
+    ImageAllowed?: boolean;
+    SourceImageId?: string;
+    SourceImageRegion?: string;
+    FreeTierEligible?: boolean;
   }>;
   NextToken?: string;
 }
@@ -3969,6 +4065,7 @@ export interface DescribeInstanceStatusInput {
   NextToken?: string;
   DryRun?: boolean;
   IncludeAllInstances?: boolean;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeInstanceStatusOutput {
@@ -3988,6 +4085,8 @@ export interface DescribeInstanceStatusOutput {
   }>;
     Status?: string;
   };
+    AvailabilityZoneId?: string;
+    Operator?: OperatorResponse;
   }>;
   NextToken?: string;
 }
@@ -4009,6 +4108,7 @@ export interface DescribeInstanceTopologyOutput {
     NetworkNodes?: Array<string>;
     AvailabilityZone?: string;
     ZoneId?: string;
+    CapacityBlockId?: string;
   }>;
   NextToken?: string;
 }
@@ -4036,6 +4136,7 @@ export interface DescribeInstanceTypesInput {
   Filters?: Array<Filter>;
   MaxResults?: number;
   NextToken?: string;
+  IncludeUnsupportedInRegion?: boolean;
 }
 
 export interface DescribeInstanceTypesOutput {
@@ -4087,6 +4188,10 @@ export interface DescribeInstanceTypesOutput {
     MaximumIops?: number;
   };
     NvmeSupport?: string;
+    MaximumEbsAttachments?: number;
+    AttachmentLimitType?: string;
+    MaximumEbsCards?: number;
+    EbsCards?: Array<EbsCardInfo>;
   };
     NetworkInfo?: {
     NetworkPerformance?: string;
@@ -4099,6 +4204,10 @@ export interface DescribeInstanceTypesOutput {
     MaximumNetworkInterfaces?: number;
     BaselineBandwidthInGbps?: number;
     PeakBandwidthInGbps?: number;
+    AdditionalFlexibleNetworkInterfaces?: number;
+    DefaultEnaQueueCountPerInterface?: number;
+    MaximumEnaQueueCount?: number;
+    MaximumEnaQueueCountPerInterface?: number;
   }>;
     Ipv4AddressesPerInterface?: number;
     Ipv6AddressesPerInterface?: number;
@@ -4110,6 +4219,12 @@ export interface DescribeInstanceTypesOutput {
   };
     EncryptionInTransitSupported?: boolean;
     EnaSrdSupported?: boolean;
+    BandwidthWeightings?: Array<string>;
+    FlexibleEnaQueuesSupport?: string;
+    ConnectionTrackingConfiguration?: DefaultConnectionTrackingConfiguration;
+    SecondaryNetworkSupported?: boolean;
+    MaximumSecondaryNetworkInterfaces?: number;
+    Ipv4AddressesPerSecondaryInterface?: number;
   };
     GpuInfo?: {
     Gpus?: Array<{
@@ -4119,6 +4234,9 @@ export interface DescribeInstanceTypesOutput {
     MemoryInfo?: {
     SizeInMiB?: number;
   };
+    LogicalGpuCount?: number;
+    GpuPartitionSize?: number;
+    Workloads?: Array<string>;
   }>;
     TotalGpuMemoryInMiB?: number;
   };
@@ -4183,6 +4301,8 @@ export interface DescribeInstanceTypesOutput {
     TotalNeuronDeviceMemoryInMiB?: number;
   };
     PhcSupport?: string;
+    RebootMigrationSupport?: string;
+    SupportedInRegion?: boolean;
   }>;
   NextToken?: string;
 }
@@ -4193,6 +4313,7 @@ export interface DescribeInstancesInput {
   DryRun?: boolean;
   MaxResults?: number;
   NextToken?: string;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeInstancesOutput {
@@ -4353,6 +4474,7 @@ export interface DescribeLaunchTemplateVersionsInput {
   MaxResults?: number;
   Filters?: Array<Filter>;
   ResolveAlias?: boolean;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeLaunchTemplateVersionsOutput {
@@ -4367,6 +4489,7 @@ export interface DescribeLaunchTemplatesInput {
   Filters?: Array<Filter>;
   NextToken?: string;
   MaxResults?: number;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeLaunchTemplatesOutput {
@@ -4428,6 +4551,10 @@ export interface DescribeLocalGatewayVirtualInterfaceGroupsOutput {
     LocalGatewayId?: string;
     OwnerId?: string;
     Tags?: Array<InstanceTag>;
+    LocalBgpAsn?: number;
+    LocalBgpAsnExtended?: number;
+    LocalGatewayVirtualInterfaceGroupArn?: string;
+    ConfigurationState?: string;
   }>;
   NextToken?: string;
 }
@@ -4451,6 +4578,11 @@ export interface DescribeLocalGatewayVirtualInterfacesOutput {
     PeerBgpAsn?: number;
     OwnerId?: string;
     Tags?: Array<InstanceTag>;
+    LocalGatewayVirtualInterfaceGroupId?: string;
+    LocalGatewayVirtualInterfaceArn?: string;
+    OutpostLagId?: string;
+    PeerBgpAsnExtended?: number;
+    ConfigurationState?: string;
   }>;
   NextToken?: string;
 }
@@ -4658,6 +4790,7 @@ export interface DescribeNetworkInterfacesInput {
   NetworkInterfaceIds?: Array<string>;
   NextToken?: string;
   MaxResults?: number;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeNetworkInterfacesOutput {
@@ -4740,6 +4873,7 @@ export interface DescribeRegionsOutput {
     Endpoint?: string;
     RegionName?: string;
     OptInStatus?: string;
+    Geography?: Array<RegionGeography>;
   }>;
 }
 
@@ -4784,6 +4918,7 @@ export interface DescribeReservedInstancesOutput {
     RecurringCharges?: Array<RecurringCharge>;
     Scope?: string;
     Tags?: Array<InstanceTag>;
+    AvailabilityZoneId?: string;
   }>;
 }
 
@@ -4839,6 +4974,7 @@ export interface DescribeReservedInstancesOfferingsInput {
   MaxResults?: number;
   NextToken?: string;
   OfferingType?: string;
+  AvailabilityZoneId?: string;
 }
 
 export interface DescribeReservedInstancesOfferingsOutput {
@@ -4861,6 +4997,7 @@ export interface DescribeReservedInstancesOfferingsOutput {
   }>;
     RecurringCharges?: Array<RecurringCharge>;
     Scope?: string;
+    AvailabilityZoneId?: string;
   }>;
   NextToken?: string;
 }
@@ -4980,6 +5117,7 @@ export interface DescribeSecurityGroupsOutput {
     IpPermissionsEgress?: Array<IpPermission>;
     Tags?: Array<InstanceTag>;
     VpcId?: string;
+    SecurityGroupArn?: string;
   }>;
   NextToken?: string;
 }
@@ -5120,6 +5258,7 @@ export interface DescribeSpotPriceHistoryInput {
   NextToken?: string;
   ProductDescriptions?: Array<string>;
   StartTime?: Date;
+  AvailabilityZoneId?: string;
 }
 
 export interface DescribeSpotPriceHistoryOutput {
@@ -5130,6 +5269,7 @@ export interface DescribeSpotPriceHistoryOutput {
     ProductDescription?: string;
     SpotPrice?: string;
     Timestamp?: Date;
+    AvailabilityZoneId?: string;
   }>;
 }
 
@@ -5499,6 +5639,7 @@ export interface DescribeVolumeStatusInput {
   NextToken?: string;
   VolumeIds?: Array<string>;
   DryRun?: boolean;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeVolumeStatusOutput {
@@ -5532,6 +5673,9 @@ export interface DescribeVolumeStatusOutput {
     IoPerformance?: string;
     InstanceId?: string;
   }>;
+    InitializationStatusDetails?: InitializationStatusDetails;
+    AvailabilityZoneId?: string;
+    Operator?: OperatorResponse;
   }>;
 }
 
@@ -5541,6 +5685,7 @@ export interface DescribeVolumesInput {
   DryRun?: boolean;
   MaxResults?: number;
   NextToken?: string;
+  IncludeManagedResources?: boolean;
 }
 
 export interface DescribeVolumesOutput {
@@ -5635,6 +5780,7 @@ export interface DescribeVpcEndpointConnectionsOutput {
     IpAddressType?: string;
     VpcEndpointConnectionId?: string;
     Tags?: Array<InstanceTag>;
+    VpcEndpointRegion?: string;
   }>;
   NextToken?: string;
 }
@@ -5677,6 +5823,7 @@ export interface DescribeVpcEndpointServicesInput {
   Filters?: Array<Filter>;
   MaxResults?: number;
   NextToken?: string;
+  ServiceRegions?: Array<string>;
 }
 
 export interface DescribeVpcEndpointServicesOutput {
@@ -5699,6 +5846,8 @@ export interface DescribeVpcEndpointServicesOutput {
     Tags?: Array<InstanceTag>;
     PrivateDnsNameVerificationState?: string;
     SupportedIpAddressTypes?: Array<string>;
+    ServiceRegion?: string;
+    AvailabilityZoneIds?: Array<string>;
   }>;
   NextToken?: string;
 }
@@ -5817,6 +5966,7 @@ export interface DetachVolumeOutput {
   DeleteOnTermination?: boolean;
   AssociatedResource?: string;
   InstanceOwningService?: string;
+  EbsCardIndex?: number;
 }
 
 export interface DetachVpnGatewayInput {
@@ -5878,6 +6028,7 @@ export interface DisableFastSnapshotRestoresInput {
   AvailabilityZones: Array<string>;
   SourceSnapshotIds: Array<string>;
   DryRun?: boolean;
+  AvailabilityZoneIds?: Array<string>;
 }
 
 export interface DisableFastSnapshotRestoresOutput {
@@ -5893,6 +6044,7 @@ export interface DisableFastSnapshotRestoresOutput {
     EnabledTime?: Date;
     DisablingTime?: Date;
     DisabledTime?: Date;
+    AvailabilityZoneId?: string;
   }>;
   Unsuccessful?: Array<{
     SnapshotId?: string;
@@ -5902,6 +6054,7 @@ export interface DisableFastSnapshotRestoresOutput {
     Code?: string;
     Message?: string;
   };
+    AvailabilityZoneId?: string;
   }>;
   }>;
 }
@@ -6213,6 +6366,7 @@ export interface EnableFastSnapshotRestoresInput {
   AvailabilityZones: Array<string>;
   SourceSnapshotIds: Array<string>;
   DryRun?: boolean;
+  AvailabilityZoneIds?: Array<string>;
 }
 
 export interface EnableFastSnapshotRestoresOutput {
@@ -6228,6 +6382,7 @@ export interface EnableFastSnapshotRestoresOutput {
     EnabledTime?: Date;
     DisablingTime?: Date;
     DisabledTime?: Date;
+    AvailabilityZoneId?: string;
   }>;
   Unsuccessful?: Array<{
     SnapshotId?: string;
@@ -6237,6 +6392,7 @@ export interface EnableFastSnapshotRestoresOutput {
     Code?: string;
     Message?: string;
   };
+    AvailabilityZoneId?: string;
   }>;
   }>;
 }
@@ -6497,6 +6653,9 @@ export interface GetCapacityReservationUsageOutput {
     AccountId?: string;
     UsedInstanceCount?: number;
   }>;
+  Interruptible?: boolean;
+  InterruptibleCapacityAllocation?: InterruptibleCapacityAllocation;
+  InterruptionInfo?: InterruptionInfo;
 }
 
 export interface GetCoipPoolUsageInput {
@@ -6619,6 +6778,7 @@ export interface GetImageBlockPublicAccessStateInput {
 
 export interface GetImageBlockPublicAccessStateOutput {
   ImageBlockPublicAccessState?: string;
+  ManagedBy?: string;
 }
 
 export interface GetInstanceMetadataDefaultsInput {
@@ -6631,6 +6791,9 @@ export interface GetInstanceMetadataDefaultsOutput {
     HttpPutResponseHopLimit?: number;
     HttpEndpoint?: string;
     InstanceMetadataTags?: string;
+    ManagedBy?: string;
+    ManagedExceptionMessage?: string;
+    HttpTokensEnforced?: string;
   };
 }
 
@@ -6655,6 +6818,7 @@ export interface GetInstanceTypesFromInstanceRequirementsInput {
   InstanceRequirements: InstanceRequirements;
   MaxResults?: number;
   NextToken?: string;
+  Context?: string;
 }
 
 export interface GetInstanceTypesFromInstanceRequirementsOutput {
@@ -6721,6 +6885,7 @@ export interface GetIpamDiscoveredAccountsOutput {
   };
     LastAttemptedDiscoveryTime?: Date;
     LastSuccessfulDiscoveryTime?: Date;
+    OrganizationalUnitId?: string;
   }>;
   NextToken?: string;
 }
@@ -6792,6 +6957,7 @@ export interface GetIpamDiscoveredResourceCidrsOutput {
     NetworkInterfaceAttachmentStatus?: string;
     SampleTime?: Date;
     AvailabilityZoneId?: string;
+    SubnetId?: string;
   }>;
   NextToken?: string;
 }
@@ -6973,6 +7139,7 @@ export interface GetSerialConsoleAccessStatusInput {
 
 export interface GetSerialConsoleAccessStatusOutput {
   SerialConsoleAccessEnabled?: boolean;
+  ManagedBy?: string;
 }
 
 export interface GetSnapshotBlockPublicAccessStateInput {
@@ -6981,6 +7148,7 @@ export interface GetSnapshotBlockPublicAccessStateInput {
 
 export interface GetSnapshotBlockPublicAccessStateOutput {
   State?: string;
+  ManagedBy?: string;
 }
 
 export interface GetSpotPlacementScoresInput {
@@ -7171,6 +7339,7 @@ export interface GetVpnConnectionDeviceSampleConfigurationInput {
   VpnConnectionDeviceTypeId: string;
   InternetKeyExchangeVersion?: string;
   DryRun?: boolean;
+  SampleType?: string;
 }
 
 export interface GetVpnConnectionDeviceSampleConfigurationOutput {
@@ -7343,6 +7512,7 @@ export interface ImportVolumeInput {
   DryRun?: boolean;
   Image: Image;
   Volume: Volume2;
+  AvailabilityZoneId?: string;
 }
 
 export interface ImportVolumeOutput {
@@ -7470,6 +7640,9 @@ export interface ModifyClientVpnEndpointInput {
   ClientConnectOptions?: ClientConnectOptions;
   SessionTimeoutHours?: number;
   ClientLoginBannerOptions?: ClientLoginBannerOptions;
+  ClientRouteEnforcementOptions?: ClientRouteEnforcementOptions;
+  DisconnectOnSessionTimeout?: boolean;
+  TransitGatewayConfiguration?: TransitGatewayConfigurationInputStructure;
 }
 
 export interface ModifyClientVpnEndpointOutput {
@@ -7669,11 +7842,13 @@ export interface ModifyInstanceMaintenanceOptionsInput {
   InstanceId: string;
   AutoRecovery?: string;
   DryRun?: boolean;
+  RebootMigration?: string;
 }
 
 export interface ModifyInstanceMaintenanceOptionsOutput {
   InstanceId?: string;
   AutoRecovery?: string;
+  RebootMigration?: string;
 }
 
 export interface ModifyInstanceMetadataDefaultsInput {
@@ -7682,6 +7857,7 @@ export interface ModifyInstanceMetadataDefaultsInput {
   HttpEndpoint?: string;
   InstanceMetadataTags?: string;
   DryRun?: boolean;
+  HttpTokensEnforced?: string;
 }
 
 export interface ModifyInstanceMetadataDefaultsOutput {
@@ -7726,6 +7902,7 @@ export interface ModifyIpamInput {
   RemoveOperatingRegions?: Array<RemoveOperatingRegion>;
   Tier?: string;
   EnablePrivateGua?: boolean;
+  MeteredAccount?: string;
 }
 
 export interface ModifyIpamOutput {
@@ -7769,6 +7946,8 @@ export interface ModifyIpamResourceDiscoveryInput {
   Description?: string;
   AddOperatingRegions?: Array<OperatingRegion>;
   RemoveOperatingRegions?: Array<RemoveOperatingRegion>;
+  AddOrganizationalUnitExclusions?: Array<AddIpamOrganizationalUnitExclusion>;
+  RemoveOrganizationalUnitExclusions?: Array<RemoveIpamOrganizationalUnitExclusion>;
 }
 
 export interface ModifyIpamResourceDiscoveryOutput {
@@ -7779,6 +7958,8 @@ export interface ModifyIpamScopeInput {
   DryRun?: boolean;
   IpamScopeId: string;
   Description?: string;
+  ExternalAuthorityConfiguration?: ExternalAuthorityConfiguration;
+  RemoveExternalAuthorityConfiguration?: boolean;
 }
 
 export interface ModifyIpamScopeOutput {
@@ -7820,6 +8001,7 @@ export interface ModifyManagedPrefixListInput {
     Cidr: string;
   }>;
   MaxEntries?: number;
+  IpamPrefixListResolverSyncEnabled?: boolean;
 }
 
 export interface ModifyManagedPrefixListOutput {
@@ -7830,6 +8012,8 @@ export interface ModifyNetworkInterfaceAttributeInput {
   Attachment?: {
     AttachmentId?: string;
     DeleteOnTermination?: boolean;
+    DefaultEnaQueueCount?: boolean;
+    EnaQueueCount?: number;
   };
   Description?: Description;
   DryRun?: boolean;
@@ -7840,6 +8024,7 @@ export interface ModifyNetworkInterfaceAttributeInput {
   EnablePrimaryIpv6?: boolean;
   ConnectionTrackingSpecification?: ConnectionTrackingSpecification;
   AssociatePublicIpAddress?: boolean;
+  AssociatedSubnetIds?: Array<string>;
 }
 
 export type ModifyNetworkInterfaceAttributeOutput = Record<string, never>;
@@ -8004,6 +8189,7 @@ export interface ModifyTransitGatewayInput {
     DefaultRouteTablePropagation?: string;
     PropagationDefaultRouteTableId?: string;
     AmazonSideAsn?: number;
+    EncryptionSupport?: string;
   };
   DryRun?: boolean;
 }
@@ -8048,14 +8234,18 @@ export interface ModifyVerifiedAccessEndpointInput {
     SubnetIds?: Array<string>;
     Protocol?: string;
     Port?: number;
+    PortRanges?: Array<ModifyVerifiedAccessEndpointPortRange>;
   };
   NetworkInterfaceOptions?: {
     Protocol?: string;
     Port?: number;
+    PortRanges?: Array<ModifyVerifiedAccessEndpointPortRange>;
   };
   Description?: string;
   ClientToken?: string;
   DryRun?: boolean;
+  RdsOptions?: ModifyVerifiedAccessEndpointRdsOptions;
+  CidrOptions?: ModifyVerifiedAccessEndpointCidrOptions;
 }
 
 export interface ModifyVerifiedAccessEndpointOutput {
@@ -8109,6 +8299,7 @@ export interface ModifyVerifiedAccessInstanceInput {
   Description?: string;
   DryRun?: boolean;
   ClientToken?: string;
+  CidrEndpointsCustomSubDomain?: string;
 }
 
 export interface ModifyVerifiedAccessInstanceOutput {
@@ -8161,6 +8352,7 @@ export interface ModifyVerifiedAccessTrustProviderInput {
   DryRun?: boolean;
   ClientToken?: string;
   SseSpecification?: SseSpecification;
+  NativeApplicationOidcOptions?: ModifyVerifiedAccessNativeApplicationOidcOptions;
 }
 
 export interface ModifyVerifiedAccessTrustProviderOutput {
@@ -8242,6 +8434,8 @@ export interface ModifyVpcEndpointServiceConfigurationInput {
   RemoveGatewayLoadBalancerArns?: Array<string>;
   AddSupportedIpAddressTypes?: Array<string>;
   RemoveSupportedIpAddressTypes?: Array<string>;
+  AddSupportedRegions?: Array<string>;
+  RemoveSupportedRegions?: Array<string>;
 }
 
 export interface ModifyVpcEndpointServiceConfigurationOutput {
@@ -8316,6 +8510,7 @@ export interface ModifyVpnConnectionOptionsInput {
   LocalIpv6NetworkCidr?: string;
   RemoteIpv6NetworkCidr?: string;
   DryRun?: boolean;
+  TunnelBandwidth?: string;
 }
 
 export interface ModifyVpnConnectionOptionsOutput {
@@ -8359,6 +8554,7 @@ export interface ModifyVpnTunnelOptionsInput {
   };
   DryRun?: boolean;
   SkipTunnelReplacement?: boolean;
+  PreSharedKeyStorage?: string;
 }
 
 export interface ModifyVpnTunnelOptionsOutput {
@@ -8481,6 +8677,7 @@ export interface PurchaseCapacityBlockInput {
 
 export interface PurchaseCapacityBlockOutput {
   CapacityReservation?: CapacityReservation;
+  CapacityBlocks?: Array<CapacityBlock>;
 }
 
 export interface PurchaseHostReservationInput {
@@ -8731,6 +8928,7 @@ export interface ReplaceRouteInput {
   RouteTableId: string;
   VpcPeeringConnectionId?: string;
   CoreNetworkArn?: string;
+  OdbNetworkArn?: string;
 }
 
 export type ReplaceRouteOutput = Record<string, never>;
@@ -8978,6 +9176,7 @@ export interface RevokeSecurityGroupEgressInput {
 export interface RevokeSecurityGroupEgressOutput {
   Return?: boolean;
   UnknownIpPermissions?: Array<IpPermission>;
+  RevokedSecurityGroupRules?: Array<RevokedSecurityGroupRule>;
 }
 
 export interface RevokeSecurityGroupIngressInput {
@@ -8997,6 +9196,7 @@ export interface RevokeSecurityGroupIngressInput {
 export interface RevokeSecurityGroupIngressOutput {
   Return?: boolean;
   UnknownIpPermissions?: Array<IpPermission>;
+  RevokedSecurityGroupRules?: Array<RevokedSecurityGroupRule>;
 }
 
 export interface RunInstancesInput {
@@ -9051,6 +9251,7 @@ export interface RunInstancesInput {
     CoreCount?: number;
     ThreadsPerCore?: number;
     AmdSevSnp?: string;
+    NestedVirtualization?: string;
   };
   CapacityReservationSpecification?: CapacityReservationSpecification;
   HibernationOptions?: {
@@ -9079,6 +9280,9 @@ export interface RunInstancesInput {
   };
   DisableApiStop?: boolean;
   EnablePrimaryIpv6?: boolean;
+  NetworkPerformanceOptions?: InstanceNetworkPerformanceOptionsRequest;
+  Operator?: OperatorRequest;
+  SecondaryInterfaces?: Array<InstanceSecondaryInterfaceSpecificationRequest>;
 }
 
 export interface RunInstancesOutput {
@@ -9139,6 +9343,7 @@ export interface RunInstancesOutput {
     EnaSrdUdpEnabled?: boolean;
   };
   };
+    EnaQueueCount?: number;
   };
     Description?: string;
     Groups?: Array<Group>;
@@ -9170,6 +9375,7 @@ export interface RunInstancesOutput {
     UdpStreamTimeout?: number;
     UdpTimeout?: number;
   };
+    Operator?: OperatorResponse;
   }>;
     OutpostArn?: string;
     RootDeviceName?: string;
@@ -9185,6 +9391,7 @@ export interface RunInstancesOutput {
     CoreCount?: number;
     ThreadsPerCore?: number;
     AmdSevSnp?: string;
+    NestedVirtualization?: string;
   };
     CapacityReservationId?: string;
     CapacityReservationSpecification?: {
@@ -9212,8 +9419,13 @@ export interface RunInstancesOutput {
     TpmSupport?: string;
     MaintenanceOptions?: {
     AutoRecovery?: string;
+    RebootMigration?: string;
   };
     CurrentInstanceBootMode?: string;
+    CapacityBlockId?: string;
+    NetworkPerformanceOptions?: InstanceNetworkPerformanceOptions;
+    Operator?: OperatorResponse;
+    SecondaryInterfaces?: Array<InstanceSecondaryInterface>;
   }>;
   OwnerId?: string;
   RequesterId?: string;
@@ -9328,11 +9540,13 @@ export interface SearchTransitGatewayRoutesInput {
   Filters: Array<Filter>;
   MaxResults?: number;
   DryRun?: boolean;
+  NextToken?: string;
 }
 
 export interface SearchTransitGatewayRoutesOutput {
   Routes?: Array<Route2>;
   AdditionalRoutesAvailable?: boolean;
+  NextToken?: string;
 }
 
 export interface SendDiagnosticInterruptInput {
@@ -9370,6 +9584,7 @@ export interface StartNetworkInsightsAnalysisInput {
   DryRun?: boolean;
   TagSpecifications?: Array<TagSpecification>;
   ClientToken: string;
+  FilterOutArns?: Array<string>;
 }
 
 export interface StartNetworkInsightsAnalysisOutput {
@@ -9390,6 +9605,7 @@ export interface StopInstancesInput {
   Hibernate?: boolean;
   DryRun?: boolean;
   Force?: boolean;
+  SkipOsShutdown?: boolean;
 }
 
 export interface StopInstancesOutput {
@@ -9416,6 +9632,8 @@ export interface TerminateClientVpnConnectionsOutput {
 export interface TerminateInstancesInput {
   InstanceIds: Array<string>;
   DryRun?: boolean;
+  Force?: boolean;
+  SkipOsShutdown?: boolean;
 }
 
 export interface TerminateInstancesOutput {
@@ -9594,6 +9812,12 @@ export interface ByoipCidr {
   StatusMessage?: string;
   State?: string;
   NetworkBorderGroup?: string;
+  AdvertisementType?: string;
+}
+
+export interface TagSpecification2 {
+  ResourceType?: string;
+  Tags?: Array<Tag>;
 }
 
 export interface IpamPoolAllocation {
@@ -9604,6 +9828,7 @@ export interface IpamPoolAllocation {
   ResourceType?: string;
   ResourceRegion?: string;
   ResourceOwner?: string;
+  Tags?: Array<Tag>;
 }
 
 export interface AssignedIpv4Prefix {
@@ -9619,6 +9844,8 @@ export interface NatGatewayAddress {
   IsPrimary?: boolean;
   FailureMessage?: string;
   Status?: string;
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
 }
 
 export interface Status {
@@ -9773,6 +10000,7 @@ export interface VerifiedAccessTrustProvider {
   LastUpdatedTime?: string;
   Tags?: Array<InstanceTag>;
   SseSpecification?: SseSpecification2;
+  NativeApplicationOidcOptions?: NativeApplicationOidcOptions;
 }
 
 export interface VerifiedAccessInstance {
@@ -9789,6 +10017,7 @@ export interface VerifiedAccessInstance {
   LastUpdatedTime?: string;
   Tags?: Array<InstanceTag>;
   FipsEnabled?: boolean;
+  CidrEndpointsCustomSubDomain?: VerifiedAccessInstanceCustomSubDomain;
 }
 
 export interface VpcAttachment {
@@ -9840,6 +10069,7 @@ export interface SecurityGroupRule {
   };
   Description?: string;
   Tags?: Array<InstanceTag>;
+  SecurityGroupRuleArn?: string;
 }
 
 export interface Storage {
@@ -9913,8 +10143,16 @@ export interface CapacityReservation {
   CapacityAllocations?: Array<{
     AllocationType?: string;
     Count?: number;
+    AllocationMetadata?: Array<CapacityAllocationMetadataEntry>;
   }>;
   ReservationType?: string;
+  UnusedReservationBillingOwnerId?: string;
+  CommitmentInfo?: CapacityReservationCommitmentInfo;
+  DeliveryPreference?: string;
+  CapacityBlockId?: string;
+  Interruptible?: boolean;
+  InterruptibleCapacityAllocation?: InterruptibleCapacityAllocation;
+  InterruptionInfo?: InterruptionInfo;
 }
 
 export interface FleetCapacityReservation {
@@ -9953,6 +10191,16 @@ export interface ClientConnectOptions {
 export interface ClientLoginBannerOptions {
   Enabled?: boolean;
   BannerText?: string;
+}
+
+export interface ClientRouteEnforcementOptions {
+  Enforced?: boolean;
+}
+
+export interface TransitGatewayConfigurationInputStructure {
+  TransitGatewayId?: string;
+  AvailabilityZones?: Array<string>;
+  AvailabilityZoneIds?: Array<string>;
 }
 
 export interface Status3 {
@@ -10017,6 +10265,8 @@ export interface Subnet {
     EnableResourceNameDnsARecord?: boolean;
     EnableResourceNameDnsAAAARecord?: boolean;
   };
+  BlockPublicAccessStates?: BlockPublicAccessStates;
+  Type?: string;
 }
 
 export interface Vpc {
@@ -10030,6 +10280,8 @@ export interface Vpc {
   CidrBlockAssociationSet?: Array<CidrBlockAssociation>;
   IsDefault?: boolean;
   Tags?: Array<InstanceTag>;
+  EncryptionControl?: VpcEncryptionControl;
+  BlockPublicAccessStates?: BlockPublicAccessStates;
 }
 
 export interface DhcpOptions {
@@ -10064,6 +10316,8 @@ export interface LaunchTemplateConfig {
     Placement?: Placement;
     InstanceRequirements?: InstanceRequirements;
     ImageId?: string;
+    BlockDeviceMappings?: Array<FleetBlockDeviceMappingRequest>;
+    AvailabilityZoneId?: string;
   }>;
 }
 
@@ -10073,6 +10327,10 @@ export interface TargetCapacitySpecification {
   SpotTargetCapacity?: number;
   DefaultTargetCapacityType?: string;
   TargetCapacityUnitType?: string;
+}
+
+export interface ReservedCapacityOptionsRequest {
+  ReservationTypes?: Array<string>;
 }
 
 export interface LaunchTemplateAndOverrides {
@@ -10098,6 +10356,10 @@ export interface BlockDeviceMapping {
     Throughput?: number;
     OutpostArn?: string;
     Encrypted?: boolean;
+    AvailabilityZone?: string;
+    VolumeInitializationRate?: number;
+    AvailabilityZoneId?: string;
+    EbsCardIndex?: number;
   };
   NoDevice?: string;
 }
@@ -10118,6 +10380,9 @@ export interface InstanceConnectEndpoint {
   PreserveClientIp?: boolean;
   SecurityGroupIds?: Array<string>;
   Tags?: Array<InstanceTag>;
+  IpAddressType?: string;
+  PublicDnsNames?: InstanceConnectEndpointPublicDnsNames;
+  AvailabilityZoneId?: string;
 }
 
 export interface TimeRange {
@@ -10174,6 +10439,7 @@ export interface Ipam {
   StateMessage?: string;
   Tier?: string;
   EnablePrivateGua?: boolean;
+  MeteredAccount?: string;
 }
 
 export interface IpamExternalResourceVerificationToken {
@@ -10237,6 +10503,12 @@ export interface IpamResourceDiscovery {
   IsDefault?: boolean;
   State?: string;
   Tags?: Array<InstanceTag>;
+  OrganizationalUnitExclusions?: Array<IpamOrganizationalUnitExclusion>;
+}
+
+export interface ExternalAuthorityConfiguration {
+  Type?: string;
+  ExternalResourceIdentifier?: string;
 }
 
 export interface IpamScope {
@@ -10251,6 +10523,7 @@ export interface IpamScope {
   PoolCount?: number;
   State?: string;
   Tags?: Array<InstanceTag>;
+  ExternalAuthorityConfiguration?: IpamScopeExternalAuthorityConfiguration;
 }
 
 export interface LaunchTemplateData {
@@ -10272,6 +10545,8 @@ export interface LaunchTemplateData {
     VolumeSize?: number;
     VolumeType?: string;
     Throughput?: number;
+    VolumeInitializationRate?: number;
+    EbsCardIndex?: number;
   };
     NoDevice?: string;
   }>;
@@ -10300,6 +10575,7 @@ export interface LaunchTemplateData {
     PrimaryIpv6?: boolean;
     EnaSrdSpecification?: EnaSrdSpecification2;
     ConnectionTrackingSpecification?: ConnectionTrackingSpecification;
+    EnaQueueCount?: number;
   }>;
   ImageId?: string;
   InstanceType?: string;
@@ -10317,6 +10593,7 @@ export interface LaunchTemplateData {
     HostResourceGroupArn?: string;
     PartitionNumber?: number;
     GroupId?: string;
+    AvailabilityZoneId?: string;
   };
   RamDiskId?: string;
   DisableApiTermination?: boolean;
@@ -10348,6 +10625,7 @@ export interface LaunchTemplateData {
     CoreCount?: number;
     ThreadsPerCore?: number;
     AmdSevSnp?: string;
+    NestedVirtualization?: string;
   };
   CapacityReservationSpecification?: {
     CapacityReservationPreference?: string;
@@ -10379,6 +10657,13 @@ export interface LaunchTemplateData {
     AutoRecovery?: string;
   };
   DisableApiStop?: boolean;
+  Operator?: OperatorRequest;
+  NetworkPerformanceOptions?: LaunchTemplateNetworkPerformanceOptionsRequest;
+  SecondaryInterfaces?: Array<LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest>;
+}
+
+export interface OperatorRequest {
+  Principal?: string;
 }
 
 export interface LaunchTemplate {
@@ -10389,6 +10674,7 @@ export interface LaunchTemplate {
   DefaultVersionNumber?: number;
   LatestVersionNumber?: number;
   Tags?: Array<InstanceTag>;
+  Operator?: OperatorResponse;
 }
 
 export interface Warning {
@@ -10407,6 +10693,7 @@ export interface LaunchTemplateVersion {
   CreatedBy?: string;
   DefaultVersion?: boolean;
   LaunchTemplateData?: LaunchTemplateData2;
+  Operator?: OperatorResponse;
 }
 
 export interface Route {
@@ -10473,6 +10760,14 @@ export interface PrefixList {
   Version?: number;
   Tags?: Array<InstanceTag>;
   OwnerId?: string;
+  IpamPrefixListResolverTargetId?: string;
+  IpamPrefixListResolverSyncEnabled?: boolean;
+}
+
+export interface AvailabilityZoneAddress {
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
+  AllocationIds?: Array<string>;
 }
 
 export interface NatGateway {
@@ -10494,6 +10789,11 @@ export interface NatGateway {
   VpcId?: string;
   Tags?: Array<InstanceTag>;
   ConnectivityType?: string;
+  AvailabilityMode?: string;
+  AutoScalingIps?: string;
+  AutoProvisionZones?: string;
+  AttachedAppliances?: Array<NatGatewayAttachedAppliance>;
+  RouteTableId?: string;
 }
 
 export interface NetworkAcl {
@@ -10614,6 +10914,7 @@ export interface NetworkInterface {
   Ipv6Addresses?: Array<{
     Ipv6Address?: string;
     IsPrimaryIpv6?: boolean;
+    PublicIpv6DnsName?: string;
   }>;
   MacAddress?: string;
   NetworkInterfaceId?: string;
@@ -10641,6 +10942,11 @@ export interface NetworkInterface {
   DenyAllIgwTraffic?: boolean;
   Ipv6Native?: boolean;
   Ipv6Address?: string;
+  PublicDnsName?: string;
+  PublicIpDnsNameOptions?: PublicIpDnsNameOptions;
+  Operator?: OperatorResponse;
+  AssociatedSubnets?: Array<string>;
+  AvailabilityZoneId?: string;
 }
 
 export interface InterfacePermission {
@@ -10664,6 +10970,8 @@ export interface PlacementGroup {
   Tags?: Array<InstanceTag>;
   GroupArn?: string;
   SpreadLevel?: string;
+  LinkedGroupId?: string;
+  Operator?: OperatorResponse;
 }
 
 export interface ReplaceRootVolumeTask {
@@ -10686,6 +10994,7 @@ export interface RouteTable {
     SubnetId?: string;
     GatewayId?: string;
     AssociationState?: AssociationState;
+    PublicIpv4Pool?: string;
   }>;
   PropagatingVgws?: Array<{
     GatewayId?: string;
@@ -10708,6 +11017,8 @@ export interface RouteTable {
     State?: string;
     VpcPeeringConnectionId?: string;
     CoreNetworkArn?: string;
+    OdbNetworkArn?: string;
+    IpAddress?: string;
   }>;
   Tags?: Array<InstanceTag>;
   VpcId?: string;
@@ -10804,6 +11115,7 @@ export interface TransitGateway {
     DnsSupport?: string;
     SecurityGroupReferencingSupport?: string;
     MulticastSupport?: string;
+    EncryptionSupport?: EncryptionSupport;
   };
   Tags?: Array<InstanceTag>;
 }
@@ -10914,9 +11226,31 @@ export interface TransitGatewayRouteTableAnnouncement {
   Tags?: Array<InstanceTag>;
 }
 
+export interface CreateVerifiedAccessEndpointPortRange {
+  FromPort?: number;
+  ToPort?: number;
+}
+
 export interface SseSpecification {
   CustomerManagedKeyEnabled?: boolean;
   KmsKeyArn?: string;
+}
+
+export interface CreateVerifiedAccessEndpointRdsOptions {
+  Protocol?: string;
+  Port?: number;
+  RdsDbInstanceArn?: string;
+  RdsDbClusterArn?: string;
+  RdsDbProxyArn?: string;
+  RdsEndpoint?: string;
+  SubnetIds?: Array<string>;
+}
+
+export interface CreateVerifiedAccessEndpointCidrOptions {
+  Protocol?: string;
+  SubnetIds?: Array<string>;
+  Cidr?: string;
+  PortRanges?: Array<CreateVerifiedAccessEndpointPortRange>;
 }
 
 export interface VerifiedAccessEndpoint {
@@ -10935,11 +11269,13 @@ export interface VerifiedAccessEndpoint {
     Port?: number;
     LoadBalancerArn?: string;
     SubnetIds?: Array<string>;
+    PortRanges?: Array<VerifiedAccessEndpointPortRange>;
   };
   NetworkInterfaceOptions?: {
     NetworkInterfaceId?: string;
     Protocol?: string;
     Port?: number;
+    PortRanges?: Array<VerifiedAccessEndpointPortRange>;
   };
   Status?: {
     Code?: string;
@@ -10951,6 +11287,8 @@ export interface VerifiedAccessEndpoint {
   DeletionTime?: string;
   Tags?: Array<InstanceTag>;
   SseSpecification?: SseSpecification2;
+  RdsOptions?: VerifiedAccessEndpointRdsOptions;
+  CidrOptions?: VerifiedAccessEndpointCidrOptions;
 }
 
 export interface VerifiedAccessGroup {
@@ -10966,6 +11304,17 @@ export interface VerifiedAccessGroup {
   SseSpecification?: SseSpecification2;
 }
 
+export interface CreateVerifiedAccessNativeApplicationOidcOptions {
+  PublicSigningKeyEndpoint?: string;
+  Issuer?: string;
+  AuthorizationEndpoint?: string;
+  TokenEndpoint?: string;
+  UserInfoEndpoint?: string;
+  ClientId?: string;
+  ClientSecret?: string;
+  Scope?: string;
+}
+
 export interface Attachment {
   AttachTime?: Date;
   Device?: string;
@@ -10975,11 +11324,32 @@ export interface Attachment {
   DeleteOnTermination?: boolean;
   AssociatedResource?: string;
   InstanceOwningService?: string;
+  EbsCardIndex?: number;
+}
+
+export interface OperatorResponse {
+  Managed?: boolean;
+  Principal?: string;
+  HiddenByDefault?: boolean;
+}
+
+export interface VpcEncryptionControlConfiguration {
+  Mode: string;
+  InternetGatewayExclusion?: string;
+  EgressOnlyInternetGatewayExclusion?: string;
+  NatGatewayExclusion?: string;
+  VirtualPrivateGatewayExclusion?: string;
+  VpcPeeringExclusion?: string;
+  LambdaExclusion?: string;
+  VpcLatticeExclusion?: string;
+  ElasticFileSystemExclusion?: string;
 }
 
 export interface DnsOptions {
   DnsRecordIpType?: string;
   PrivateDnsOnlyForInboundResolverEndpoint?: boolean;
+  PrivateDnsPreference?: string;
+  PrivateDnsSpecifiedDomains?: Array<string>;
 }
 
 export interface SubnetConfiguration {
@@ -11005,6 +11375,8 @@ export interface VpcEndpoint {
   DnsOptions?: {
     DnsRecordIpType?: string;
     PrivateDnsOnlyForInboundResolverEndpoint?: boolean;
+    PrivateDnsPreference?: string;
+    PrivateDnsSpecifiedDomains?: Array<string>;
   };
   PrivateDnsEnabled?: boolean;
   RequesterManaged?: boolean;
@@ -11017,6 +11389,12 @@ export interface VpcEndpoint {
     Message?: string;
     Code?: string;
   };
+  Ipv4Prefixes?: Array<SubnetIpPrefixes>;
+  Ipv6Prefixes?: Array<SubnetIpPrefixes>;
+  FailureReason?: string;
+  ServiceNetworkArn?: string;
+  ResourceConfigurationArn?: string;
+  ServiceRegion?: string;
 }
 
 export interface ConnectionNotification {
@@ -11027,6 +11405,7 @@ export interface ConnectionNotification {
   ConnectionNotificationArn?: string;
   ConnectionEvents?: Array<string>;
   ConnectionNotificationState?: string;
+  ServiceRegion?: string;
 }
 
 export interface ServiceConfiguration {
@@ -11050,6 +11429,9 @@ export interface ServiceConfiguration {
   };
   PayerResponsibility?: string;
   Tags?: Array<InstanceTag>;
+  AvailabilityZoneIds?: Array<string>;
+  SupportedRegions?: Array<SupportedRegionDetail>;
+  RemoteAccessEnabled?: boolean;
 }
 
 export interface Phase1EncryptionAlgorithm {
@@ -11085,6 +11467,9 @@ export interface LogOptions {
     LogEnabled?: boolean;
     LogGroupArn?: string;
     LogOutputFormat?: string;
+    BgpLogEnabled?: boolean;
+    BgpLogGroupArn?: string;
+    BgpLogOutputFormat?: string;
   };
 }
 
@@ -11149,10 +11534,14 @@ export interface VpnConnection {
     LogEnabled?: boolean;
     LogGroupArn?: string;
     LogOutputFormat?: string;
+    BgpLogEnabled?: boolean;
+    BgpLogGroupArn?: string;
+    BgpLogOutputFormat?: string;
   };
   };
     EnableTunnelLifecycleControl?: boolean;
   }>;
+    TunnelBandwidth?: string;
   };
   Routes?: Array<{
     DestinationCidrBlock?: string;
@@ -11168,6 +11557,8 @@ export interface VpnConnection {
     StatusMessage?: string;
     CertificateArn?: string;
   }>;
+  VpnConcentratorId?: string;
+  PreSharedKeyArn?: string;
 }
 
 export interface VpnGateway {
@@ -11225,6 +11616,14 @@ export interface Status5 {
   UseLongIds?: boolean;
 }
 
+export interface AvailabilityZoneGeography {
+  Name?: string;
+}
+
+export interface AvailabilityZoneSubGeography {
+  Name?: string;
+}
+
 export interface Group {
   GroupName?: string;
   GroupId?: string;
@@ -11233,6 +11632,17 @@ export interface Group {
 export interface Status6 {
   Code?: string;
   Message?: string;
+}
+
+export interface ClientRouteEnforcementResponseOptions {
+  Enforced?: boolean;
+}
+
+export interface TransitGatewayConfigurationDescribeEndpointStructure {
+  TransitGatewayId?: string;
+  TransitGatewayAttachmentId?: string;
+  AvailabilityZones?: Array<string>;
+  AvailabilityZoneIds?: Array<string>;
 }
 
 export interface ConversionTask {
@@ -11250,6 +11660,7 @@ export interface ConversionTask {
     Status?: string;
     StatusMessage?: string;
     Volume?: Volume3;
+    AvailabilityZoneId?: string;
   }>;
   };
   ImportVolume?: {
@@ -11258,6 +11669,7 @@ export interface ConversionTask {
     Description?: string;
     Image?: Image2;
     Volume?: Volume3;
+    AvailabilityZoneId?: string;
   };
   State?: string;
   StatusMessage?: string;
@@ -11310,6 +11722,12 @@ export interface Override {
   };
   InstanceRequirements?: InstanceRequirements2;
   ImageId?: string;
+  BlockDeviceMappings?: Array<BlockDeviceMappingResponse>;
+  AvailabilityZoneId?: string;
+}
+
+export interface ReservedCapacityOptions {
+  ReservationTypes?: Array<string>;
 }
 
 export interface FpgaImageAttribute {
@@ -11384,6 +11802,8 @@ export interface BlockDeviceMapping2 {
     VolumeId?: string;
     AssociatedResource?: string;
     VolumeOwnerId?: string;
+    Operator?: OperatorResponse;
+    EbsCardIndex?: number;
   };
 }
 
@@ -11416,6 +11836,22 @@ export interface InstanceStatus {
     Status?: string;
   }>;
   Status?: string;
+}
+
+export interface EbsCardInfo {
+  EbsCardIndex?: number;
+  BaselineBandwidthInMbps?: number;
+  BaselineThroughputInMBps?: number;
+  BaselineIops?: number;
+  MaximumBandwidthInMbps?: number;
+  MaximumThroughputInMBps?: number;
+  MaximumIops?: number;
+}
+
+export interface DefaultConnectionTrackingConfiguration {
+  DefaultTcpEstablishedTimeout?: number;
+  DefaultUdpTimeout?: number;
+  DefaultUdpStreamTimeout?: number;
 }
 
 export interface Reservation {
@@ -11476,6 +11912,7 @@ export interface Reservation {
     EnaSrdUdpEnabled?: boolean;
   };
   };
+    EnaQueueCount?: number;
   };
     Description?: string;
     Groups?: Array<Group>;
@@ -11507,6 +11944,7 @@ export interface Reservation {
     UdpStreamTimeout?: number;
     UdpTimeout?: number;
   };
+    Operator?: OperatorResponse;
   }>;
     OutpostArn?: string;
     RootDeviceName?: string;
@@ -11522,6 +11960,7 @@ export interface Reservation {
     CoreCount?: number;
     ThreadsPerCore?: number;
     AmdSevSnp?: string;
+    NestedVirtualization?: string;
   };
     CapacityReservationId?: string;
     CapacityReservationSpecification?: {
@@ -11549,8 +11988,13 @@ export interface Reservation {
     TpmSupport?: string;
     MaintenanceOptions?: {
     AutoRecovery?: string;
+    RebootMigration?: string;
   };
     CurrentInstanceBootMode?: string;
+    CapacityBlockId?: string;
+    NetworkPerformanceOptions?: InstanceNetworkPerformanceOptions;
+    Operator?: OperatorResponse;
+    SecondaryInterfaces?: Array<InstanceSecondaryInterface>;
   }>;
   OwnerId?: string;
   RequesterId?: string;
@@ -11591,6 +12035,7 @@ export interface NetworkInsightsAnalys {
   }>;
   SuggestedAccounts?: Array<string>;
   Tags?: Array<InstanceTag>;
+  FilterOutArns?: Array<string>;
 }
 
 export interface Attachment2 {
@@ -11608,6 +12053,7 @@ export interface Attachment2 {
     EnaSrdUdpEnabled?: boolean;
   };
   };
+  EnaQueueCount?: number;
 }
 
 export interface PoolAddressRange {
@@ -11615,6 +12061,10 @@ export interface PoolAddressRange {
   LastAddress?: string;
   AddressCount?: number;
   AvailableAddressCount?: number;
+}
+
+export interface RegionGeography {
+  Name?: string;
 }
 
 export interface RecurringCharge {
@@ -11628,6 +12078,7 @@ export interface TargetConfiguration2 {
   InstanceType?: string;
   Platform?: string;
   Scope?: string;
+  AvailabilityZoneId?: string;
 }
 
 export interface Recurrence {
@@ -11680,6 +12131,11 @@ export interface Snapshot {
   StorageTier?: string;
   RestoreExpiryTime?: Date;
   SseType?: string;
+  AvailabilityZone?: string;
+  TransferType?: string;
+  CompletionDurationMinutes?: number;
+  CompletionTime?: Date;
+  FullSnapshotSizeInBytes?: number;
 }
 
 export interface SpotFleetRequestConfig {
@@ -11792,6 +12248,7 @@ export interface SpotInstanceRequest {
   ValidFrom?: Date;
   ValidUntil?: Date;
   InstanceInterruptionBehavior?: string;
+  LaunchedAvailabilityZoneId?: string;
 }
 
 export interface StaleIpPermission {
@@ -11828,6 +12285,12 @@ export interface LoggingConfiguration {
   };
 }
 
+export interface InitializationStatusDetails {
+  InitializationType?: string;
+  Progress?: number;
+  EstimatedTimeToCompleteInSeconds?: number;
+}
+
 export interface Volume {
   Attachments?: Array<Attachment>;
   AvailabilityZone?: string;
@@ -11846,6 +12309,10 @@ export interface Volume {
   MultiAttachEnabled?: boolean;
   Throughput?: number;
   SseType?: string;
+  AvailabilityZoneId?: string;
+  SourceVolumeId?: string;
+  Operator?: OperatorResponse;
+  VolumeInitializationRate?: number;
 }
 
 export interface VolumesModification {
@@ -11865,6 +12332,7 @@ export interface VolumesModification {
   Progress?: number;
   StartTime?: Date;
   EndTime?: Date;
+  Operator?: OperatorResponse;
 }
 
 export interface DnsEntry {
@@ -11883,6 +12351,19 @@ export interface Propagation {
   TransitGatewayRouteTableId?: string;
   State?: string;
   TransitGatewayRouteTableAnnouncementId?: string;
+}
+
+export interface InterruptibleCapacityAllocation {
+  InstanceCount?: number;
+  TargetInstanceCount?: number;
+  Status?: string;
+  InterruptibleCapacityReservationId?: string;
+  InterruptionType?: string;
+}
+
+export interface InterruptionInfo {
+  SourceCapacityReservationId?: string;
+  InterruptionType?: string;
 }
 
 export interface InstanceFamilyCreditSpecification {
@@ -11953,6 +12434,8 @@ export interface InstanceRequirements {
   };
   AllowedInstanceTypes?: Array<string>;
   MaxSpotPriceAsPercentageOfOptimalOnDemandPrice?: number;
+  BaselinePerformanceFactors?: BaselinePerformanceFactorsRequest;
+  RequireEncryptionInTransit?: boolean;
 }
 
 export interface ResourceTag {
@@ -11998,6 +12481,8 @@ export interface LaunchTemplateData2 {
     VolumeSize?: number;
     VolumeType?: string;
     Throughput?: number;
+    VolumeInitializationRate?: number;
+    EbsCardIndex?: number;
   };
     NoDevice?: string;
   }>;
@@ -12037,6 +12522,7 @@ export interface LaunchTemplateData2 {
     UdpTimeout?: number;
     UdpStreamTimeout?: number;
   };
+    EnaQueueCount?: number;
   }>;
   ImageId?: string;
   InstanceType?: string;
@@ -12054,6 +12540,7 @@ export interface LaunchTemplateData2 {
     HostResourceGroupArn?: string;
     PartitionNumber?: number;
     GroupId?: string;
+    AvailabilityZoneId?: string;
   };
   RamDiskId?: string;
   DisableApiTermination?: boolean;
@@ -12089,6 +12576,7 @@ export interface LaunchTemplateData2 {
     CoreCount?: number;
     ThreadsPerCore?: number;
     AmdSevSnp?: string;
+    NestedVirtualization?: string;
   };
   CapacityReservationSpecification?: {
     CapacityReservationPreference?: string;
@@ -12121,6 +12609,9 @@ export interface LaunchTemplateData2 {
     AutoRecovery?: string;
   };
   DisableApiStop?: boolean;
+  Operator?: OperatorResponse;
+  NetworkPerformanceOptions?: LaunchTemplateNetworkPerformanceOptions;
+  SecondaryInterfaces?: Array<LaunchTemplateInstanceSecondaryInterfaceSpecification>;
 }
 
 export interface FindingComponent {
@@ -12204,6 +12695,7 @@ export interface Placement {
   SpreadDomain?: string;
   HostResourceGroupArn?: string;
   GroupId?: string;
+  AvailabilityZoneId?: string;
 }
 
 export interface AddItem {
@@ -12229,6 +12721,14 @@ export interface RemoveOperatingRegion {
   RegionName?: string;
 }
 
+export interface AddIpamOrganizationalUnitExclusion {
+  OrganizationsEntityPath?: string;
+}
+
+export interface RemoveIpamOrganizationalUnitExclusion {
+  OrganizationsEntityPath?: string;
+}
+
 export interface LaunchTemplateConfig2 {
   LaunchTemplateSpecification?: LaunchTemplateSpecification;
   Overrides?: Array<{
@@ -12239,12 +12739,39 @@ export interface LaunchTemplateConfig2 {
     WeightedCapacity?: number;
     Priority?: number;
     InstanceRequirements?: InstanceRequirements2;
+    AvailabilityZoneId?: string;
   }>;
+}
+
+export interface ModifyVerifiedAccessEndpointPortRange {
+  FromPort?: number;
+  ToPort?: number;
+}
+
+export interface ModifyVerifiedAccessEndpointRdsOptions {
+  SubnetIds?: Array<string>;
+  Port?: number;
+  RdsEndpoint?: string;
+}
+
+export interface ModifyVerifiedAccessEndpointCidrOptions {
+  PortRanges?: Array<ModifyVerifiedAccessEndpointPortRange>;
 }
 
 export interface SseSpecification2 {
   CustomerManagedKeyEnabled?: boolean;
   KmsKeyArn?: string;
+}
+
+export interface ModifyVerifiedAccessNativeApplicationOidcOptions {
+  PublicSigningKeyEndpoint?: string;
+  Issuer?: string;
+  AuthorizationEndpoint?: string;
+  TokenEndpoint?: string;
+  UserInfoEndpoint?: string;
+  ClientId?: string;
+  ClientSecret?: string;
+  Scope?: string;
 }
 
 export interface AccepterPeeringConnectionOptions {
@@ -12262,6 +12789,19 @@ export interface AccepterPeeringConnectionOptions2 {
 export interface InstanceMonitoring {
   InstanceId?: string;
   Monitoring?: Monitoring2;
+}
+
+export interface CapacityBlock {
+  CapacityBlockId?: string;
+  UltraserverType?: string;
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
+  CapacityReservationIds?: Array<string>;
+  StartDate?: Date;
+  EndDate?: Date;
+  CreateDate?: Date;
+  State?: string;
+  Tags?: Array<Tag>;
 }
 
 export interface Monitoring {
@@ -12291,12 +12831,28 @@ export interface NetworkInterface2 {
   PrimaryIpv6?: boolean;
   EnaSrdSpecification?: EnaSrdSpecification2;
   ConnectionTrackingSpecification?: ConnectionTrackingSpecification;
+  EnaQueueCount?: number;
 }
 
 export interface Placement2 {
   AvailabilityZone?: string;
   GroupName?: string;
   Tenancy?: string;
+  AvailabilityZoneId?: string;
+}
+
+export interface RevokedSecurityGroupRule {
+  SecurityGroupRuleId?: string;
+  GroupId?: string;
+  IsEgress?: boolean;
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupId?: string;
+  Description?: string;
 }
 
 export interface ElasticGpuSpecificationItem {
@@ -12305,6 +12861,20 @@ export interface ElasticGpuSpecificationItem {
 
 export interface CreditSpecification {
   CpuCredits: string;
+}
+
+export interface InstanceNetworkPerformanceOptionsRequest {
+  BandwidthWeighting?: string;
+}
+
+export interface InstanceSecondaryInterfaceSpecificationRequest {
+  DeleteOnTermination?: boolean;
+  DeviceIndex?: number;
+  PrivateIpAddresses?: Array<InstanceSecondaryInterfacePrivateIpAddressRequest>;
+  PrivateIpAddressCount?: number;
+  SecondarySubnetId?: string;
+  InterfaceType?: string;
+  NetworkCardIndex?: number;
 }
 
 export interface Monitoring2 {
@@ -12327,6 +12897,23 @@ export interface Association3 {
 export interface CapacityReservationTarget {
   CapacityReservationId?: string;
   CapacityReservationResourceGroupArn?: string;
+}
+
+export interface InstanceNetworkPerformanceOptions {
+  BandwidthWeighting?: string;
+}
+
+export interface InstanceSecondaryInterface {
+  Attachment?: InstanceSecondaryInterfaceAttachment;
+  MacAddress?: string;
+  SecondaryInterfaceId?: string;
+  OwnerId?: string;
+  PrivateIpAddresses?: Array<InstanceSecondaryInterfacePrivateIpAddress>;
+  SourceDestCheck?: boolean;
+  Status?: string;
+  SecondarySubnetId?: string;
+  SecondaryNetworkId?: string;
+  InterfaceType?: string;
 }
 
 export interface StartingInstance {
@@ -12365,9 +12952,29 @@ export interface AccepterVpcInfo {
   Region?: string;
 }
 
+export interface Tag {
+  Key?: string;
+  Value?: string;
+}
+
 export interface Ipv6CidrBlockState {
   State?: string;
   StatusMessage?: string;
+}
+
+export interface NativeApplicationOidcOptions {
+  PublicSigningKeyEndpoint?: string;
+  Issuer?: string;
+  AuthorizationEndpoint?: string;
+  TokenEndpoint?: string;
+  UserInfoEndpoint?: string;
+  ClientId?: string;
+  Scope?: string;
+}
+
+export interface VerifiedAccessInstanceCustomSubDomain {
+  SubDomain?: string;
+  Nameservers?: Array<string>;
 }
 
 export interface UserIdGroupPair {
@@ -12380,13 +12987,58 @@ export interface UserIdGroupPair {
   VpcPeeringConnectionId?: string;
 }
 
+export interface CapacityAllocationMetadataEntry {
+  Key?: string;
+  Value?: string;
+}
+
+export interface CapacityReservationCommitmentInfo {
+  CommittedInstanceCount?: number;
+  CommitmentEndDate?: Date;
+}
+
+export interface BlockPublicAccessStates {
+  InternetGatewayBlockMode?: string;
+}
+
+export interface VpcEncryptionControl {
+  VpcId?: string;
+  VpcEncryptionControlId?: string;
+  Mode?: string;
+  State?: string;
+  StateMessage?: string;
+  ResourceExclusions?: VpcEncryptionControlExclusions;
+  Tags?: Array<Tag>;
+}
+
 export interface Attachment3 {
   State?: string;
   VpcId?: string;
 }
 
+export interface FleetBlockDeviceMappingRequest {
+  DeviceName?: string;
+  VirtualName?: string;
+  Ebs?: FleetEbsBlockDeviceRequest;
+  NoDevice?: string;
+}
+
+export interface InstanceConnectEndpointPublicDnsNames {
+  Ipv4?: InstanceConnectEndpointDnsNames;
+  Dualstack?: InstanceConnectEndpointDnsNames;
+}
+
 export interface OperatingRegion2 {
   RegionName?: string;
+}
+
+export interface IpamOrganizationalUnitExclusion {
+  OrganizationsEntityPath?: string;
+}
+
+export interface IpamScopeExternalAuthorityConfiguration {
+  Type?: string;
+  ExternalResourceIdentifier?: string;
 }
 
 export interface EnaSrdSpecification2 {
@@ -12399,6 +13051,30 @@ export interface EnaSrdSpecification2 {
 export interface CapacityReservationTarget2 {
   CapacityReservationId?: string;
   CapacityReservationResourceGroupArn?: string;
+}
+
+export interface LaunchTemplateNetworkPerformanceOptionsRequest {
+  BandwidthWeighting?: string;
+}
+
+export interface LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+  DeleteOnTermination?: boolean;
+  DeviceIndex?: number;
+  PrivateIpAddresses?: Array<SecondaryInterfacePrivateIpAddressSpecificationRequest>;
+  PrivateIpAddressCount?: number;
+  SecondarySubnetId?: string;
+  InterfaceType?: string;
+  NetworkCardIndex?: number;
+}
+
+export interface NatGatewayAttachedAppliance {
+  Type?: string;
+  ApplianceArn?: string;
+  VpcEndpointId?: string;
+  AttachmentState?: string;
+  ModificationState?: string;
+  FailureCode?: string;
+  FailureMessage?: string;
 }
 
 export interface Source {
@@ -12449,6 +13125,13 @@ export interface Association4 {
   CarrierIp?: string;
 }
 
+export interface PublicIpDnsNameOptions {
+  DnsHostnameType?: string;
+  PublicIpv4DnsName?: string;
+  PublicIpv6DnsName?: string;
+  PublicDualStackDnsName?: string;
+}
+
 export interface Fault {
   Code?: string;
   Message?: string;
@@ -12457,6 +13140,43 @@ export interface Fault {
 export interface DestinationPortRange2 {
   FromPort?: number;
   ToPort?: number;
+}
+
+export interface EncryptionSupport {
+  EncryptionState?: string;
+  StateMessage?: string;
+}
+
+export interface VerifiedAccessEndpointPortRange {
+  FromPort?: number;
+  ToPort?: number;
+}
+
+export interface VerifiedAccessEndpointRdsOptions {
+  Protocol?: string;
+  Port?: number;
+  RdsDbInstanceArn?: string;
+  RdsDbClusterArn?: string;
+  RdsDbProxyArn?: string;
+  RdsEndpoint?: string;
+  SubnetIds?: Array<string>;
+}
+
+export interface VerifiedAccessEndpointCidrOptions {
+  Cidr?: string;
+  PortRanges?: Array<VerifiedAccessEndpointPortRange>;
+  Protocol?: string;
+  SubnetIds?: Array<string>;
+}
+
+export interface SubnetIpPrefixes {
+  SubnetId?: string;
+  IpPrefixes?: Array<string>;
+}
+
+export interface SupportedRegionDetail {
+  Region?: string;
+  ServiceState?: string;
 }
 
 export interface Image2 {
@@ -12523,6 +13243,15 @@ export interface InstanceRequirements2 {
   };
   AllowedInstanceTypes?: Array<string>;
   MaxSpotPriceAsPercentageOfOptimalOnDemandPrice?: number;
+  BaselinePerformanceFactors?: BaselinePerformanceFactors;
+  RequireEncryptionInTransit?: boolean;
+}
+
+export interface BlockDeviceMappingResponse {
+  DeviceName?: string;
+  VirtualName?: string;
+  Ebs?: EbsBlockDeviceResponse;
+  NoDevice?: string;
 }
 
 export interface UserBucket2 {
@@ -12557,6 +13286,7 @@ export interface Explanation {
     AvailabilityZone?: string;
     Instance?: AttachedTo;
     Port?: number;
+    AvailabilityZoneId?: string;
   };
   LoadBalancerTargetGroup?: AttachedTo;
   LoadBalancerTargetGroups?: Array<AttachedTo>;
@@ -12592,11 +13322,30 @@ export interface Explanation {
   ComponentRegion?: string;
   FirewallStatelessRule?: FirewallStatelessRule;
   FirewallStatefulRule?: FirewallStatefulRule;
+  AvailabilityZoneIds?: Array<string>;
 }
 
 export interface DeliveryStatus {
   Code?: string;
   Message?: string;
+}
+
+export interface BaselinePerformanceFactorsRequest {
+  Cpu?: CpuPerformanceFactorRequest;
+}
+
+export interface LaunchTemplateNetworkPerformanceOptions {
+  BandwidthWeighting?: string;
+}
+
+export interface LaunchTemplateInstanceSecondaryInterfaceSpecification {
+  DeleteOnTermination?: boolean;
+  DeviceIndex?: number;
+  PrivateIpAddresses?: Array<SecondaryInterfacePrivateIpAddressSpecification>;
+  PrivateIpAddressCount?: number;
+  SecondarySubnetId?: string;
+  InterfaceType?: string;
+  NetworkCardIndex?: number;
 }
 
 export interface AclRule {
@@ -12685,6 +13434,54 @@ export interface FirewallStatefulRule {
   Direction?: string;
 }
 
+export interface InstanceSecondaryInterfacePrivateIpAddressRequest {
+  PrivateIpAddress: string;
+}
+
+export interface InstanceSecondaryInterfaceAttachment {
+  AttachTime?: Date;
+  AttachmentId?: string;
+  DeleteOnTermination?: boolean;
+  DeviceIndex?: number;
+  Status?: string;
+  NetworkCardIndex?: number;
+}
+
+export interface InstanceSecondaryInterfacePrivateIpAddress {
+  PrivateIpAddress?: string;
+}
+
+export interface VpcEncryptionControlExclusions {
+  InternetGateway?: VpcEncryptionControlExclusion;
+  EgressOnlyInternetGateway?: VpcEncryptionControlExclusion;
+  NatGateway?: VpcEncryptionControlExclusion;
+  VirtualPrivateGateway?: VpcEncryptionControlExclusion;
+  VpcPeering?: VpcEncryptionControlExclusion;
+  Lambda?: VpcEncryptionControlExclusion;
+  VpcLattice?: VpcEncryptionControlExclusion;
+  ElasticFileSystem?: VpcEncryptionControlExclusion;
+}
+
+export interface FleetEbsBlockDeviceRequest {
+  Encrypted?: boolean;
+  DeleteOnTermination?: boolean;
+  Iops?: number;
+  Throughput?: number;
+  KmsKeyId?: string;
+  SnapshotId?: string;
+  VolumeSize?: number;
+  VolumeType?: string;
+}
+
+export interface InstanceConnectEndpointDnsNames {
+  DnsName?: string;
+  FipsDnsName?: string;
+}
+
+export interface SecondaryInterfacePrivateIpAddressSpecificationRequest {
+  PrivateIpAddress?: string;
+}
+
 export interface Source2 {
   PacketHeaderStatement?: {
     SourceAddresses?: Array<string>;
@@ -12706,6 +13503,46 @@ export interface ResourceStatement2 {
 export interface SourcePortRange2 {
   FromPort?: number;
   ToPort?: number;
+}
+
+export interface BaselinePerformanceFactors {
+  Cpu?: CpuPerformanceFactor;
+}
+
+export interface EbsBlockDeviceResponse {
+  Encrypted?: boolean;
+  DeleteOnTermination?: boolean;
+  Iops?: number;
+  Throughput?: number;
+  KmsKeyId?: string;
+  SnapshotId?: string;
+  VolumeSize?: number;
+  VolumeType?: string;
+}
+
+export interface CpuPerformanceFactorRequest {
+  References?: Array<PerformanceFactorReferenceRequest>;
+}
+
+export interface SecondaryInterfacePrivateIpAddressSpecification {
+  PrivateIpAddress?: string;
+}
+
+export interface VpcEncryptionControlExclusion {
+  State?: string;
+  StateMessage?: string;
+}
+
+export interface CpuPerformanceFactor {
+  References?: Array<PerformanceFactorReference>;
+}
+
+export interface PerformanceFactorReferenceRequest {
+  InstanceFamily?: string;
+}
+
+export interface PerformanceFactorReference {
+  InstanceFamily?: string;
 }
 
 /** The operations of the service; a ServiceDefinition registers the implemented ones. */

@@ -155,6 +155,8 @@ export interface CreateSAMLProviderInput {
   SAMLMetadataDocument: string;
   Name: string;
   Tags?: Array<Tag>;
+  AssertionEncryptionMode?: string;
+  AddPrivateKey?: string;
 }
 
 export interface CreateSAMLProviderOutput {
@@ -175,6 +177,7 @@ export interface CreateServiceLinkedRoleOutput {
 export interface CreateServiceSpecificCredentialInput {
   UserName: string;
   ServiceName: string;
+  CredentialAgeDays?: number;
 }
 
 export interface CreateServiceSpecificCredentialOutput {
@@ -666,6 +669,9 @@ export interface GetSAMLProviderOutput {
   CreateDate?: Date;
   ValidUntil?: Date;
   Tags?: Array<Tag>;
+  SAMLProviderUUID?: string;
+  AssertionEncryptionMode?: string;
+  PrivateKeyList?: Array<SAMLPrivateKey>;
 }
 
 export interface GetSSHPublicKeyInput {
@@ -1156,6 +1162,9 @@ export interface ListServerCertificatesOutput {
 export interface ListServiceSpecificCredentialsInput {
   UserName?: string;
   ServiceName?: string;
+  AllUsers?: boolean;
+  Marker?: string;
+  MaxItems?: number;
 }
 
 export interface ListServiceSpecificCredentialsOutput {
@@ -1166,7 +1175,11 @@ export interface ListServiceSpecificCredentialsOutput {
     CreateDate: Date;
     ServiceSpecificCredentialId: string;
     ServiceName: string;
+    ServiceCredentialAlias?: string;
+    ExpirationDate?: Date;
   }>;
+  Marker?: string;
+  IsTruncated?: boolean;
 }
 
 export interface ListSigningCertificatesInput {
@@ -1582,6 +1595,9 @@ export interface UpdateRoleDescriptionOutput {
 export interface UpdateSAMLProviderInput {
   SAMLMetadataDocument: string;
   SAMLProviderArn: string;
+  AssertionEncryptionMode?: string;
+  AddPrivateKey?: string;
+  RemovePrivateKey?: string;
 }
 
 export interface UpdateSAMLProviderOutput {
@@ -1733,6 +1749,9 @@ export interface ServiceSpecificCredential {
   ServiceSpecificCredentialId: string;
   UserName: string;
   Status: string;
+  ExpirationDate?: Date;
+  ServiceCredentialAlias?: string;
+  ServiceCredentialSecret?: string;
 }
 
 export interface User {
@@ -1778,6 +1797,11 @@ export interface RoleLastUsed {
 export interface ErrorDetails {
   Message: string;
   Code: string;
+}
+
+export interface SAMLPrivateKey {
+  KeyId?: string;
+  Timestamp?: Date;
 }
 
 export interface SSHPublicKey {

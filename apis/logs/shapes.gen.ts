@@ -65,6 +65,7 @@ export interface CreateLogGroupInput {
   kmsKeyId?: string;
   tags?: Record<string, string>;
   logGroupClass?: string;
+  deletionProtectionEnabled?: boolean;
 }
 
 export type CreateLogGroupOutput = Record<string, never>;
@@ -155,6 +156,8 @@ export interface DeleteQueryDefinitionOutput {
 
 export interface DeleteResourcePolicyInput {
   policyName?: string;
+  resourceArn?: string;
+  expectedRevisionId?: string;
 }
 
 export type DeleteResourcePolicyOutput = Record<string, never>;
@@ -176,10 +179,12 @@ export interface DescribeAccountPoliciesInput {
   policyType: string;
   policyName?: string;
   accountIdentifiers?: Array<string>;
+  nextToken?: string;
 }
 
 export interface DescribeAccountPoliciesOutput {
   accountPolicies?: Array<AccountPolicy>;
+  nextToken?: string;
 }
 
 export interface DescribeConfigurationTemplatesInput {
@@ -210,6 +215,8 @@ export interface DescribeConfigurationTemplatesOutput {
     allowedActionForAllowVendedLogsDeliveryForResource?: string;
     allowedFieldDelimiters?: Array<string>;
     allowedSuffixPathFields?: Array<string>;
+    deliverySourceConfiguration?: Array<DeliverySourceConfigurationSchema>;
+    s3TablesIntegration?: S3TablesIntegration;
   }>;
   nextToken?: string;
 }
@@ -291,6 +298,7 @@ export interface DescribeLogGroupsInput {
   limit?: number;
   includeLinkedAccounts?: boolean;
   logGroupClass?: string;
+  logGroupIdentifiers?: Array<string>;
 }
 
 export interface DescribeLogGroupsOutput {
@@ -306,6 +314,8 @@ export interface DescribeLogGroupsOutput {
     inheritedProperties?: Array<string>;
     logGroupClass?: string;
     logGroupArn?: string;
+    deletionProtectionEnabled?: boolean;
+    bearerTokenAuthenticationEnabled?: boolean;
   }>;
   nextToken?: string;
 }
@@ -351,6 +361,9 @@ export interface DescribeMetricFiltersOutput {
     metricTransformations?: Array<MetricTransformation>;
     creationTime?: number;
     logGroupName?: string;
+    applyOnTransformedLogs?: boolean;
+    fieldSelectionCriteria?: string;
+    emitSystemFieldDimensions?: Array<string>;
   }>;
   nextToken?: string;
 }
@@ -360,6 +373,7 @@ export interface DescribeQueriesInput {
   status?: string;
   maxResults?: number;
   nextToken?: string;
+  queryLanguage?: string;
 }
 
 export interface DescribeQueriesOutput {
@@ -369,6 +383,10 @@ export interface DescribeQueriesOutput {
     status?: string;
     createTime?: number;
     logGroupName?: string;
+    queryLanguage?: string;
+    queryDuration?: number;
+    bytesScanned?: number;
+    userIdentity?: string;
   }>;
   nextToken?: string;
 }
@@ -377,6 +395,7 @@ export interface DescribeQueryDefinitionsInput {
   queryDefinitionNamePrefix?: string;
   maxResults?: number;
   nextToken?: string;
+  queryLanguage?: string;
 }
 
 export interface DescribeQueryDefinitionsOutput {
@@ -386,6 +405,8 @@ export interface DescribeQueryDefinitionsOutput {
     queryString?: string;
     lastModified?: number;
     logGroupNames?: Array<string>;
+    queryLanguage?: string;
+    parameters?: Array<QueryParameter>;
   }>;
   nextToken?: string;
 }
@@ -393,6 +414,8 @@ export interface DescribeQueryDefinitionsOutput {
 export interface DescribeResourcePoliciesInput {
   nextToken?: string;
   limit?: number;
+  resourceArn?: string;
+  policyScope?: string;
 }
 
 export interface DescribeResourcePoliciesOutput {
@@ -416,6 +439,9 @@ export interface DescribeSubscriptionFiltersOutput {
     roleArn?: string;
     distribution?: string;
     creationTime?: number;
+    applyOnTransformedLogs?: boolean;
+    fieldSelectionCriteria?: string;
+    emitSystemFields?: Array<string>;
   }>;
   nextToken?: string;
 }
@@ -561,6 +587,8 @@ export interface GetLogRecordOutput {
 
 export interface GetQueryResultsInput {
   queryId: string;
+  nextToken?: string;
+  maxItems?: number;
 }
 
 export interface GetQueryResultsOutput {
@@ -572,9 +600,14 @@ export interface GetQueryResultsOutput {
     recordsMatched?: number;
     recordsScanned?: number;
     bytesScanned?: number;
+    estimatedRecordsSkipped?: number;
+    estimatedBytesSkipped?: number;
+    logGroupsScanned?: number;
   };
   status?: string;
   encryptionKey?: string;
+  queryLanguage?: string;
+  nextToken?: string;
 }
 
 export interface ListAnomaliesInput {
@@ -607,6 +640,7 @@ export interface ListAnomaliesOutput {
     isDynamic?: boolean;
     tokenString?: string;
     enumerations?: Record<string, number>;
+    inferredTokenName?: string;
   }>;
     logGroupArnList: Array<string>;
     suppressed?: boolean;
@@ -683,6 +717,7 @@ export interface PutDeliveryDestinationInput {
   outputFormat?: string;
   deliveryDestinationConfiguration: DeliveryDestinationConfiguration;
   tags?: Record<string, string>;
+  deliveryDestinationType?: string;
 }
 
 export interface PutDeliveryDestinationOutput {
@@ -703,6 +738,7 @@ export interface PutDeliverySourceInput {
   resourceArn: string;
   logType: string;
   tags?: Record<string, string>;
+  deliverySourceConfiguration?: Record<string, string>;
 }
 
 export interface PutDeliverySourceOutput {
@@ -759,6 +795,9 @@ export interface PutMetricFilterInput {
   filterName: string;
   filterPattern: string;
   metricTransformations: Array<MetricTransformation>;
+  applyOnTransformedLogs?: boolean;
+  fieldSelectionCriteria?: string;
+  emitSystemFieldDimensions?: Array<string>;
 }
 
 export type PutMetricFilterOutput = Record<string, never>;
@@ -769,6 +808,8 @@ export interface PutQueryDefinitionInput {
   logGroupNames?: Array<string>;
   queryString: string;
   clientToken?: string;
+  queryLanguage?: string;
+  parameters?: Array<QueryParameter>;
 }
 
 export interface PutQueryDefinitionOutput {
@@ -778,10 +819,13 @@ export interface PutQueryDefinitionOutput {
 export interface PutResourcePolicyInput {
   policyName?: string;
   policyDocument?: string;
+  resourceArn?: string;
+  expectedRevisionId?: string;
 }
 
 export interface PutResourcePolicyOutput {
   resourcePolicy?: ResourcePolicy;
+  revisionId?: string;
 }
 
 export interface PutRetentionPolicyInput {
@@ -798,6 +842,9 @@ export interface PutSubscriptionFilterInput {
   destinationArn: string;
   roleArn?: string;
   distribution?: string;
+  applyOnTransformedLogs?: boolean;
+  fieldSelectionCriteria?: string;
+  emitSystemFields?: Array<string>;
 }
 
 export type PutSubscriptionFilterOutput = Record<string, never>;
@@ -848,6 +895,7 @@ export interface StartQueryInput {
   endTime: number;
   queryString: string;
   limit?: number;
+  queryLanguage?: string;
 }
 
 export interface StartQueryOutput {
@@ -912,6 +960,7 @@ export interface UpdateAnomalyInput {
     value?: number;
     suppressionUnit?: string;
   };
+  baseline?: boolean;
 }
 
 export type UpdateAnomalyOutput = Record<string, never>;
@@ -962,6 +1011,20 @@ export interface AccountPolicy {
   accountId?: string;
 }
 
+export interface DeliverySourceConfigurationSchema {
+  keyName: string;
+  valueType: string;
+  defaultValue: string;
+  supportedValues?: Array<string>;
+  minValue?: number;
+  maxValue?: number;
+}
+
+export interface S3TablesIntegration {
+  datasourceName?: string;
+  datasourceType?: string;
+}
+
 export interface DeliveryDestination {
   name?: string;
   arn?: string;
@@ -978,6 +1041,9 @@ export interface DeliverySource {
   service?: string;
   logType?: string;
   tags?: Record<string, string>;
+  deliverySourceConfiguration?: Record<string, string>;
+  status?: string;
+  statusReason?: string;
 }
 
 export interface Destination {
@@ -998,10 +1064,19 @@ export interface MetricTransformation {
   unit?: string;
 }
 
+export interface QueryParameter {
+  name: string;
+  defaultValue?: string;
+  description?: string;
+}
+
 export interface ResourcePolicy {
   policyName?: string;
   policyDocument?: string;
   lastUpdatedTime?: number;
+  policyScope?: string;
+  resourceArn?: string;
+  revisionId?: string;
 }
 
 export interface Policy {

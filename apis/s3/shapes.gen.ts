@@ -12,6 +12,7 @@ export interface AbortMultipartUploadInput {
   UploadId: string;
   RequestPayer?: string;
   ExpectedBucketOwner?: string;
+  IfMatchInitiatedTime?: Date;
 }
 
 export interface AbortMultipartUploadOutput {
@@ -29,6 +30,12 @@ export interface CompleteMultipartUploadInput {
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
     PartNumber?: number;
+    ChecksumCRC64NVME?: string;
+    ChecksumSHA512?: string;
+    ChecksumMD5?: string;
+    ChecksumXXHASH64?: string;
+    ChecksumXXHASH3?: string;
+    ChecksumXXHASH128?: string;
   }>;
   };
   UploadId: string;
@@ -42,6 +49,15 @@ export interface CompleteMultipartUploadInput {
   SSECustomerAlgorithm?: string;
   SSECustomerKey?: Buffer;
   SSECustomerKeyMD5?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+  ChecksumType?: string;
+  MpuObjectSize?: number;
+  IfMatch?: string;
 }
 
 export interface CompleteMultipartUploadOutput {
@@ -59,6 +75,13 @@ export interface CompleteMultipartUploadOutput {
   SSEKMSKeyId?: string;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+  ChecksumType?: string;
 }
 
 export interface CopyObjectInput {
@@ -103,6 +126,8 @@ export interface CopyObjectInput {
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
   ExpectedSourceBucketOwner?: string;
+  IfMatch?: string;
+  IfNoneMatch?: string;
 }
 
 export interface CopyObjectOutput {
@@ -113,6 +138,13 @@ export interface CopyObjectOutput {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumType?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumSHA512?: string;
+    ChecksumMD5?: string;
+    ChecksumXXHASH64?: string;
+    ChecksumXXHASH3?: string;
+    ChecksumXXHASH128?: string;
   };
   Expiration?: string;
   CopySourceVersionId?: string;
@@ -139,6 +171,7 @@ export interface CreateBucketInput {
     DataRedundancy?: string;
     Type?: string;
   };
+    Tags?: Array<Tag>;
   };
   GrantFullControl?: string;
   GrantRead?: string;
@@ -147,10 +180,12 @@ export interface CreateBucketInput {
   GrantWriteACP?: string;
   ObjectLockEnabledForBucket?: boolean;
   ObjectOwnership?: string;
+  BucketNamespace?: string;
 }
 
 export interface CreateBucketOutput {
   Location?: string;
+  BucketArn?: string;
 }
 
 export interface CreateMultipartUploadInput {
@@ -184,6 +219,7 @@ export interface CreateMultipartUploadInput {
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 }
 
 export interface CreateMultipartUploadOutput {
@@ -200,6 +236,7 @@ export interface CreateMultipartUploadOutput {
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 }
 
 export interface CreateSessionInput {
@@ -256,6 +293,7 @@ export type DeleteBucketEncryptionOutput = Record<string, never>;
 export interface DeleteBucketIntelligentTieringConfigurationInput {
   Bucket: string;
   Id: string;
+  ExpectedBucketOwner?: string;
 }
 
 export type DeleteBucketIntelligentTieringConfigurationOutput = Record<string, never>;
@@ -326,6 +364,9 @@ export interface DeleteObjectInput {
   RequestPayer?: string;
   BypassGovernanceRetention?: boolean;
   ExpectedBucketOwner?: string;
+  IfMatch?: string;
+  IfMatchLastModifiedTime?: Date;
+  IfMatchSize?: number;
 }
 
 export interface DeleteObjectOutput {
@@ -351,6 +392,9 @@ export interface DeleteObjectsInput {
     Objects: Array<{
     Key: string;
     VersionId?: string;
+    ETag?: string;
+    LastModifiedTime?: Date;
+    Size?: number;
   }>;
     Quiet?: boolean;
   };
@@ -436,6 +480,7 @@ export interface GetBucketEncryptionOutput {
 export interface GetBucketIntelligentTieringConfigurationInput {
   Bucket: string;
   Id: string;
+  ExpectedBucketOwner?: string;
 }
 
 export interface GetBucketIntelligentTieringConfigurationOutput {
@@ -697,6 +742,13 @@ export interface GetObjectOutput {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: Date;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+  ChecksumType?: string;
 }
 
 export interface GetObjectAclInput {
@@ -738,6 +790,13 @@ export interface GetObjectAttributesOutput {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumSHA512?: string;
+    ChecksumMD5?: string;
+    ChecksumXXHASH64?: string;
+    ChecksumXXHASH3?: string;
+    ChecksumXXHASH128?: string;
+    ChecksumType?: string;
   };
   ObjectParts?: {
     TotalPartsCount?: number;
@@ -752,6 +811,12 @@ export interface GetObjectAttributesOutput {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumSHA512?: string;
+    ChecksumMD5?: string;
+    ChecksumXXHASH64?: string;
+    ChecksumXXHASH3?: string;
+    ChecksumXXHASH128?: string;
   }>;
   };
   StorageClass?: string;
@@ -835,6 +900,7 @@ export interface HeadBucketOutput {
   BucketLocationName?: string;
   BucketRegion?: string;
   AccessPointAlias?: boolean;
+  BucketArn?: string;
 }
 
 export interface HeadObjectInput {
@@ -898,6 +964,15 @@ export interface HeadObjectOutput {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: Date;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+  ChecksumType?: string;
+  ContentRange?: string;
+  TagCount?: number;
 }
 
 export interface ListBucketAnalyticsConfigurationsInput {
@@ -916,6 +991,7 @@ export interface ListBucketAnalyticsConfigurationsOutput {
 export interface ListBucketIntelligentTieringConfigurationsInput {
   Bucket: string;
   ContinuationToken?: string;
+  ExpectedBucketOwner?: string;
 }
 
 export interface ListBucketIntelligentTieringConfigurationsOutput {
@@ -1005,6 +1081,7 @@ export interface ListMultipartUploadsOutput {
     Owner?: Owner;
     Initiator?: Initiator;
     ChecksumAlgorithm?: string;
+    ChecksumType?: string;
   }>;
   CommonPrefixes?: Array<CommonPrefix>;
   EncodingType?: string;
@@ -1041,6 +1118,7 @@ export interface ListObjectVersionsOutput {
     LastModified?: Date;
     Owner?: Owner;
     RestoreStatus?: RestoreStatus;
+    ChecksumType?: string;
   }>;
   DeleteMarkers?: Array<{
     Owner?: Owner;
@@ -1146,12 +1224,19 @@ export interface ListPartsOutput {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumSHA512?: string;
+    ChecksumMD5?: string;
+    ChecksumXXHASH64?: string;
+    ChecksumXXHASH3?: string;
+    ChecksumXXHASH128?: string;
   }>;
   Initiator?: Initiator;
   Owner?: Owner;
   StorageClass?: string;
   RequestCharged?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 }
 
 export interface PutBucketAccelerateConfigurationInput {
@@ -1216,6 +1301,7 @@ export interface PutBucketIntelligentTieringConfigurationInput {
   Bucket: string;
   Id: string;
   IntelligentTieringConfiguration: IntelligentTieringConfiguration;
+  ExpectedBucketOwner?: string;
 }
 
 export type PutBucketIntelligentTieringConfigurationOutput = Record<string, never>;
@@ -1300,6 +1386,7 @@ export interface PutBucketOwnershipControlsInput {
   ContentMD5?: string;
   ExpectedBucketOwner?: string;
   OwnershipControls: OwnershipControls;
+  ChecksumAlgorithm?: string;
 }
 
 export type PutBucketOwnershipControlsOutput = Record<string, never>;
@@ -1416,6 +1503,14 @@ export interface PutObjectInput {
   ObjectLockRetainUntilDate?: Date;
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+  IfMatch?: string;
+  WriteOffsetBytes?: number;
 }
 
 export interface PutObjectOutput {
@@ -1433,6 +1528,14 @@ export interface PutObjectOutput {
   SSEKMSEncryptionContext?: string;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+  ChecksumType?: string;
+  Size?: number;
 }
 
 export interface PutObjectAclInput {
@@ -1636,6 +1739,12 @@ export interface UploadPartInput {
   SSECustomerKeyMD5?: string;
   RequestPayer?: string;
   ExpectedBucketOwner?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
 }
 
 export interface UploadPartOutput {
@@ -1650,6 +1759,12 @@ export interface UploadPartOutput {
   SSEKMSKeyId?: string;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
 }
 
 export interface UploadPartCopyInput {
@@ -1683,6 +1798,12 @@ export interface UploadPartCopyOutput {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumSHA512?: string;
+    ChecksumMD5?: string;
+    ChecksumXXHASH64?: string;
+    ChecksumXXHASH3?: string;
+    ChecksumXXHASH128?: string;
   };
   ServerSideEncryption?: string;
   SSECustomerAlgorithm?: string;
@@ -1733,9 +1854,20 @@ export interface WriteGetObjectResponseInput {
   TagCount?: number;
   VersionId?: string;
   BucketKeyEnabled?: boolean;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
 }
 
 export type WriteGetObjectResponseOutput = Record<string, never>;
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
 
 export interface Owner {
   DisplayName?: string;
@@ -1788,6 +1920,7 @@ export interface ServerSideEncryptionConfiguration {
     KMSMasterKeyID?: string;
   };
     BucketKeyEnabled?: boolean;
+    BlockedEncryptionTypes?: BlockedEncryptionTypes;
   }>;
 }
 
@@ -2029,6 +2162,7 @@ export interface Bucket {
   Name?: string;
   CreationDate?: Date;
   BucketRegion?: string;
+  BucketArn?: string;
 }
 
 export interface Initiator {
@@ -2054,6 +2188,7 @@ export interface Content {
   StorageClass?: string;
   Owner?: Owner;
   RestoreStatus?: RestoreStatus;
+  ChecksumType?: string;
 }
 
 export interface AccessControlPolicy {
@@ -2148,6 +2283,10 @@ export interface Grantee {
   ID?: string;
   Type: string;
   URI?: string;
+}
+
+export interface BlockedEncryptionTypes {
+  EncryptionType?: Array<string>;
 }
 
 export interface Expiration {

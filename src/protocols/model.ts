@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { applyPatch, patchFor } from './patches/index.js';
+import { applyPatch, patchesFor } from './patches/index.js';
 
 export type ShapeType =
   | 'structure'
@@ -151,9 +151,9 @@ export function loadModel(stem: string): ServiceModel {
   if (!m) {
     if (!/^[a-z0-9.-]+-\d{4}-\d{2}-\d{2}$/.test(stem)) throw new Error(`not a model stem: ${stem}`);
     const file = requireFromHere.resolve(`aws-sdk/apis/${stem}.min.json`);
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as RawModel;
-    const patch = patchFor(stem);
-    m = buildModel(stem, patch ? applyPatch(raw, patch) : raw);
+    let raw = JSON.parse(readFileSync(file, 'utf8')) as RawModel;
+    for (const patch of patchesFor(stem)) raw = applyPatch(raw, patch);
+    m = buildModel(stem, raw);
     cache.set(stem, m);
   }
   return m;

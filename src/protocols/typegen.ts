@@ -78,7 +78,8 @@ class Generator {
         if (k) {
           let n = this.names.get(k);
           if (!n) {
-            n = this.claim(hint);
+            // Shapes from generated patches carry botocore's real name: `bc:<name>`.
+            n = this.claim(s.shapeName?.startsWith('bc:') ? s.shapeName.slice(3) : hint);
             this.names.set(k, n);
             this.queue.push({ shape: (s.shapeName && this.model.shapes.get(s.shapeName)) || s, name: n });
           }

@@ -19,7 +19,7 @@ const SHARD = 'shardId-00000001767225600000-abcdef01';
 const date = (d: Date) => ({ $date: d.getTime() / 1000 });
 
 if (!botocorePython()) {
-  t.skip('no python3 with botocore on this machine (pyenv python3 or Debian python3-botocore)');
+  t.test('botocore cross-check', { skip: 'no python3 with botocore on this machine (pyenv python3 or Debian python3-botocore)' }, async () => {});
 } else {
   const sts = loadModel('sts-2011-06-15');
   const iam = loadModel('iam-2010-05-08');
