@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * What apis/ec2 needs from a compute backend (embedded simulator, Proxmox…). The API layer owns
+ * the AWS face: ids, records, filters, tags, idempotency and lifecycle states in the state store.
+ * A backend owns the machines and the bytes. Every mutating call only has to *accept* the work
+ * (a real hypervisor answers with a task id); when the work is done the backend reports it
+ * through the Ec2EventSink it was given, and the API moves the record to its next state. So a
+ * backend may finish in a millisecond (embedded) or after polling a task for a minute (Proxmox).
+ */
+
+/** A failure domain: an AWS availability zone (a Proxmox node, a rack, a site…). */
+export interface ZoneInfo {
+  /** The zone name suffix: 'a' becomes '<region>a'. */
+  suffix: string;
+  state: 'available' | 'impaired' | 'unavailable';
+}
+
+/** A machine image the backend can boot without any account having registered it. */
+export interface PublicImage {
+  /** Stable ami- id (17 hex), the same for every account. */
+  imageId: string;
+  name: string;
+  description: string;
+  architecture: 'x86_64' | 'arm64';
+  platformDetails: string;
+  rootDeviceName: string;
+  /** Size of the root disk in GiB. */
+  rootSizeGiB: number;
+  bootMode?: 'legacy-bios' | 'uefi' | 'uefi-preferred';
+  creationDate: number;
+}
+
+export interface LaunchSpec {
+  instanceId: string;
+  imageId: string;
+  instanceType: string;
+  vcpus: number;
+  memoryMiB: number;
+  zone: string;
+  privateIp: string;
+  macAddress: string;
+  subnetId: string;
+  securityGroupIds: string[];
+  userData?: string;
+  /** The root volume already created through createVolume (the backend boots from it). */
+  rootVolumeId: string;
+  /** OpenSSH public key to inject, when a key pair was named. */
+  sshPublicKey?: string;
+}
+
+export interface VolumeSpec {
+  volumeId: string;
+  zone: string;
+  sizeGiB: number;
+  volumeType: string;
+  iops?: number;
+  throughput?: number;
+  /** Copy the bytes of this snapshot (snap- id) into the new volume. */
+  fromSnapshot?: string;
+  /** Copy the bytes of this image's root disk (public ami- id). */
+  fromImage?: string;
+}
+
+export type BackendEvent =
+  | { kind: 'instance'; accountId: string; id: string; state: 'running' | 'stopped' | 'terminated'; reason?: string }
+  | { kind: 'volume'; accountId: string; id: string; state: 'available' | 'deleted' | 'error' }
+  | { kind: 'attachment'; accountId: string; volumeId: string; instanceId: string; state: 'attached' | 'detached' }
+  | { kind: 'snapshot'; accountId: string; id: string; state: 'completed' | 'error' }
+  | { kind: 'volume-modification'; accountId: string; id: string; state: 'completed' | 'failed' };
+
+/** The API side: applies a finished transition if the record is still waiting for it. */
+export interface Ec2EventSink {
+  emit(ev: BackendEvent): Promise<void>;
+}
+
+export interface Ec2Backend {
+  /** Backend name as configured (embedded, proxmox). */
+  readonly name: string;
+  zones(): Promise<ZoneInfo[]>;
+  publicImages(): Promise<PublicImage[]>;
+
+  launch(accountId: string, spec: LaunchSpec): Promise<void>;
+  start(accountId: string, instanceId: string): Promise<void>;
+  stop(accountId: string, instanceId: string, force: boolean): Promise<void>;
+  reboot(accountId: string, instanceId: string): Promise<void>;
+  terminate(accountId: string, instanceId: string): Promise<void>;
+  /** Applied while stopped (EC2 refuses type changes on running instances). */
+  resize(accountId: string, instanceId: string, shape: { instanceType: string; vcpus: number; memoryMiB: number }): Promise<void>;
+  /** The serial console text the guest wrote so far, or undefined when there is none. */
+  consoleOutput(accountId: string, instanceId: string): Promise<string | undefined>;
+
+  createVolume(accountId: string, spec: VolumeSpec): Promise<void>;
+  deleteVolume(accountId: string, volumeId: string): Promise<void>;
+  /** Grow only; iops/throughput are limits the backend applies when it can. */
+  modifyVolume(accountId: string, modificationId: string, volumeId: string, change: { sizeGiB: number; iops?: number; throughput?: number; volumeType: string }): Promise<void>;
+  attachVolume(accountId: string, volumeId: string, instanceId: string, device: string): Promise<void>;
+  detachVolume(accountId: string, volumeId: string, instanceId: string, force: boolean): Promise<void>;
+  createSnapshot(accountId: string, snapshotId: string, volumeId: string): Promise<void>;
+  /** Copies the bytes of a snapshot (possibly another account's, shared) into a new snapshot. */
+  copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void>;
+  deleteSnapshot(accountId: string, snapshotId: string): Promise<void>;
+
+  /**
+   * Makes every transition that is due by now visible (the embedded simulator runs its due
+   * timers; a polling backend may check its tasks). Called before each request is served.
+   */
+  settle?(): Promise<void>;
+  health?(): Promise<{ state: 'ok' | 'degraded' | 'down' | 'starting'; detail?: string }>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * ClientToken idempotency: the first call with a token stores the hash of its parameters and the
+ * ids it created; a retry with the same token and parameters gets the same result, one with other
+ * parameters gets IdempotentParameterMismatch (as EC2 answers).
+ */
+import { createHash } from 'node:crypto';
+import { AwsError } from '../../../src/errors.js';
+import type { Ec2Store } from './store.js';
+
+interface TokenRec {
+  hash: string;
+  result: unknown;
+  at: number;
+}
+
+function stable(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stable);
+  if (v instanceof Date) return v.toISOString();
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .filter((k) => k !== 'ClientToken' && k !== 'DryRun' && (v as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, stable((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+export function paramsHash(input: unknown): string {
+  return createHash('sha256').update(JSON.stringify(stable(input))).digest('hex');
+}
+
+export class Idempotency {
+  constructor(private readonly store: Ec2Store) {}
+
+  /** The stored result of an earlier call with this token, or undefined when there was none. */
+  async lookup<R>(accountId: string, op: string, token: string | undefined, input: unknown): Promise<R | undefined> {
+    if (!token) return undefined;
+    if (token.length > 64) throw new AwsError('InvalidParameterValue', 'The client token must be at most 64 characters long.');
+    const rec = await this.store.get<TokenRec>(accountId, 'token', `${op}/${token}`);
+    if (!rec) return undefined;
+    if (rec.hash !== paramsHash(input)) {
+      throw new AwsError('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
+    }
+    return rec.result as R;
+  }
+
+  async remember(accountId: string, op: string, token: string | undefined, input: unknown, result: unknown, now: number): Promise<void> {
+    if (!token) return;
+    await this.store.put(accountId, 'token', `${op}/${token}`, { hash: paramsHash(input), result, at: now } satisfies TokenRec);
+  }
+}

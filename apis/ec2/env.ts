@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/** What every EC2 operation module gets: the store, the backend, the catalogue and the clock. */
+import type { RequestContext } from '../../src/context.js';
+import type { Gateway } from '../../src/gateway.js';
+import type { Ec2Backend } from './backend.js';
+import type { InstanceTypeCatalog } from './catalog.js';
+import type { Idempotency } from './core/idempotency.js';
+import type { Ec2Store } from './core/store.js';
+
+export interface Ec2Env {
+  gw: Gateway;
+  store: Ec2Store;
+  backend: Ec2Backend;
+  types: InstanceTypeCatalog;
+  idem: Idempotency;
+  now(): number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Op = (env: Ec2Env, ctx: RequestContext, input: any) => Promise<unknown>;
+export type OpTable = Record<string, Op>;
+
+/** Milliseconds since the epoch to the Date a codec renders as an ISO timestamp. */
+export function date(ms: number): Date {
+  return new Date(ms);
+}

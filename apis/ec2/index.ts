@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * EC2 and EBS: the AWS face of compute, volumes and networks, written once for every compute
+ * backend. The backend is picked by `ec2.backend` (embedded by default); apis/ec2 talks to it only
+ * through the Ec2Backend interface (backend.ts).
+ */
+import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import type { Gateway } from '../../src/gateway.js';
+import { EmbeddedEc2Backend } from '../../translators/embedded/ec2/index.js';
+import type { Ec2Backend, Ec2EventSink } from './backend.js';
+import { InstanceTypeCatalog } from './catalog.js';
+import { dryRunOk } from './core/errors.js';
+import { Idempotency } from './core/idempotency.js';
+import { Ec2Store } from './core/store.js';
+import type { Ec2Env, OpTable } from './env.js';
+import { eventSink } from './lifecycle.js';
+import { attributeOps } from './ops/attributes.js';
+import { imageOps } from './ops/images.js';
+import { instanceOps } from './ops/instances.js';
+import { keyPairOps } from './ops/keypairs.js';
+import { regionOps } from './ops/regions.js';
+import { runOps } from './ops/run-instances.js';
+import { securityGroupOps } from './ops/security-groups.js';
+import { ruleOps } from './ops/sg-rules.js';
+import { snapshotOps } from './ops/snapshots.js';
+import { tagOps } from './ops/tags.js';
+import { volumeOps } from './ops/volumes.js';
+import { vpcOps } from './ops/vpcs.js';
+
+export const EC2_MODEL = 'ec2-2016-11-15';
+
+export type BackendFactory = (gw: Gateway, sink: Ec2EventSink) => Ec2Backend;
+
+const BACKENDS: Record<string, BackendFactory> = {
+  embedded: (gw, sink) => new EmbeddedEc2Backend(gw, sink),
+};
+
+export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps];
+
+/** Builds the service around a given backend (tests pass their own; the server uses the config). */
+export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def: ServiceDefinition; env: Ec2Env } {
+  let env: Ec2Env | undefined;
+  const sink = eventSink(() => env!);
+  const backend = makeBackend(gw, sink);
+  const store = new Ec2Store(gw.state);
+  env = { gw, store, backend, types: new InstanceTypeCatalog(gw.config), idem: new Idempotency(store), now: () => gw.clock.now() };
+  const e = env;
+  const operations: Record<string, Handler> = {};
+  for (const table of ALL_OPS) {
+    for (const [name, op] of Object.entries(table)) {
+      const readOnly = /^(Describe|Get)/.test(name);
+      operations[name] = async (ctx, input) => {
+        await backend.settle?.();
+        if (readOnly && input?.DryRun) throw dryRunOk();
+        return op(e, ctx, input ?? {});
+      };
+    }
+  }
+  const def: ServiceDefinition = {
+    name: 'ec2',
+    model: EC2_MODEL,
+    operations,
+    async health() {
+      const h = (await backend.health?.()) ?? { state: 'ok' as const };
+      return { backend: backend.name, ...h };
+    },
+    async close() {
+      await backend.close?.();
+    },
+  };
+  return { def, env };
+}
+
+export const createService: ServiceFactory = (gw) => {
+  const name = gw.config.ec2.backend ?? 'embedded';
+  const make = BACKENDS[name];
+  if (!make) throw new Error(`ec2.backend '${name}' has no translator in this build (available: ${Object.keys(BACKENDS).join(', ')})`);
+  const { def, env } = buildEc2Service(gw, make);
+  if (env.backend instanceof EmbeddedEc2Backend) {
+    env.backend.startTimers();
+    gw.onClose(() => env.backend.close?.());
+  }
+  return def;
+};

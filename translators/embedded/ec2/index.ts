@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The embedded compute backend: a simulated hypervisor. Instances exist as lifecycle timers and a
+ * console log (nothing boots); volumes and snapshots are real sparse files, so their bytes are real.
+ * Every transition is a durable job (see scheduler.ts) that reports back through the event sink.
+ * Timings come from `ec2.lifecycleMs` in the config (milliseconds per transition).
+ */
+import { join } from 'node:path';
+import type { BackendEvent, Ec2Backend, Ec2EventSink, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
+import type { Gateway } from '../../../src/gateway.js';
+import { DiskStore } from './disks.js';
+import { EMBEDDED_IMAGES } from './images.js';
+import { Scheduler } from './scheduler.js';
+
+export interface LifecycleTimes {
+  boot: number;
+  stop: number;
+  terminate: number;
+  reboot: number;
+  volume: number;
+  attach: number;
+  detach: number;
+  snapshot: number;
+  modify: number;
+}
+
+const DEFAULT_TIMES: LifecycleTimes = { boot: 1000, stop: 1000, terminate: 1000, reboot: 500, volume: 300, attach: 300, detach: 300, snapshot: 500, modify: 500 };
+const CONSOLE_TABLE = 'ec2-embedded';
+
+export class EmbeddedEc2Backend implements Ec2Backend {
+  readonly name = 'embedded';
+  readonly scheduler: Scheduler<BackendEvent>;
+  readonly disks: DiskStore;
+  private readonly times: LifecycleTimes;
+  private readonly zoneSuffixes: string[];
+
+  constructor(
+    private readonly gw: Gateway,
+    private readonly sink: Ec2EventSink,
+  ) {
+    const cfg = gw.config.ec2 as Record<string, unknown>;
+    this.times = { ...DEFAULT_TIMES, ...((cfg.lifecycleMs as Partial<LifecycleTimes>) ?? {}) };
+    const zones = cfg.zones;
+    this.zoneSuffixes = Array.isArray(zones) && zones.length > 0 ? zones.map(String) : ['a', 'b', 'c'];
+    for (const z of this.zoneSuffixes) if (!/^[a-z][a-z0-9-]{0,15}$/.test(z)) throw new Error(`ec2.zones: '${z}' is not a zone suffix like 'a'`);
+    this.disks = new DiskStore(join(gw.config.dataDir, 'ec2'));
+    this.scheduler = new Scheduler<BackendEvent>(gw.state, gw.clock, (ev) => this.sink.emit(ev), (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }));
+  }
+
+  /** Starts the real-time poll (the server); tests drive the scheduler by hand. */
+  startTimers(intervalMs = 200): void {
+    this.scheduler.start(intervalMs);
+  }
+
+  async zones(): Promise<ZoneInfo[]> {
+    return this.zoneSuffixes.map((suffix) => ({ suffix, state: 'available' as const }));
+  }
+
+  async publicImages(): Promise<PublicImage[]> {
+    return EMBEDDED_IMAGES;
+  }
+
+  private async console(accountId: string, instanceId: string, line: string): Promise<void> {
+    const stamp = new Date(this.gw.clock.now()).toISOString();
+    await this.gw.state.table<string>(CONSOLE_TABLE).update(`console/${accountId}/${instanceId}`, (cur) => `${cur ?? ''}[${stamp}] ${line}\n`);
+  }
+
+  async launch(accountId: string, spec: LaunchSpec): Promise<void> {
+    await this.console(accountId, spec.instanceId, `mcgw embedded hypervisor: creating ${spec.instanceType} (${spec.vcpus} vCPU, ${spec.memoryMiB} MiB) from ${spec.imageId} in ${spec.zone}, ${spec.privateIp} ${spec.macAddress}`);
+    await this.scheduler.after(this.times.boot, { kind: 'instance', accountId, id: spec.instanceId, state: 'running' });
+  }
+
+  async start(accountId: string, instanceId: string): Promise<void> {
+    await this.console(accountId, instanceId, 'mcgw embedded hypervisor: power on');
+    await this.scheduler.after(this.times.boot, { kind: 'instance', accountId, id: instanceId, state: 'running' });
+  }
+
+  async stop(accountId: string, instanceId: string, force: boolean): Promise<void> {
+    await this.console(accountId, instanceId, force ? 'mcgw embedded hypervisor: power off (forced)' : 'mcgw embedded hypervisor: ACPI shutdown');
+    await this.scheduler.after(force ? 0 : this.times.stop, { kind: 'instance', accountId, id: instanceId, state: 'stopped' });
+  }
+
+  async reboot(accountId: string, instanceId: string): Promise<void> {
+    await this.console(accountId, instanceId, 'mcgw embedded hypervisor: reboot');
+  }
+
+  async terminate(accountId: string, instanceId: string): Promise<void> {
+    await this.console(accountId, instanceId, 'mcgw embedded hypervisor: destroy');
+    await this.scheduler.after(this.times.terminate, { kind: 'instance', accountId, id: instanceId, state: 'terminated' });
+  }
+
+  async resize(accountId: string, instanceId: string, shape: { instanceType: string; vcpus: number; memoryMiB: number }): Promise<void> {
+    await this.console(accountId, instanceId, `mcgw embedded hypervisor: resized to ${shape.instanceType} (${shape.vcpus} vCPU, ${shape.memoryMiB} MiB)`);
+  }
+
+  async consoleOutput(accountId: string, instanceId: string): Promise<string | undefined> {
+    return this.gw.state.table<string>(CONSOLE_TABLE).get(`console/${accountId}/${instanceId}`);
+  }
+
+  async createVolume(accountId: string, spec: VolumeSpec): Promise<void> {
+    const path = this.disks.volumePath(accountId, spec.volumeId);
+    if (spec.fromSnapshot) await this.disks.copy(this.disks.snapshotPath(accountId, spec.fromSnapshot), path);
+    await this.disks.ensureSize(path, spec.sizeGiB);
+    await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: spec.volumeId, state: 'available' });
+  }
+
+  async deleteVolume(accountId: string, volumeId: string): Promise<void> {
+    await this.disks.remove(this.disks.volumePath(accountId, volumeId));
+    await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: volumeId, state: 'deleted' });
+  }
+
+  async modifyVolume(accountId: string, modificationId: string, volumeId: string, change: { sizeGiB: number }): Promise<void> {
+    await this.disks.ensureSize(this.disks.volumePath(accountId, volumeId), change.sizeGiB);
+    await this.scheduler.after(this.times.modify, { kind: 'volume-modification', accountId, id: modificationId, state: 'completed' });
+  }
+
+  async attachVolume(accountId: string, volumeId: string, instanceId: string, device: string): Promise<void> {
+    await this.console(accountId, instanceId, `mcgw embedded hypervisor: attach ${volumeId} as ${device}`);
+    await this.scheduler.after(this.times.attach, { kind: 'attachment', accountId, volumeId, instanceId, state: 'attached' });
+  }
+
+  async detachVolume(accountId: string, volumeId: string, instanceId: string, force: boolean): Promise<void> {
+    await this.console(accountId, instanceId, `mcgw embedded hypervisor: detach ${volumeId}${force ? ' (forced)' : ''}`);
+    await this.scheduler.after(force ? 0 : this.times.detach, { kind: 'attachment', accountId, volumeId, instanceId, state: 'detached' });
+  }
+
+  async createSnapshot(accountId: string, snapshotId: string, volumeId: string): Promise<void> {
+    let state: 'completed' | 'error' = 'completed';
+    try {
+      await this.disks.copy(this.disks.volumePath(accountId, volumeId), this.disks.snapshotPath(accountId, snapshotId));
+    } catch (e) {
+      this.gw.log.error('ec2 embedded snapshot copy failed', { err: String(e), snapshotId });
+      state = 'error';
+    }
+    await this.scheduler.after(this.times.snapshot, { kind: 'snapshot', accountId, id: snapshotId, state });
+  }
+
+  async copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void> {
+    let state: 'completed' | 'error' = 'completed';
+    try {
+      await this.disks.copy(this.disks.snapshotPath(source.accountId, source.snapshotId), this.disks.snapshotPath(accountId, snapshotId));
+    } catch (e) {
+      this.gw.log.error('ec2 embedded snapshot copy failed', { err: String(e), snapshotId });
+      state = 'error';
+    }
+    await this.scheduler.after(this.times.snapshot, { kind: 'snapshot', accountId, id: snapshotId, state });
+  }
+
+  async deleteSnapshot(accountId: string, snapshotId: string): Promise<void> {
+    await this.disks.remove(this.disks.snapshotPath(accountId, snapshotId));
+  }
+
+  async settle(): Promise<void> {
+    await this.scheduler.runDue();
+  }
+
+  async health() {
+    return { state: 'ok' as const, detail: `${(await this.scheduler.pending())} pending transitions` };
+  }
+
+  async close(): Promise<void> {
+    this.scheduler.stop();
+  }
+}
