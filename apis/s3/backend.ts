@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * What the S3 API layer needs from an object store. The embedded store (files + LMDB) implements
+ * it today; a Ceph RGW translator implements the same interface later. Buckets are addressed by
+ * their (globally unique) name; the API layer owns bucket records (owner, versioning, policies)
+ * and passes the versioning state into each write. Errors are AwsErrors with S3's codes
+ * (NoSuchKey, NoSuchVersion, NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall,
+ * BadDigest, IncompleteBody, PreconditionFailed, BucketNotEmpty).
+ */
+import type { Readable } from 'node:stream';
+
+export type VersioningState = 'Enabled' | 'Suspended' | undefined;
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
+
+/** Metadata that travels with an object version. */
+export interface ObjectMeta {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  /** Raw Expires header value as the client sent it. */
+  expires?: string;
+  /** x-amz-meta-* without the prefix, names lower-cased. */
+  userMetadata: Record<string, string>;
+  storageClass?: string;
+  websiteRedirectLocation?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** Canned ACL of the object. */
+  acl?: string;
+  /** 'AES256' when encrypted at rest. */
+  serverSideEncryption?: string;
+}
+
+export interface ObjectInfo extends ObjectMeta {
+  key: string;
+  /** 'null' for the null version. */
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  size: number;
+  /** Quoted ETag, as S3 sends it. */
+  etag: string;
+  lastModified: number;
+  /** Base64 checksums by algorithm, verified on write. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  /** COMPOSITE / FULL_OBJECT when a checksum is stored. */
+  checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
+  /** Number of parts for multipart objects. */
+  partsCount?: number;
+  /** Account id of the writer. */
+  owner: string;
+}
+
+export interface WriteConditions {
+  /** `If-None-Match: *`: fail with PreconditionFailed when a current object exists. */
+  ifNoneMatchStar?: boolean;
+  /** `If-Match: <etag>` on write: fail unless the current object has this ETag. */
+  ifMatch?: string;
+}
+
+export interface PutOptions {
+  versioning: VersioningState;
+  /** Declared length; IncompleteBody/short bodies are rejected. */
+  contentLength?: number;
+  /** Base64 Content-MD5 to verify (BadDigest). */
+  contentMd5?: string;
+  /** Checksums to compute and store; values given are verified (BadDigest). */
+  checksums?: Partial<Record<ChecksumAlgorithm, string | null>>;
+  /** Trailers delivered after the body ends (verified by auth): fetched once the stream is done. */
+  trailingChecksums?: () => Partial<Record<ChecksumAlgorithm, string>>;
+  conditions?: WriteConditions;
+  owner: string;
+  signal?: AbortSignal;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export interface ListQuery {
+  prefix?: string;
+  delimiter?: string;
+  /** Keys strictly greater than this. */
+  after?: string;
+  limit: number;
+}
+
+export interface ListPage {
+  objects: ObjectInfo[];
+  commonPrefixes: string[];
+  truncated: boolean;
+  /** The last key or common prefix returned, for markers/continuation tokens. */
+  last?: string;
+}
+
+export interface VersionsQuery {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  limit: number;
+}
+
+export interface VersionsPage {
+  versions: ObjectInfo[];
+  commonPrefixes: string[];
+  truncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+export interface UploadInfo {
+  uploadId: string;
+  key: string;
+  initiated: number;
+  owner: string;
+  meta: ObjectMeta;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  etag: string;
+  size: number;
+  lastModified: number;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+export interface S3Backend {
+  readonly name: string;
+  createBucket(bucket: string): Promise<void>;
+  /** Throws BucketNotEmpty while objects, versions or uploads remain. */
+  deleteBucket(bucket: string): Promise<void>;
+
+  putObject(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts: PutOptions): Promise<ObjectInfo>;
+  /** The current version (or the given one). Delete markers are returned with deleteMarker true. */
+  headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined>;
+  /** Opens a version for reading; `range` already validated against its size. */
+  openObject(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable>;
+  deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }>;
+  /** Replaces tags / ACL of one version in place. */
+  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl'>>): Promise<ObjectInfo>;
+  listObjects(bucket: string, q: ListQuery): Promise<ListPage>;
+  listObjectVersions(bucket: string, q: VersionsQuery): Promise<VersionsPage>;
+
+  createMultipartUpload(bucket: string, key: string, meta: ObjectMeta, owner: string, checksumAlgorithm?: ChecksumAlgorithm): Promise<UploadInfo>;
+  getMultipartUpload(bucket: string, uploadId: string): Promise<UploadInfo | undefined>;
+  uploadPart(bucket: string, uploadId: string, partNumber: number, body: Readable, opts: Omit<PutOptions, 'versioning' | 'conditions' | 'owner'>): Promise<PartInfo>;
+  listParts(bucket: string, uploadId: string, after: number, limit: number): Promise<{ parts: PartInfo[]; truncated: boolean }>;
+  completeMultipartUpload(
+    bucket: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    opts: { versioning: VersioningState; conditions?: WriteConditions },
+  ): Promise<ObjectInfo>;
+  abortMultipartUpload(bucket: string, uploadId: string): Promise<void>;
+  listMultipartUploads(bucket: string, q: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; limit: number }): Promise<{ uploads: UploadInfo[]; truncated: boolean }>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/** Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts, ListMultipartUploads. */
+import { Readable } from 'node:stream';
+import type { Handler, RequestContext } from '../../src/context.js';
+import { AwsError } from '../../src/errors.js';
+import { malformedXml } from '../../src/protocols/restxml-input.js';
+import type { ChecksumAlgorithm, UploadInfo } from './backend.js';
+import { bucketFor, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
+import { resolveCopySource } from './copy.js';
+import { noSuchUpload } from './errors.js';
+import { bodyLength, tooLarge, writeConditions } from './objects.js';
+import { ALGORITHMS, checksumOutput, contentMd5Of, metaFromInput, requestedChecksums } from './objmeta.js';
+import type * as S from './shapes.gen.js';
+
+const MAX_PART_SIZE = 5 * 1024 ** 3;
+
+function checkPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 10000) throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', n);
+}
+
+/** The upload, which must belong to this bucket and key. */
+async function uploadFor(env: S3Env, bucket: BucketRecord, key: string, uploadId: string): Promise<UploadInfo> {
+  const u = await env.backend.getMultipartUpload(bucket.name, uploadId);
+  if (!u || u.key !== key) throw noSuchUpload(uploadId);
+  return u;
+}
+
+function parseCopyRange(h: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (h === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(h.trim());
+  if (!m) throw invalidArgument('The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', 'x-amz-copy-source-range', h);
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (end < start || end >= size) throw invalidArgument(`Range specified is not valid for source object of size: ${size}`, 'x-amz-copy-source-range', h);
+  return { start, end };
+}
+
+export function multipartOps(env: S3Env): Record<string, Handler> {
+  const CreateMultipartUpload: Handler<S.CreateMultipartUploadInput, S.CreateMultipartUploadOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    checkKey(input.Key);
+    const meta = metaFromInput(input, ctx);
+    const alg = input.ChecksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined;
+    if (alg !== undefined && !ALGORITHMS.includes(alg)) throw invalidArgument('Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 'x-amz-checksum-algorithm', alg);
+    const u = await env.backend.createMultipartUpload(bucket.name, input.Key, meta, ctx.accountId, alg);
+    return { Bucket: bucket.name, Key: input.Key, UploadId: u.uploadId, ChecksumAlgorithm: alg };
+  };
+
+  const UploadPart: Handler<S.UploadPartInput, S.UploadPartOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    checkPartNumber(input.PartNumber);
+    await uploadFor(env, bucket, input.Key, input.UploadId);
+    const size = bodyLength(ctx, input.ContentLength);
+    if (size > MAX_PART_SIZE) throw tooLarge(size, MAX_PART_SIZE);
+    const { checksums, trailing } = requestedChecksums(ctx, input.ChecksumAlgorithm);
+    const part = await env.backend.uploadPart(bucket.name, input.UploadId, input.PartNumber, input.Body ?? Readable.from([]), {
+      contentLength: size,
+      contentMd5: contentMd5Of(input.ContentMD5),
+      checksums,
+      trailingChecksums: trailing,
+      signal: ctx.signal,
+    });
+    const cs = checksumOutput(part.checksums);
+    return { ETag: part.etag, ...cs.members, $headers: cs.headers };
+  };
+
+  const UploadPartCopy: Handler<S.UploadPartCopyInput, S.UploadPartCopyOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    checkPartNumber(input.PartNumber);
+    await uploadFor(env, bucket, input.Key, input.UploadId);
+    const src = await resolveCopySource(env, ctx, input.CopySource, input);
+    const range = parseCopyRange(input.CopySourceRange, src.info.size);
+    const length = range ? range.end - range.start + 1 : src.info.size;
+    if (length > MAX_PART_SIZE) throw tooLarge(length, MAX_PART_SIZE);
+    const body = src.info.size === 0 ? Readable.from([]) : await env.backend.openObject(src.info, src.bucket.name, range);
+    const part = await env.backend.uploadPart(bucket.name, input.UploadId, input.PartNumber, body, { contentLength: length, signal: ctx.signal });
+    const cs = checksumOutput(part.checksums);
+    return {
+      CopyPartResult: { ETag: part.etag, LastModified: new Date(part.lastModified), ...cs.members },
+      CopySourceVersionId: src.bucket.versioning ? src.info.versionId : undefined,
+    };
+  };
+
+  const CompleteMultipartUpload: Handler<S.CompleteMultipartUploadInput, S.CompleteMultipartUploadOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    await uploadFor(env, bucket, input.Key, input.UploadId);
+    const parts = input.MultipartUpload?.Parts ?? [];
+    if (parts.length === 0) {
+      throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', { status: 400 });
+    }
+    const wanted = parts.map((p) => {
+      if (p.PartNumber === undefined || p.ETag === undefined) throw malformedXml();
+      return { partNumber: p.PartNumber, etag: p.ETag };
+    });
+    const info = await env.backend.completeMultipartUpload(bucket.name, input.UploadId, wanted, {
+      versioning: bucket.versioning,
+      conditions: writeConditions(input.IfNoneMatch, ctx),
+    });
+    const cs = checksumOutput(info.checksums);
+    return {
+      Location: `${locationBase(ctx)}/${bucket.name}/${encodeURIComponent(input.Key).replace(/%2F/g, '/')}`,
+      Bucket: bucket.name,
+      Key: input.Key,
+      ETag: info.etag,
+      VersionId: bucket.versioning ? info.versionId : undefined,
+      ...cs.members,
+      $headers: cs.headers,
+    };
+  };
+
+  const AbortMultipartUpload: Handler<S.AbortMultipartUploadInput, S.AbortMultipartUploadOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    await uploadFor(env, bucket, input.Key, input.UploadId);
+    await env.backend.abortMultipartUpload(bucket.name, input.UploadId);
+    return {};
+  };
+
+  const ListParts: Handler<S.ListPartsInput, S.ListPartsOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'read');
+    const u = await uploadFor(env, bucket, input.Key, input.UploadId);
+    const limit = maxOf(input.MaxParts, 'max-parts');
+    const after = input.PartNumberMarker ?? 0;
+    const { parts, truncated } = await env.backend.listParts(bucket.name, input.UploadId, after, limit);
+    return {
+      Bucket: bucket.name,
+      Key: input.Key,
+      UploadId: input.UploadId,
+      PartNumberMarker: after,
+      NextPartNumberMarker: parts.length ? parts[parts.length - 1].partNumber : after,
+      MaxParts: limit,
+      IsTruncated: truncated,
+      Parts: parts.map((p) => ({ PartNumber: p.partNumber, LastModified: new Date(p.lastModified), ETag: p.etag, Size: p.size, ...checksumOutput(p.checksums).members })),
+      Initiator: { ID: ownerOf(u.owner).ID, DisplayName: u.owner },
+      Owner: ownerOf(u.owner),
+      StorageClass: u.meta.storageClass ?? 'STANDARD',
+      ChecksumAlgorithm: u.checksumAlgorithm,
+    };
+  };
+
+  const ListMultipartUploads: Handler<S.ListMultipartUploadsInput, S.ListMultipartUploadsOutput> = async (ctx, input) => {
+    const bucket = await bucketFor(ctx, input.Bucket, 'read');
+    const url = checkEncodingType(input.EncodingType);
+    const limit = maxOf(input.MaxUploads, 'max-uploads');
+    if (input.Delimiter !== undefined && input.Delimiter !== '') throw new AwsError('NotImplemented', 'ListMultipartUploads with a delimiter is not implemented by this gateway.', { status: 501, fault: 'Receiver' });
+    const { uploads, truncated } = await env.backend.listMultipartUploads(bucket.name, {
+      prefix: input.Prefix,
+      keyMarker: input.KeyMarker,
+      uploadIdMarker: input.KeyMarker ? input.UploadIdMarker : undefined,
+      limit,
+    });
+    const last = uploads[uploads.length - 1];
+    return {
+      Bucket: bucket.name,
+      KeyMarker: urlEncode(input.KeyMarker ?? '', url),
+      UploadIdMarker: input.UploadIdMarker ?? '',
+      NextKeyMarker: truncated && last ? urlEncode(last.key, url) : undefined,
+      NextUploadIdMarker: truncated && last ? last.uploadId : undefined,
+      Prefix: urlEncode(input.Prefix, url),
+      MaxUploads: limit,
+      IsTruncated: truncated,
+      EncodingType: url ? 'url' : undefined,
+      Uploads: uploads.map((u) => ({
+        UploadId: u.uploadId,
+        Key: urlEncode(u.key, url),
+        Initiated: new Date(u.initiated),
+        StorageClass: u.meta.storageClass ?? 'STANDARD',
+        Owner: ownerOf(u.owner),
+        Initiator: { ID: ownerOf(u.owner).ID, DisplayName: u.owner },
+        ChecksumAlgorithm: u.checksumAlgorithm,
+      })),
+    };
+  };
+
+  return { CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads };
+}
+
+function locationBase(ctx: RequestContext): string {
+  const proto = ctx.http.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${proto}://${ctx.http.host}`;
+}

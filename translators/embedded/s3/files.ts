@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Object bytes on disk: `<dataDir>/s3/data/<xx>/<fileId>`, written through
+ * `<dataDir>/s3/tmp/` (temp file + fsync + rename), names from random ids — never from the
+ * object key, so no key can escape the data dir. An object is a list of segments (one file for
+ * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
+import { AwsError } from '../../../src/errors.js';
+import { DigestSet } from './hashing.js';
+
+export interface Segment {
+  /** File id (relative name under data/). */
+  f: string;
+  /** Size in bytes. */
+  n: number;
+}
+
+export interface WriteResult {
+  file: string;
+  size: number;
+  md5: Buffer;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+export interface WriteOptions {
+  contentLength?: number;
+  contentMd5?: string;
+  checksums?: Partial<Record<ChecksumAlgorithm, string | null>>;
+  trailingChecksums?: () => Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+export function incompleteBody(): AwsError {
+  return new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.', { status: 400 });
+}
+
+export class FileStore {
+  readonly dataDir: string;
+  readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.dataDir = join(root, 'data');
+    this.tmpDir = join(root, 'tmp');
+    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+  }
+
+  pathOf(file: string): string {
+    return join(this.dataDir, file.slice(0, 2), file);
+  }
+
+  /** Streams `body` into a new durable file; verifies length, Content-MD5 and given checksums. */
+  async write(body: Readable, opts: WriteOptions): Promise<WriteResult> {
+    const algs = new Set<ChecksumAlgorithm>(Object.keys(opts.checksums ?? {}) as ChecksumAlgorithm[]);
+    const digests = new DigestSet(algs);
+    const file = randomBytes(16).toString('hex');
+    const tmp = join(this.tmpDir, file);
+    let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600);
+    try {
+      for await (const chunk of body) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        digests.update(b);
+        let off = 0;
+        while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+      }
+      if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
+      const { md5, checksums } = digests.finish();
+      verifyDigests(md5, checksums, opts);
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      const dest = this.pathOf(file);
+      await mkdir(join(this.dataDir, file.slice(0, 2)), { recursive: true, mode: 0o700 });
+      await rename(tmp, dest);
+      return { file, size: digests.bytes, md5, checksums };
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Opens every segment first (so a concurrent delete cannot cut the read short), then streams the range. */
+  async read(segments: Segment[], range?: ByteRange): Promise<Readable> {
+    const total = segments.reduce((a, s) => a + s.n, 0);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? total - 1;
+    const pieces: Array<{ fh: FileHandle; start: number; end: number }> = [];
+    let base = 0;
+    try {
+      for (const s of segments) {
+        const segStart = base;
+        const segEnd = base + s.n - 1;
+        base += s.n;
+        if (s.n === 0 || segEnd < start || segStart > end) continue;
+        const fh = await open(this.pathOf(s.f), 'r');
+        pieces.push({ fh, start: Math.max(start, segStart) - segStart, end: Math.min(end, segEnd) - segStart });
+      }
+    } catch (e) {
+      for (const p of pieces) await p.fh.close().catch(() => undefined);
+      throw e;
+    }
+    if (pieces.length === 0) return Readable.from([]);
+    if (pieces.length === 1) {
+      const p = pieces[0];
+      return p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
+    }
+    let next = 0;
+    async function* concat() {
+      try {
+        for (; next < pieces.length; ) {
+          const p = pieces[next++];
+          yield* p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
+        }
+      } finally {
+        // handles not reached yet (the reader went away): close them; started ones close themselves
+        for (let j = next; j < pieces.length; j++) await pieces[j].fh.close().catch(() => undefined);
+      }
+    }
+    return Readable.from(concat(), { objectMode: false, highWaterMark: 256 * 1024 });
+  }
+
+  async remove(files: string[]): Promise<void> {
+    for (const f of files) await unlink(this.pathOf(f)).catch(() => undefined);
+  }
+
+  /** Removes temp files left by a killed process (older than `olderThanMs`). */
+  sweepTmp(olderThanMs: number, now = Date.now()): number {
+    let n = 0;
+    for (const name of readdirSync(this.tmpDir)) {
+      const p = join(this.tmpDir, name);
+      try {
+        if (now - statSync(p).mtimeMs >= olderThanMs) {
+          rmSync(p, { force: true });
+          n++;
+        }
+      } catch {
+        /* raced with a writer finishing */
+      }
+    }
+    return n;
+  }
+}
+
+function verifyDigests(md5: Buffer, checksums: Partial<Record<ChecksumAlgorithm, string>>, opts: WriteOptions): void {
+  if (opts.contentMd5 !== undefined && md5.toString('base64') !== opts.contentMd5) {
+    throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
+      status: 400,
+      fields: { ExpectedDigest: opts.contentMd5, CalculatedDigest: md5.toString('base64') },
+    });
+  }
+  const expected: Partial<Record<ChecksumAlgorithm, string | null>> = { ...(opts.checksums ?? {}), ...(opts.trailingChecksums?.() ?? {}) };
+  for (const [alg, want] of Object.entries(expected) as Array<[ChecksumAlgorithm, string | null]>) {
+    if (want === null || want === undefined) continue;
+    if (checksums[alg] !== undefined && checksums[alg] !== want) {
+      throw new AwsError('BadDigest', `The ${alg} you specified did not match the calculated checksum.`, { status: 400 });
+    }
+  }
+}
