@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * DynamoDB (signing name `dynamodb`, model dynamodb-2012-08-10). Validation and semantics live
+ * here; storage is a DynamoBackend picked from config (`dynamodb.backend`, 'embedded' by default).
+ */
+import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import type { Gateway } from '../../src/gateway.js';
+import { EmbeddedDynamoEngine } from '../../translators/embedded/dynamodb/engine.js';
+import type { DynamoBackend } from './backend.js';
+import { batchGetItem, batchWriteItem } from './batch.js';
+import { deleteItem, getItem, putItem, updateItem } from './items.js';
+import { query, scan } from './read.js';
+import { createTable, deleteTable, describeTableOp, listTables } from './tables.js';
+
+const backends = new WeakMap<Gateway, DynamoBackend>();
+
+/** One backend per gateway, shared with the streams service. */
+export function dynamoBackend(gw: Gateway): DynamoBackend {
+  let b = backends.get(gw);
+  if (!b) {
+    const kind = gw.config.dynamodb.backend;
+    if (kind !== 'embedded') throw new Error(`dynamodb backend '${kind}' is not available in this build`);
+    b = new EmbeddedDynamoEngine(gw.config.dataDir);
+    backends.set(gw, b);
+  }
+  return b;
+}
+
+export function dynamoOperations(b: DynamoBackend): ServiceDefinition['operations'] {
+  return {
+    CreateTable: createTable(b),
+    DescribeTable: describeTableOp(b),
+    ListTables: listTables(b),
+    DeleteTable: deleteTable(b),
+    PutItem: putItem(b),
+    GetItem: getItem(b),
+    DeleteItem: deleteItem(b),
+    UpdateItem: updateItem(b),
+    Query: query(b),
+    Scan: scan(b),
+    BatchGetItem: batchGetItem(b),
+    BatchWriteItem: batchWriteItem(b),
+  };
+}
+
+export const createService: ServiceFactory = (gw) => {
+  const backend = dynamoBackend(gw);
+  let closed = false;
+  return {
+    name: 'dynamodb',
+    model: 'dynamodb-2012-08-10',
+    operations: dynamoOperations(backend),
+    health: () => ({ backend: backend.name, state: 'ok' }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await backend.close();
+    },
+  };
+};
