@@ -21,8 +21,13 @@ export function header(req: WireRequest, name: string): string | undefined {
  */
 export function bodyBytes(req: WireRequest): Buffer {
   const raw = req.bodyBuffer ?? Buffer.alloc(0);
-  const enc = (header(req, 'content-encoding') ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return raw;
+  // aws-chunked is undone by auth before codecs run; identity is no encoding.
+  const codings = (header(req, 'content-encoding') ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity' && c !== 'aws-chunked');
+  if (codings.length === 0) return raw;
+  const enc = codings.join(', ');
   if (enc === 'gzip') {
     try {
       return gunzipSync(raw, { maxOutputLength: MAX_INFLATED });

@@ -62,4 +62,7 @@ t.test('gzip-compressed bodies (CloudWatch requestcompression)', async (t) => {
   const zipped = { ...req, headers: { ...req.headers, 'content-encoding': 'gzip' }, bodyBuffer: gzipSync(req.bodyBuffer!) };
   t.same(await jsonCodec.parse(zipped, cw), { operation: 'PutMetricData', input: { Namespace: 'n', MetricData: [{ MetricName: 'm', Value: 1 }] } });
   await t.rejects(jsonCodec.parse({ ...zipped, bodyBuffer: Buffer.from('nope') }, cw), { code: 'SerializationException' });
+  const chunked = { ...req, headers: { ...req.headers, 'content-encoding': 'aws-chunked' } };
+  t.equal((await jsonCodec.parse(chunked, cw)).operation, 'PutMetricData', 'aws-chunked (already decoded by auth) is ignored');
+  await t.rejects(jsonCodec.parse({ ...req, headers: { ...req.headers, 'content-encoding': 'br' } }, cw), { code: 'UnsupportedMediaType', status: 415 });
 });
