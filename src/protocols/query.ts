@@ -62,7 +62,7 @@ export class QueryCodec implements Codec {
     const action = p.get('Action');
     const version = p.get('Version');
     if (!action) {
-      throw new AwsError('MissingAction', 'The request must contain the parameter Action.');
+      throw new AwsError('MissingAction', 'Missing Action');
     }
     const op = model.operations.get(action);
     // awsQuery services route on (Action, Version); EC2 accepts every past API version.
