@@ -19,6 +19,36 @@ export function userInitiated(now: number): string {
   return `User initiated (${new Date(now).toISOString().slice(0, 19).replace('T', ' ')} GMT)`;
 }
 
+/**
+ * An instance's primary network interface: as nested in Instance (`standalone` false) or as
+ * DescribeNetworkInterfaces lists it (with the instance, zone and TagSet).
+ */
+export function renderEni(i: InstanceRec, region: string, standalone: boolean): Record<string, unknown> {
+  const dns = privateDnsName(i.PrivateIpAddress, region);
+  const eni: Record<string, unknown> = {
+    Attachment: { AttachTime: date(i.LaunchTime), AttachmentId: i.eniAttachmentId, DeleteOnTermination: true, DeviceIndex: 0, NetworkCardIndex: 0, Status: 'attached' },
+    Description: '',
+    Groups: i.groups,
+    InterfaceType: 'interface',
+    Ipv6Addresses: [],
+    MacAddress: i.MacAddress,
+    NetworkInterfaceId: i.eniId,
+    OwnerId: i.ownerId,
+    PrivateDnsName: dns,
+    PrivateIpAddress: i.PrivateIpAddress,
+    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: i.PrivateIpAddress }],
+    SourceDestCheck: i.SourceDestCheck,
+    Status: 'in-use',
+    SubnetId: i.SubnetId,
+    VpcId: i.VpcId,
+  };
+  if (standalone) {
+    Object.assign(eni.Attachment as object, { InstanceId: i.id, InstanceOwnerId: i.ownerId });
+    Object.assign(eni, { AvailabilityZone: i.AvailabilityZone, RequesterManaged: false, TagSet: [] });
+  }
+  return eni;
+}
+
 export function renderInstance(i: InstanceRec, region: string): Record<string, unknown> {
   const gone = i.state === 'terminated';
   const dns = gone ? '' : privateDnsName(i.PrivateIpAddress, region);
@@ -49,23 +79,7 @@ export function renderInstance(i: InstanceRec, region: string): Record<string, u
     NetworkInterfaces: gone
       ? []
       : [
-          {
-            Attachment: { AttachTime: date(i.LaunchTime), AttachmentId: i.eniAttachmentId, DeleteOnTermination: true, DeviceIndex: 0, Status: 'attached', NetworkCardIndex: 0 },
-            Description: '',
-            Groups: i.groups,
-            Ipv6Addresses: [],
-            MacAddress: i.MacAddress,
-            NetworkInterfaceId: i.eniId,
-            OwnerId: i.ownerId,
-            PrivateDnsName: dns,
-            PrivateIpAddress: i.PrivateIpAddress,
-            PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: i.PrivateIpAddress }],
-            SourceDestCheck: i.SourceDestCheck,
-            Status: 'in-use',
-            SubnetId: i.SubnetId,
-            VpcId: i.VpcId,
-            InterfaceType: 'interface',
-          },
+          renderEni(i, region, false),
         ],
     RootDeviceName: i.RootDeviceName,
     RootDeviceType: 'ebs',

@@ -10,10 +10,10 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import { date, type OpTable } from '../env.js';
+import type { OpTable } from '../env.js';
 import { cidrContains, cidrOverlaps, cidrString, freeIpCount, newVpc, parseCidr, putVpc, zonesOf } from '../network.js';
 import type { InstanceRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
-import { privateDnsName } from '../render.js';
+import { renderEni } from '../render.js';
 import { liveInstances } from './instances.js';
 
 function renderVpc(v: VpcRec): Record<string, unknown> {
@@ -274,29 +274,7 @@ export const vpcOps: OpTable = {
     const picked = live.filter((i) => (!ids.length || ids.includes(i.eniId)) && match(i)).sort((a, b) => (a.eniId < b.eniId ? -1 : 1));
     const page = paginate(picked, (i) => i.eniId, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000 });
     return {
-      NetworkInterfaces: page.items.map((i) => {
-        const dns = privateDnsName(i.PrivateIpAddress, ctx.region);
-        return {
-          Attachment: { AttachTime: date(i.LaunchTime), AttachmentId: i.eniAttachmentId, DeleteOnTermination: true, DeviceIndex: 0, NetworkCardIndex: 0, InstanceId: i.id, InstanceOwnerId: i.ownerId, Status: 'attached' },
-          AvailabilityZone: i.AvailabilityZone,
-          Description: '',
-          Groups: i.groups,
-          InterfaceType: 'interface',
-          Ipv6Addresses: [],
-          MacAddress: i.MacAddress,
-          NetworkInterfaceId: i.eniId,
-          OwnerId: i.ownerId,
-          PrivateDnsName: dns,
-          PrivateIpAddress: i.PrivateIpAddress,
-          PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: i.PrivateIpAddress }],
-          RequesterManaged: false,
-          SourceDestCheck: i.SourceDestCheck,
-          Status: 'in-use',
-          SubnetId: i.SubnetId,
-          TagSet: [],
-          VpcId: i.VpcId,
-        };
-      }),
+      NetworkInterfaces: page.items.map((i) => renderEni(i, ctx.region, true)),
       NextToken: page.nextToken,
     };
   },
