@@ -8,7 +8,7 @@ import type { ChecksumAlgorithm, UploadInfo } from './backend.js';
 import { bucketFor, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
 import { resolveCopySource } from './copy.js';
 import { noSuchUpload } from './errors.js';
-import { bodyLength, tooLarge, writeConditions } from './objects.js';
+import { bodyLength, guardBody, tooLarge, writeConditions } from './objects.js';
 import { ALGORITHMS, checksumOutput, contentMd5Of, metaFromInput, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
 
@@ -47,6 +47,7 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
   };
 
   const UploadPart: Handler<S.UploadPartInput, S.UploadPartOutput> = async (ctx, input) => {
+    guardBody(input.Body);
     const bucket = await bucketFor(ctx, input.Bucket, 'write');
     checkPartNumber(input.PartNumber);
     await uploadFor(env, bucket, input.Key, input.UploadId);

@@ -12,6 +12,15 @@ import type * as S from './shapes.gen.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
+/**
+ * Keeps a request body that errors (client gone) before anything reads it from becoming an
+ * uncaught 'error' event; the reader still sees the error.
+ */
+export function guardBody<B extends Readable | undefined>(body: B): B {
+  body?.on('error', () => undefined);
+  return body;
+}
+
 /** The declared body length: aws-chunked's decoded length, else Content-Length. */
 export function bodyLength(ctx: RequestContext, contentLength: number | undefined): number {
   const n = ctx.http.decodedContentLength ?? contentLength;
@@ -54,6 +63,7 @@ const RESPONSE_OVERRIDES: Array<[keyof S.GetObjectInput, string]> = [
 
 export function objectOps(env: S3Env): Record<string, Handler> {
   const PutObject: Handler<S.PutObjectInput, S.PutObjectOutput> = async (ctx, input) => {
+    guardBody(input.Body);
     const bucket = await bucketFor(ctx, input.Bucket, 'write');
     checkKey(input.Key);
     const meta = metaFromInput(input, ctx);
