@@ -13,30 +13,46 @@ import { epochSeconds, parseTimestamp, toBuffer } from './common.js';
 
 export type DocMode = 'json' | 'cbor';
 
-function kindOf(v: unknown): string {
-  if (Array.isArray(v)) return 'START_ARRAY';
-  if (v instanceof Uint8Array) return 'BYTE_STRING';
-  if (v instanceof Date) return 'TIMESTAMP';
-  switch (typeof v) {
-    case 'object':
-      return 'START_OBJECT';
-    case 'string':
-      return 'VALUE_STRING';
-    case 'boolean':
-      return v ? 'VALUE_TRUE' : 'VALUE_FALSE';
-    case 'number':
-    case 'bigint':
-      return Number.isInteger(Number(v)) ? 'VALUE_NUMBER_INT' : 'VALUE_NUMBER_FLOAT';
-    default:
-      return typeof v;
-  }
+/** Java class names Coral's deserializer reports for scalar types. */
+const JAVA_TYPES: Record<string, string> = {
+  string: 'String',
+  boolean: 'Boolean',
+  integer: 'Integer',
+  long: 'Long',
+  float: 'Float',
+  double: 'Double',
+  timestamp: 'Date',
+};
+
+function serialization(message: string): AwsError {
+  return new AwsError('SerializationException', message);
 }
 
-function mismatch(v: unknown, expected: string): AwsError {
-  const k = kindOf(v);
-  if (k === 'START_OBJECT') return new AwsError('SerializationException', 'Start of structure or map found where not expected.');
-  if (k === 'START_ARRAY') return new AwsError('SerializationException', 'Start of list found where not expected');
-  return new AwsError('SerializationException', `${k} can not be converted to ${expected}`);
+/**
+ * The SerializationException Coral (DynamoDB, Logs…) answers when a value has the wrong JSON type
+ * for `shape`, with its messages ("NUMBER_VALUE cannot be converted to String", "Start of
+ * structure or map found where not expected"…; dynalite mirrors them from the real service).
+ */
+function mismatch(v: unknown, shape: Shape): AwsError {
+  const container = shape.type === 'structure' || shape.type === 'list' || shape.type === 'map';
+  if (Array.isArray(v)) {
+    if (shape.type === 'map') return serialization('Unrecognized collection type java.util.Map<java.lang.String, ?>');
+    if (shape.type === 'structure') return serialization(`Unrecognized collection type class ${shape.shapeName?.replace(/^bc:/, '') ?? 'structure'}`);
+    if (shape.type === 'blob') return serialization('Unrecognized collection type class java.nio.ByteBuffer');
+    return serialization(`Unrecognized collection type class java.lang.${JAVA_TYPES[shape.type] ?? 'Object'}`);
+  }
+  if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof Date)) {
+    return serialization('Start of structure or map found where not expected');
+  }
+  if (container) return serialization('Unexpected field type');
+  if (shape.type === 'blob') return serialization('only base-64-encoded strings are convertible to bytes');
+  const type = JAVA_TYPES[shape.type] ?? 'Object';
+  if (typeof v === 'boolean') return serialization(`${v ? 'TRUE_VALUE' : 'FALSE_VALUE'} cannot be converted to ${type}`);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    return serialization(`${Number.isInteger(Number(v)) ? 'NUMBER_VALUE' : 'DECIMAL_VALUE'} cannot be converted to ${type}`);
+  }
+  if (typeof v === 'string') return serialization(`STRING_VALUE cannot be converted to ${type}`);
+  return serialization(`Unexpected value type in payload`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -48,12 +64,12 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
   if (v === null || v === undefined) return undefined;
   if (depth > 64) throw new AwsError('SerializationException', 'The document is nested too deeply.');
   if (shape.rawJson) {
-    if (!isPlainObject(v)) throw mismatch(v, 'a structure');
+    if (!isPlainObject(v)) throw mismatch(v, shape);
     return v;
   }
   switch (shape.type) {
     case 'structure': {
-      if (!isPlainObject(v)) throw mismatch(v, 'a structure');
+      if (!isPlainObject(v)) throw mismatch(v, shape);
       const out: Record<string, unknown> = {};
       const members = shape.members ?? {};
       for (const k of Object.keys(v)) {
@@ -65,12 +81,12 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
       return out;
     }
     case 'list': {
-      if (!Array.isArray(v)) throw mismatch(v, 'a list');
+      if (!Array.isArray(v)) throw mismatch(v, shape);
       const m = shape.member!;
       return v.map((e) => decodeDoc(e, m, mode, depth + 1) ?? null);
     }
     case 'map': {
-      if (!isPlainObject(v)) throw mismatch(v, 'a map');
+      if (!isPlainObject(v)) throw mismatch(v, shape);
       const out: Record<string, unknown> = {};
       const m = shape.value!;
       for (const k of Object.keys(v)) {
@@ -80,36 +96,43 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
       return out;
     }
     case 'string':
-      if (typeof v !== 'string') throw mismatch(v, 'String');
+      if (typeof v !== 'string') throw mismatch(v, shape);
       return v;
     case 'boolean':
-      if (typeof v !== 'boolean') throw mismatch(v, 'Boolean');
-      return v;
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'string' && mode === 'json') {
+        // Coral's parser converts these spellings, and only these.
+        const u = v.toUpperCase();
+        if (u === 'TRUE' || u === '1' || u === 'YES') return true;
+        if (u === 'FALSE' || u === '0' || u === 'NO') return false;
+        throw serialization('Unexpected token received from parser');
+      }
+      throw mismatch(v, shape);
     case 'integer':
     case 'long':
       if (typeof v === 'bigint') return Number(v);
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw mismatch(v, shape.type === 'long' ? 'Long' : 'Integer');
-      return v;
+      if (typeof v !== 'number') throw mismatch(v, shape);
+      return Math.floor(v);
     case 'float':
     case 'double':
       if (typeof v === 'bigint') return Number(v);
       if (typeof v === 'number') return v;
       // The JSON protocols send NaN and infinities as strings.
       if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
-      throw mismatch(v, 'Double');
+      throw mismatch(v, shape);
     case 'timestamp': {
-      if (typeof v !== 'number' && !(v instanceof Date) && typeof v !== 'string' && typeof v !== 'bigint') throw mismatch(v, 'Date');
+      if (typeof v !== 'number' && !(v instanceof Date) && typeof v !== 'string' && typeof v !== 'bigint') throw mismatch(v, shape);
       const d = parseTimestamp(typeof v === 'bigint' ? Number(v) : v);
-      if (!d) throw new AwsError('SerializationException', `${String(v)} can not be converted to a timestamp`);
+      if (!d) throw serialization(`${typeof v === 'string' ? 'STRING_VALUE' : 'NUMBER_VALUE'} cannot be converted to Date`);
       return d;
     }
     case 'blob': {
       if (mode === 'cbor' && v instanceof Uint8Array) return toBuffer(v);
-      if (typeof v !== 'string') throw mismatch(v, 'Blob');
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
-        throw new AwsError('SerializationException', 'Base64 encoded binary data could not be decoded.');
-      }
-      return Buffer.from(v, 'base64');
+      if (typeof v !== 'string') throw mismatch(v, shape);
+      if (v.length % 4) throw serialization(`Base64 encoded length is expected a multiple of 4 bytes but found: ${v.length}`);
+      const b = Buffer.from(v, 'base64');
+      if (b.toString('base64') !== v) throw serialization('Invalid last non-pad Base64 character dectected');
+      return b;
     }
     default:
       return v;

@@ -54,7 +54,7 @@ export class JsonCodec implements Codec {
     const op = t && t.prefix === model.metadata.targetPrefix ? model.operations.get(t.operation) : undefined;
     if (!op) throw unknownOperation();
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-      throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+      throw new AwsError('SerializationException', 'Start of structure or map found where not expected');
     }
     const input = op.input ? (decodeDoc(doc, op.input, 'json') as Record<string, unknown>) : {};
     checkRequired(model, 'json', input, op.input);

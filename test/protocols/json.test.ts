@@ -79,12 +79,29 @@ t.test('DynamoDB bad requests', async (t) => {
   await t.rejects(jsonCodec.parse(post(undefined, '{}'), ddb), { code: 'UnknownOperationException' });
   await t.rejects(jsonCodec.parse(post('DynamoDB_20120810.GetItem', '{"TableName":{"a":1},"Key":{}}'), ddb), {
     code: 'SerializationException',
-    message: 'Start of structure or map found where not expected.',
+    message: 'Start of structure or map found where not expected',
   });
   await t.rejects(jsonCodec.parse(post('DynamoDB_20120810.GetItem', '{"Key":{"pk":{"S":"a"}}}'), ddb), {
     code: 'ValidationException',
     message: "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null",
   });
+  const coral: Array<[string, string, string]> = [
+    ['GetItem', '{"TableName":5,"Key":{}}', 'NUMBER_VALUE cannot be converted to String'],
+    ['GetItem', '{"TableName":1.5,"Key":{}}', 'DECIMAL_VALUE cannot be converted to String'],
+    ['GetItem', '{"TableName":true,"Key":{}}', 'TRUE_VALUE cannot be converted to String'],
+    ['GetItem', '{"TableName":["t"],"Key":{}}', 'Unrecognized collection type class java.lang.String'],
+    ['GetItem', '{"TableName":"t","Key":{},"ConsistentRead":"maybe"}', 'Unexpected token received from parser'],
+    ['GetItem', '{"TableName":"t","Key":{},"ConsistentRead":1}', 'NUMBER_VALUE cannot be converted to Boolean'],
+    ['GetItem', '{"TableName":"t","Key":[]}', 'Unrecognized collection type java.util.Map<java.lang.String, ?>'],
+    ['GetItem', '{"TableName":"t","Key":"k"}', 'Unexpected field type'],
+    ['ListTables', '{"Limit":"5"}', 'STRING_VALUE cannot be converted to Integer'],
+    ['BatchGetItem', '{"RequestItems":{"t":{"Keys":{}}}}', 'Start of structure or map found where not expected'],
+  ];
+  for (const [op, body, message] of coral) {
+    await t.rejects(jsonCodec.parse(post(`DynamoDB_20120810.${op}`, body), ddb), { code: 'SerializationException', message }, body);
+  }
+  t.same((await jsonCodec.parse(post('DynamoDB_20120810.GetItem', '{"TableName":"t","Key":{},"ConsistentRead":"yes"}'), ddb)).input.ConsistentRead, true);
+  t.same((await jsonCodec.parse(post('DynamoDB_20120810.ListTables', '{"Limit":5.7}'), ddb)).input.Limit, 5);
   const p = await jsonCodec.parse(post('DynamoDB_20120810.ListTables', '{"Limit":5,"Bogus":true}'), ddb);
   t.same(p, { operation: 'ListTables', input: { Limit: 5 } }, 'unknown members ignored');
   const err = jsonCodec.serializeError(ddb, new AwsError('SerializationException', ''), rc('dynamodb'));
