@@ -10,10 +10,23 @@ import { EmbeddedMetricStore } from '../../translators/embedded/cloudwatch/store
 import type { MetricBackend } from './backend.js';
 import { metricHandlers } from './metrics.js';
 import { metricDataHandlers } from './metric-data.js';
+import { ActionDispatcher } from './actions.js';
+import { AlarmEngine } from './alarm-engine.js';
+import { describeHandlers } from './alarm-describe.js';
+import { alarmHandlers } from './alarms.js';
+import { tagHandlers } from './tags.js';
 
 export interface CloudWatchService {
   def: ServiceDefinition;
   backend: MetricBackend;
+  alarms: AlarmEngine;
+}
+
+export interface CloudWatchOptions {
+  backend?: MetricBackend;
+  actions?: ActionDispatcher;
+  /** Start the evaluation timer (default true; handler tests drive alarms.tick() themselves). */
+  scheduler?: boolean;
 }
 
 function createBackend(gw: Gateway): MetricBackend {
@@ -23,18 +36,27 @@ function createBackend(gw: Gateway): MetricBackend {
 }
 
 /** The service plus its parts, for tests that drive the alarm scheduler or the store directly. */
-export async function createCloudWatch(gw: Gateway, backend: MetricBackend = createBackend(gw)): Promise<CloudWatchService> {
+export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}): Promise<CloudWatchService> {
+  const backend = opts.backend ?? createBackend(gw);
+  const alarms = new AlarmEngine(gw, backend, opts.actions ?? new ActionDispatcher(gw));
+  if (opts.scheduler !== false) alarms.start();
   const def: ServiceDefinition = {
     name: 'monitoring',
     model: 'monitoring-2010-08-01',
     operations: {
       ...metricHandlers(backend),
       ...metricDataHandlers(backend),
+      ...alarmHandlers(alarms),
+      ...describeHandlers(),
+      ...tagHandlers(),
     },
     health: () => ({ backend: backend.name, state: 'ok' }),
-    close: () => backend.close(),
+    close: async () => {
+      await alarms.stop();
+      await backend.close();
+    },
   };
-  return { def, backend };
+  return { def, backend, alarms };
 }
 
 export const createService: ServiceFactory = async (gw) => (await createCloudWatch(gw)).def;

@@ -174,7 +174,8 @@ function fill(s: Series, how: Val, env: EvalEnv): Series {
         v.push(v[v.length - 1]);
       }
     } else {
-      const prev = s.ts.findLastIndex((pt) => pt < t);
+      let prev = -1;
+      for (let j = 0; j < s.ts.length && s.ts[j] < t; j++) prev = j;
       const next = s.ts.findIndex((pt) => pt > t);
       if (prev >= 0 && next >= 0) {
         const f = (t - s.ts[prev]) / (s.ts[next] - s.ts[prev]);

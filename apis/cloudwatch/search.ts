@@ -7,6 +7,7 @@
  * bare terms and quoted phrases match case-insensitively inside the namespace, metric name,
  * dimension names or values. Terms combine with AND (implicit), OR, NOT and parentheses.
  */
+import { stickyTokens } from './lex.js';
 import type { MetricId } from './backend.js';
 import { MathSyntaxError } from './math-parse.js';
 
@@ -25,17 +26,8 @@ export interface SearchQuery {
 }
 
 function tokens(src: string): string[] {
-  const out: string[] = [];
-  const re = /\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[(){},=]|[^\s(){},="']+)/y;
-  let pos = 0;
-  for (;;) {
-    re.lastIndex = pos;
-    const m = re.exec(src);
-    if (!m) break;
-    out.push(m[1]);
-    pos = re.lastIndex;
-  }
-  if (src.slice(pos).trim() !== '') throw new MathSyntaxError(`Invalid search expression: ${src}`);
+  const out = stickyTokens(src, /\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[(){},=]|[^\s(){},="']+)/y);
+  if (!out) throw new MathSyntaxError(`Invalid search expression: ${src}`);
   return out;
 }
 
