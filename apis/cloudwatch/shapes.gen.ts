@@ -775,3 +775,5 @@ export interface Operations {
   TagResource: Handler<TagResourceInput, TagResourceOutput & OutputExtras>;
   UntagResource: Handler<UntagResourceInput, UntagResourceOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

@@ -117,3 +117,5 @@ export interface Operations {
   GetShardIterator: Handler<GetShardIteratorInput, GetShardIteratorOutput & OutputExtras>;
   ListStreams: Handler<ListStreamsInput, ListStreamsOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

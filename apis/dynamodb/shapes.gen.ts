@@ -1448,3 +1448,5 @@ export interface Operations {
   UpdateTableReplicaAutoScaling: Handler<UpdateTableReplicaAutoScalingInput, UpdateTableReplicaAutoScalingOutput & OutputExtras>;
   UpdateTimeToLive: Handler<UpdateTimeToLiveInput, UpdateTimeToLiveOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

@@ -14175,3 +14175,5 @@ export interface Operations {
   UpdateSecurityGroupRuleDescriptionsIngress: Handler<UpdateSecurityGroupRuleDescriptionsIngressInput, UpdateSecurityGroupRuleDescriptionsIngressOutput & OutputExtras>;
   WithdrawByoipCidr: Handler<WithdrawByoipCidrInput, WithdrawByoipCidrOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

@@ -2014,3 +2014,5 @@ export interface Operations {
   UploadServerCertificate: Handler<UploadServerCertificateInput, UploadServerCertificateOutput & OutputExtras>;
   UploadSigningCertificate: Handler<UploadSigningCertificateInput, UploadSigningCertificateOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

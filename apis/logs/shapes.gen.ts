@@ -1166,3 +1166,5 @@ export interface Operations {
   UpdateDeliveryConfiguration: Handler<UpdateDeliveryConfigurationInput, UpdateDeliveryConfigurationOutput & OutputExtras>;
   UpdateLogAnomalyDetector: Handler<UpdateLogAnomalyDetectorInput, UpdateLogAnomalyDetectorOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

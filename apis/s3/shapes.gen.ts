@@ -2422,3 +2422,5 @@ export interface Operations {
   UploadPartCopy: Handler<UploadPartCopyInput, UploadPartCopyOutput & OutputExtras>;
   WriteGetObjectResponse: Handler<WriteGetObjectResponseInput, WriteGetObjectResponseOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

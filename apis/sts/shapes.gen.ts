@@ -154,3 +154,5 @@ export interface Operations {
   GetFederationToken: Handler<GetFederationTokenInput, GetFederationTokenOutput & OutputExtras>;
   GetSessionToken: Handler<GetSessionTokenInput, GetSessionTokenOutput & OutputExtras>;
 }
+
+export type OperationName = keyof Operations;

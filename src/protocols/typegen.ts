@@ -180,6 +180,8 @@ class Generator {
       '/** The operations of the service; a ServiceDefinition registers the implemented ones. */',
       `export interface Operations {\n${opsMap}\n}`,
       '',
+      'export type OperationName = keyof Operations;',
+      '',
     ].join('\n');
   }
 }
