@@ -134,8 +134,12 @@ export interface DynamoBackend {
   deleteTable(account: string, name: string): Promise<TableInfo | undefined>;
   tableStats(table: TableInfo, index?: string): Promise<TableStats>;
   getItem(table: TableInfo, key: Item): Promise<Item | undefined>;
-  /** Atomic: all ops see one snapshot and are committed together, or none is. */
-  write(ops: WriteOp[]): Promise<WriteResult[]>;
+  /**
+   * Atomic: all ops see one snapshot and are committed together, or none is. `beforeCommit`
+   * runs after every `apply` and may throw to abort the group (transactions collect all
+   * cancellation reasons first).
+   */
+  write(ops: WriteOp[], beforeCommit?: () => void): Promise<WriteResult[]>;
   /** Several reads from one snapshot (TransactGetItems). */
   getItems(reads: Array<{ table: TableInfo; key: Item }>): Promise<Array<Item | undefined>>;
   query(table: TableInfo, req: QueryRequest): Promise<Page>;

@@ -11,6 +11,7 @@ import { batchGetItem, batchWriteItem } from './batch.js';
 import { deleteItem, getItem, putItem, updateItem } from './items.js';
 import { query, scan } from './read.js';
 import { createTable, deleteTable, describeTableOp, listTables } from './tables.js';
+import { transactGetItems, transactWriteItems } from './transact.js';
 
 const backends = new WeakMap<Gateway, DynamoBackend>();
 
@@ -40,6 +41,8 @@ export function dynamoOperations(b: DynamoBackend): ServiceDefinition['operation
     Scan: scan(b),
     BatchGetItem: batchGetItem(b),
     BatchWriteItem: batchWriteItem(b),
+    TransactWriteItems: transactWriteItems(b),
+    TransactGetItems: transactGetItems(b),
   };
 }
 

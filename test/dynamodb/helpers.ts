@@ -3,10 +3,11 @@
 import { createService } from '../../apis/dynamodb/index.js';
 import type { Principal, ServiceDefinition } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
-import { testGateway, type TestGateway } from '../helpers/context.js';
+import { TestClock, testGateway, type TestGateway } from '../helpers/context.js';
 
 export interface Ddb {
   gw: TestGateway;
+  clock: TestClock;
   def: ServiceDefinition;
   principal: Principal;
   /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
@@ -16,7 +17,8 @@ export interface Ddb {
 }
 
 export async function ddb(t: { teardown(fn: () => unknown): void }): Promise<Ddb> {
-  const gw = await testGateway();
+  const clock = new TestClock(Date.UTC(2026, 0, 1));
+  const gw = await testGateway({ clock });
   const def = await gw.add(createService);
   const principal = await gw.account('ddb');
   t.teardown(() => gw.dispose());
@@ -27,6 +29,7 @@ export async function ddb(t: { teardown(fn: () => unknown): void }): Promise<Ddb
   };
   return {
     gw,
+    clock,
     def,
     principal,
     call,

@@ -143,7 +143,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     return this.env.transactionSync(() => reads.map((r) => this.items.get(itemKey(r.table, r.key))));
   }
 
-  async write(ops: WriteOp[]): Promise<WriteResult[]> {
+  async write(ops: WriteOp[], beforeCommit?: () => void): Promise<WriteResult[]> {
     return this.env.transaction(() => {
       const plans: Array<{ op: WriteOp; k: Buffer; old?: Item; next: Item | null | undefined }> = [];
       for (const op of ops) {
@@ -153,6 +153,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
         const old = this.items.get(k);
         plans.push({ op, k, old, next: op.apply(old) });
       }
+      beforeCommit?.();
       const results: WriteResult[] = [];
       for (const { op, k, old, next } of plans) {
         if (next === undefined) {
