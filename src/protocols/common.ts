@@ -99,3 +99,9 @@ export function baseHeaders(requestId: string, contentType: string): Record<stri
 export function coralName(member: string): string {
   return member.charAt(0).toLowerCase() + member.slice(1);
 }
+
+/** obj[key] = value, also for a key named `__proto__` (kept as an own property, as JSON.parse does). */
+export function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

@@ -9,7 +9,7 @@
  */
 import { AwsError } from '../errors.js';
 import type { Shape } from './model.js';
-import { epochSeconds, parseTimestamp, toBuffer } from './common.js';
+import { epochSeconds, parseTimestamp, setKey, toBuffer } from './common.js';
 
 export type DocMode = 'json' | 'cbor';
 
@@ -91,7 +91,7 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
       const m = shape.value!;
       for (const k of Object.keys(v)) {
         const d = decodeDoc(v[k], m, mode, depth + 1);
-        if (d !== undefined) out[k] = d;
+        if (d !== undefined) setKey(out, k, d);
       }
       return out;
     }
@@ -163,7 +163,7 @@ export function encodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
       const entries = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
       for (const [k, e] of entries) {
         const x = encodeDoc(e, shape.value!, mode, depth + 1);
-        if (x !== undefined) out[String(k)] = x;
+        if (x !== undefined) setKey(out, String(k), x);
       }
       return out;
     }

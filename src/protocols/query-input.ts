@@ -12,7 +12,7 @@
  */
 import { AwsError } from '../errors.js';
 import type { Shape } from './model.js';
-import { parseBoolean, parseNumber, parseTimestamp } from './common.js';
+import { parseBoolean, parseNumber, parseTimestamp, setKey } from './common.js';
 
 export type QueryFlavor = 'query' | 'ec2';
 
@@ -140,7 +140,7 @@ export function decodeQueryValue(p: QueryParams, shape: Shape, key: string, flav
       for (const i of p.indexes(base)) {
         const k = p.get(`${base}.${i}.${kName}`);
         if (k === undefined) continue;
-        out[k] = decodeQueryValue(p, shape.value!, `${base}.${i}.${vName}`, flavor, depth + 1);
+        setKey(out, k, decodeQueryValue(p, shape.value!, `${base}.${i}.${vName}`, flavor, depth + 1));
       }
       return out;
     }

@@ -8,6 +8,8 @@ import { jsonCodec } from '../../src/protocols/json.js';
 import { loadModel } from '../../src/protocols/model.js';
 import { ec2Codec, queryCodec } from '../../src/protocols/query.js';
 import { capture, toWire } from './sdk.js';
+import type { Shape } from '../../src/protocols/model.js';
+import { QueryParams, decodeQueryStructure } from '../../src/protocols/query-input.js';
 
 const opts = { s3BaseDomains: ['localhost'] };
 const wire = (headers: Record<string, string>, body = '', path = '/', query?: Record<string, string>) =>
@@ -65,4 +67,29 @@ t.test('gzip-compressed bodies (CloudWatch requestcompression)', async (t) => {
   const chunked = { ...req, headers: { ...req.headers, 'content-encoding': 'aws-chunked' } };
   t.equal((await jsonCodec.parse(chunked, cw)).operation, 'PutMetricData', 'aws-chunked (already decoded by auth) is ignored');
   await t.rejects(jsonCodec.parse({ ...req, headers: { ...req.headers, 'content-encoding': 'br' } }, cw), { code: 'UnsupportedMediaType', status: 415 });
+});
+
+t.test('map keys named __proto__ stay plain data', async (t) => {
+  const ddb = loadModel('dynamodb-2012-08-10');
+  const req = wire(
+    { 'x-amz-target': 'DynamoDB_20120810.Query', 'content-type': 'application/x-amz-json-1.0' },
+    '{"TableName":"t","ExpressionAttributeNames":{"__proto__":"x","#a":"a"},"ExpressionAttributeValues":{"__proto__":{"S":"v"}}}',
+  );
+  const p = await jsonCodec.parse(req, ddb);
+  const names = p.input.ExpressionAttributeNames as Record<string, string>;
+  t.same(Object.keys(names), ['__proto__', '#a']);
+  t.equal(Object.getPrototypeOf(names), Object.prototype);
+  const values = p.input.ExpressionAttributeValues as Record<string, unknown>;
+  t.same(Object.getOwnPropertyDescriptor(values, '__proto__')?.value, { S: 'v' });
+  t.equal(Object.getPrototypeOf(values), Object.prototype);
+
+
+  // awsQuery maps (none of our query models has one at the top level: a synthetic shape).
+  const map: Shape = { type: 'map', key: { type: 'string' }, value: { type: 'integer' } };
+  const shape: Shape = { type: 'structure', members: { Attrs: map, Flat: { ...map, flattened: true, key: { type: 'string', locationName: 'Name' } } } };
+  const params = QueryParams.parse('Attrs.entry.1.key=__proto__&Attrs.entry.1.value=1&Attrs.entry.2.key=b&Attrs.entry.2.value=2&Flat.1.Name=x&Flat.1.value=3');
+  const decoded = decodeQueryStructure(params, shape, '', 'query');
+  t.same(Object.keys(decoded.Attrs as object), ['__proto__', 'b']);
+  t.equal(Object.getPrototypeOf(decoded.Attrs), Object.prototype);
+  t.same(decoded.Flat, { x: 3 });
 });
