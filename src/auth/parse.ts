@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Reading a SigV4 signature off a request (Authorization header or presigned query), without
+ * verifying anything. Malformed signatures fail here with the service's own error.
+ */
+import type { WireRequest } from '../context.js';
+import { badDate, badHeader, badScope, bothAuthMechanisms, malformed, unsupportedAlgorithm } from './errors.js';
+import { queryValue, splitQuery } from './canonical.js';
+import { ALGORITHM } from './signing.js';
+
+export interface SignatureInfo {
+  kind: 'header' | 'presigned';
+  accessKeyId: string;
+  /** YYYYMMDD of the credential scope. */
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+  /** YYYYMMDDTHHMMSSZ */
+  amzDate: string;
+  expiresSeconds?: number;
+  securityToken?: string;
+  /** x-amz-content-sha256, or UNSIGNED-PAYLOAD for presigned S3. */
+  payloadHash?: string;
+}
+
+/** Signing names whose error dialect is known; others fall back to the service guessed from the request. */
+const KNOWN_SERVICES = new Set(['s3', 'ec2', 'dynamodb', 'streams.dynamodb', 'logs', 'monitoring', 'sts', 'iam']);
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+const BASIC_ISO = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+export const MAX_PRESIGN_SECONDS = 604800;
+
+export function header(req: WireRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Epoch ms of a basic ISO-8601 date (20150830T123600Z), or NaN. */
+export function parseBasicIso(s: string): number {
+  const m = BASIC_ISO.exec(s);
+  if (!m) return NaN;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+  const back = new Date(ms);
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || se > 59) return NaN;
+  return ms;
+}
+
+function toBasicIso(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+function countRaw(req: WireRequest, lname: string): number {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].length === lname.length && req.rawHeaders[i].toLowerCase() === lname) n++;
+  return n;
+}
+
+interface Scope {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+}
+
+function parseCredential(cred: string, hint: string, presigned: boolean): Scope {
+  const parts = cred.split('/');
+  if (parts.length !== 5 || parts.some((p) => p === '')) {
+    const svc = parts.length === 5 && KNOWN_SERVICES.has(parts[3]) ? parts[3] : hint;
+    if (svc === 's3') {
+      const prefix = presigned ? 'Error parsing the X-Amz-Credential parameter; ' : 'The authorization header is malformed; ';
+      throw malformed(svc, `${prefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`, presigned);
+    }
+    throw malformed(svc, `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${cred}'`, presigned);
+  }
+  const [accessKeyId, date, region, service, term] = parts;
+  const svc = KNOWN_SERVICES.has(service) ? service : hint;
+  if (term !== 'aws4_request') throw badScope(svc, { kind: 'terminator', got: term }, presigned);
+  return { accessKeyId, date, region, service };
+}
+
+function parseSignedHeaders(list: string, svc: string, presigned: boolean): string[] {
+  const names = list.split(';');
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!HEADER_NAME.test(n)) throw malformed(svc, `${presigned ? 'X-Amz-SignedHeaders' : 'SignedHeaders'} holds an invalid header name '${n}'.`, presigned);
+    if (seen.has(n)) throw malformed(svc, `${presigned ? 'X-Amz-SignedHeaders' : 'SignedHeaders'} names header '${n}' more than once.`, presigned);
+    seen.add(n);
+  }
+  return names;
+}
+
+function serviceOfCredential(cred: string | undefined, hint: string): string {
+  const s = cred?.split('/')[3];
+  return s !== undefined && KNOWN_SERVICES.has(s) ? s : hint;
+}
+
+/**
+ * Reads only headers/query. null when the request carries no SigV4 at all (anonymous). Throws
+ * AwsError for malformed auth; `serviceHint` is the service guessed from the request shape.
+ */
+export function parseSignature(req: WireRequest, serviceHint: string): SignatureInfo | null {
+  const auth = header(req, 'authorization');
+  const q = req.query.includes('X-Amz-') || req.query.includes('Signature=') ? splitQuery(req.query) : [];
+  const qp = new Map<string, string>();
+  for (const p of q) if (!qp.has(p.rawName)) qp.set(p.rawName, p.rawValue);
+  const presignedParams = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
+  const hasPresigned = qp.has('X-Amz-Algorithm') || qp.has('X-Amz-Credential') || qp.has('X-Amz-Signature');
+  if (auth !== undefined && countRaw(req, 'authorization') > 1) throw badHeader(serviceHint, 'The request carries more than one Authorization header.');
+  if (auth !== undefined && auth.trim() !== '' && hasPresigned) throw bothAuthMechanisms(serviceHint);
+  if (auth !== undefined && auth.trim() !== '') return parseHeaderAuth(req, auth, serviceHint);
+  if (hasPresigned) return parsePresigned(req, qp, presignedParams, serviceHint);
+  if (qp.has('AWSAccessKeyId') && qp.has('Signature')) throw unsupportedAlgorithm(serviceHint, 'AWS', true);
+  return null;
+}
+
+function parseHeaderAuth(req: WireRequest, auth: string, hint: string): SignatureInfo {
+  const trimmed = auth.trim();
+  const sp = trimmed.indexOf(' ');
+  const algorithm = sp < 0 ? trimmed : trimmed.slice(0, sp);
+  if (algorithm !== ALGORITHM) throw unsupportedAlgorithm(hint, algorithm, false);
+  const fields = new Map<string, string>();
+  const rest = sp < 0 ? '' : trimmed.slice(sp + 1);
+  let svc = hint;
+  for (const part of rest.split(',')) {
+    const p = part.trim();
+    if (p === '') continue;
+    const eq = p.indexOf('=');
+    const k = eq < 0 ? p : p.slice(0, eq).trim();
+    const v = eq < 0 ? '' : p.slice(eq + 1).trim();
+    if (k === 'Credential') svc = serviceOfCredential(v, hint);
+    if (fields.has(k)) throw malformed(svc, `Authorization header has a duplicate '${k}' parameter. Authorization=${auth}`, false);
+    fields.set(k, v);
+  }
+  const cred = fields.get('Credential');
+  const signed = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  if (!cred || !signed || !signature) {
+    if (svc === 's3') {
+      throw malformed(svc, 'The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.', false);
+    }
+    const msgs: string[] = [];
+    if (!cred) msgs.push("Authorization header requires 'Credential' parameter.");
+    if (!signature) msgs.push("Authorization header requires 'Signature' parameter.");
+    if (!signed) msgs.push("Authorization header requires 'SignedHeaders' parameter.");
+    throw malformed(svc, `${msgs.join(' ')} Authorization=${auth}`, false);
+  }
+  const scope = parseCredential(cred, hint, false);
+  svc = KNOWN_SERVICES.has(scope.service) ? scope.service : hint;
+  const signedHeaders = parseSignedHeaders(signed, svc, false);
+  let amzDate = header(req, 'x-amz-date');
+  if (amzDate === undefined) {
+    const d = header(req, 'date');
+    if (d === undefined) throw badDate(svc, undefined, false);
+    const ms = Date.parse(d);
+    if (Number.isNaN(ms)) throw badDate(svc, d, false);
+    amzDate = toBasicIso(ms);
+  } else if (Number.isNaN(parseBasicIso(amzDate))) {
+    throw badDate(svc, amzDate, false);
+  }
+  return {
+    kind: 'header',
+    ...scope,
+    signedHeaders,
+    signature,
+    amzDate,
+    securityToken: header(req, 'x-amz-security-token'),
+    payloadHash: header(req, 'x-amz-content-sha256'),
+  };
+}
+
+function parsePresigned(req: WireRequest, raw: Map<string, string>, required: string[], hint: string): SignatureInfo {
+  const get = (k: string): string | undefined => {
+    const v = raw.get(k);
+    return v === undefined ? undefined : queryValue(v);
+  };
+  const cred = get('X-Amz-Credential');
+  const svc = serviceOfCredential(cred, hint);
+  const missing = required.filter((k) => !get(k) && !(k === 'X-Amz-Expires' && svc !== 's3'));
+  if (missing.length > 0) {
+    if (svc === 's3') {
+      throw malformed(svc, 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.', true);
+    }
+    throw malformed(svc, `${missing.map((k) => `AWS query-string parameters must include '${k}'.`).join(' ')} Re-examine the query-string parameters.`, true);
+  }
+  const algorithm = get('X-Amz-Algorithm') as string;
+  if (algorithm !== ALGORITHM) {
+    if (svc === 's3') throw malformed(svc, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256"', true);
+    throw unsupportedAlgorithm(svc, algorithm, true);
+  }
+  const amzDate = get('X-Amz-Date') as string;
+  if (Number.isNaN(parseBasicIso(amzDate))) throw badDate(svc, amzDate, true);
+  let expiresSeconds: number | undefined;
+  const exp = get('X-Amz-Expires');
+  if (exp !== undefined && exp !== '') {
+    if (!/^-?\d+$/.test(exp)) throw malformed(svc, 'X-Amz-Expires should be a number', true);
+    const n = Number(exp);
+    if (n < 0) throw malformed(svc, 'X-Amz-Expires must be non-negative', true);
+    if (n > MAX_PRESIGN_SECONDS) throw malformed(svc, 'X-Amz-Expires must be less than a week (in seconds) that is 604800', true);
+    expiresSeconds = n;
+  }
+  const scope = parseCredential(cred as string, hint, true);
+  const signedHeaders = parseSignedHeaders(get('X-Amz-SignedHeaders') as string, svc, true);
+  return {
+    kind: 'presigned',
+    ...scope,
+    signedHeaders,
+    signature: get('X-Amz-Signature') as string,
+    amzDate,
+    expiresSeconds,
+    securityToken: get('X-Amz-Security-Token') ?? header(req, 'x-amz-security-token'),
+    payloadHash: get('X-Amz-Content-Sha256') ?? header(req, 'x-amz-content-sha256') ?? (scope.service === 's3' ? 'UNSIGNED-PAYLOAD' : undefined),
+  };
+}
