@@ -11,7 +11,9 @@ import type { Readable } from 'node:stream';
 
 export type VersioningState = 'Enabled' | 'Suspended' | undefined;
 
-export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
+import type { ChecksumAlgorithm } from '../../src/checksums.js';
+
+export type { ChecksumAlgorithm };
 
 /** Metadata that travels with an object version. */
 export interface ObjectMeta {

@@ -4,6 +4,7 @@
  * CreateMultipartUpload), ObjectInfo → response members (GetObject/HeadObject), checksums asked
  * for by the request, conditional headers and byte ranges.
  */
+import { CHECKSUM_ALGORITHMS } from '../../src/checksums.js';
 import type { RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { ByteRange, ChecksumAlgorithm, ObjectInfo, ObjectMeta } from './backend.js';
@@ -14,7 +15,7 @@ export const STORAGE_CLASSES = new Set([
   'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'OUTPOSTS', 'GLACIER_IR', 'SNOW', 'EXPRESS_ONEZONE',
 ]);
 export const CANNED_OBJECT_ACLS = new Set(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control']);
-export const ALGORITHMS: ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256', 'CRC64NVME'];
+export const ALGORITHMS: readonly ChecksumAlgorithm[] = CHECKSUM_ALGORITHMS;
 
 export interface MetaInput {
   ACL?: string;
