@@ -33,7 +33,7 @@ export function checkExpressionParams(input: Record<string, unknown>, exprs: str
 }
 
 function checkKeySize(v: AttributeValue, name: string, isHash: boolean): void {
-  const len = v.S !== undefined ? Buffer.byteLength(v.S, 'utf8') : v.B !== undefined ? v.B.length : 0;
+  const len = v.S !== undefined ? Buffer.byteLength(v.S, 'utf8') : v.B !== undefined ? Buffer.byteLength(v.B, 'base64') : 0;
   if (isHash && len > 2048) throw invalidParam('Size of hashkey has exceeded the maximum size limit of2048 bytes');
   if (!isHash && len > 1024) throw invalidParam('Aggregated size of all range keys has exceeded the size limit of 1024 bytes');
   if (len === 0 && (v.S !== undefined || v.B !== undefined)) {
@@ -74,7 +74,7 @@ export function validateIndexKeys(table: TableInfo, item: Item): void {
         throw invalidParam(`Type mismatch for Index Key ${def.name} Expected: ${def.type} Actual: ${Object.keys(v)[0]} IndexName: ${idx.name}`);
       }
       if (v) {
-        const len = v.S !== undefined ? Buffer.byteLength(v.S, 'utf8') : v.B !== undefined ? v.B.length : 1;
+        const len = v.S !== undefined ? Buffer.byteLength(v.S, 'utf8') : v.B !== undefined ? Buffer.byteLength(v.B, 'base64') : 1;
         if (len === 0) throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${v.S !== undefined ? 'string' : 'binary'} value. IndexName: ${idx.name}, IndexKey: ${def.name}`);
       }
     }

@@ -84,7 +84,6 @@ export class ConstraintErrors {
 
 function show(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
-  if (Buffer.isBuffer(v)) return v.toString('base64');
   if (v && typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }

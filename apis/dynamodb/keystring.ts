@@ -11,7 +11,7 @@ function part(v: AttributeValue | undefined): string {
     const d = parseDec(v.N)!;
     return `N${d.neg ? '-' : ''}${d.digits}e${d.exp}`;
   }
-  return `B${v.B!.toString('base64')}`;
+  return `B${v.B!}`;
 }
 
 export function encodeKeyString(table: TableInfo, key: Item): string {

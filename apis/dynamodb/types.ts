@@ -4,21 +4,13 @@
  * messages (numbers canonicalised in place), exact comparison and equality, and item size as
  * DynamoDB computes it for the 400 KB limit.
  */
+import { AwsError } from '../../src/errors.js';
 import { invalidParam, validation } from './errors.js';
 import { compareNumbers, normalizeNumber, parseDec } from './numbers.js';
 
-export interface AttributeValue {
-  S?: string;
-  N?: string;
-  B?: Buffer;
-  SS?: string[];
-  NS?: string[];
-  BS?: Buffer[];
-  M?: Record<string, AttributeValue>;
-  L?: AttributeValue[];
-  NULL?: boolean;
-  BOOL?: boolean;
-}
+/** As the json codec hands it over: B and BS are base64 strings (validated canonical). */
+export type { AttributeValue } from './shapes.gen.js';
+import type { AttributeValue } from './shapes.gen.js';
 export type Item = Record<string, AttributeValue>;
 export type TypeTag = 'S' | 'N' | 'B' | 'SS' | 'NS' | 'BS' | 'M' | 'L' | 'NULL' | 'BOOL';
 export const TYPE_TAGS: readonly TypeTag[] = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL'];
@@ -42,53 +34,109 @@ function dupOf<T>(arr: T[], keyOf: (x: T) => string): boolean {
   return false;
 }
 
-function showList(arr: Array<string | Buffer>): string {
-  return `[${arr.map((x) => (Buffer.isBuffer(x) ? x.toString('base64') : x)).join(', ')}]`;
+function showList(arr: string[]): string {
+  return `[${arr.join(', ')}]`;
 }
 
+function serialization(message: string): AwsError {
+  return new AwsError('SerializationException', message);
+}
+
+/** The Coral deserializer's complaint about a JSON value of the wrong type. */
+function wrongType(v: unknown, want: 'String' | 'Blob' | 'Boolean' | 'List' | 'Map'): AwsError {
+  if (Array.isArray(v)) {
+    if (want === 'Map') return serialization('Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>');
+    return serialization(want === 'Blob' ? 'Unrecognized collection type class java.nio.ByteBuffer' : `Unrecognized collection type class java.lang.${want}`);
+  }
+  if (typeof v === 'object') return serialization('Start of structure or map found where not expected');
+  if (want === 'List' || want === 'Map') return serialization('Unexpected field type');
+  if (want === 'Blob') return serialization(typeof v === 'string' ? 'Unexpected field type' : 'only base-64-encoded strings are convertible to bytes');
+  if (typeof v === 'number') return serialization(`${Number.isInteger(v) ? 'NUMBER_VALUE' : 'DECIMAL_VALUE'} cannot be converted to ${want}`);
+  if (typeof v === 'boolean') return serialization(`${v ? 'TRUE_VALUE' : 'FALSE_VALUE'} cannot be converted to ${want}`);
+  return serialization('Unexpected token received from parser');
+}
+
+function checkString(v: unknown): string {
+  if (typeof v !== 'string') throw wrongType(v, 'String');
+  return v;
+}
+
+/** Base64 as DynamoDB accepts it: padded, canonical. */
+function checkBlob(v: unknown): string {
+  if (typeof v !== 'string') throw wrongType(v, 'Blob');
+  if (v.length % 4) throw serialization(`Base64 encoded length is expected a multiple of 4 bytes but found: ${v.length}`);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || Buffer.from(v, 'base64').toString('base64') !== v) throw serialization('Invalid last non-pad Base64 character dectected');
+  return v;
+}
+
+function checkList(v: unknown, want: 'List'): unknown[] {
+  if (!Array.isArray(v)) throw wrongType(v, want);
+  return v;
+}
+
+const KNOWN = new Set<string>(TYPE_TAGS);
+
 /**
- * Validates one AttributeValue (recursively) and canonicalises its numbers in place. Messages and
- * their order follow DynamoDB.
+ * Validates one AttributeValue (recursively) as the codec passed it through: JSON types first
+ * (SerializationException), then DynamoDB's rules (ValidationException), canonicalising numbers
+ * in place and dropping members the model does not know.
  */
 export function validateValue(v: AttributeValue, depth = 1): void {
-  if (v === null || typeof v !== 'object') throw validation('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw serialization(Array.isArray(v) ? 'Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue' : 'Unexpected value type in payload');
+  }
   if (depth > MAX_DEPTH) throw validation('Nesting Levels have exceeded supported limits');
+  const raw = v as Record<string, unknown>;
   let count = 0;
-  for (const k in v) {
-    const val = (v as Record<string, unknown>)[k];
-    if (val === undefined || val === null) continue;
+  for (const k in raw) {
+    const val = raw[k];
+    if (!KNOWN.has(k) || val === undefined || val === null) {
+      delete raw[k];
+      continue;
+    }
     count++;
     switch (k) {
-      case 'N':
-        v.N = normalizeNumber(val as string);
+      case 'S':
+        checkString(val);
         break;
+      case 'B':
+        checkBlob(val);
+        break;
+      case 'BOOL':
       case 'NULL':
-        if (val !== true) throw invalidParam('Null attribute value types must have the value of true');
+        if (typeof val !== 'boolean') throw wrongType(val, 'Boolean');
+        if (k === 'NULL' && val !== true) throw invalidParam('Null attribute value types must have the value of true');
+        break;
+      case 'N':
+        v.N = normalizeNumber(checkString(val));
         break;
       case 'SS': {
-        const ss = val as string[];
+        const ss = checkList(val, 'List').map(checkString);
         if (!ss.length) throw invalidParam('An string set  may not be empty');
         if (dupOf(ss, (x) => x)) throw invalidParam(`Input collection ${showList(ss)} contains duplicates.`);
         break;
       }
       case 'NS': {
-        const ns = val as string[];
+        const ns = checkList(val, 'List').map(checkString);
         if (!ns.length) throw invalidParam('An number set  may not be empty');
-        for (let i = 0; i < ns.length; i++) ns[i] = normalizeNumber(ns[i]!);
-        if (dupOf(ns, (x) => x)) throw validation('Input collection contains duplicates');
+        v.NS = ns.map(normalizeNumber);
+        if (dupOf(v.NS, (x) => x)) throw validation('Input collection contains duplicates');
         break;
       }
       case 'BS': {
-        const bs = val as Buffer[];
+        const bs = checkList(val, 'List').map(checkBlob);
         if (!bs.length) throw invalidParam('Binary sets should not be empty');
-        if (dupOf(bs, (x) => x.toString('latin1'))) throw invalidParam(`Input collection ${showList(bs)}of type BS contains duplicates.`);
+        if (dupOf(bs, (x) => x)) throw invalidParam(`Input collection ${showList(bs)}of type BS contains duplicates.`);
         break;
       }
-      case 'M':
-        for (const name in val as Item) validateValue((val as Item)[name]!, depth + 1);
+      case 'M': {
+        if (typeof val !== 'object' || Array.isArray(val)) throw wrongType(val, 'Map');
+        const m = val as Item;
+        for (const name in m) validateValue(m[name]!, depth + 1);
         break;
+      }
       case 'L':
-        for (const e of val as AttributeValue[]) validateValue(e, depth + 1);
+        for (const e of checkList(val, 'List') as AttributeValue[]) validateValue(e, depth + 1);
         break;
     }
   }
@@ -100,8 +148,13 @@ export function validateItemValues(item: Item): void {
   for (const name in item) validateValue(item[name]!);
 }
 
-function cmpBuf(a: Buffer, b: Buffer): number {
-  return Buffer.compare(a, b);
+/** Bytes of a (validated) base64 blob. */
+export function blobBytes(b64: string): Buffer {
+  return Buffer.from(b64, 'base64');
+}
+
+function cmpBuf(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(blobBytes(a), blobBytes(b));
 }
 
 function cmpStr(a: string, b: string): number {
@@ -139,7 +192,7 @@ export function valuesEqual(a: AttributeValue, b: AttributeValue): boolean {
     case 'N':
       return compareNumbers(a.N!, b.N!) === 0;
     case 'B':
-      return a.B!.equals(b.B!);
+      return a.B === b.B;
     case 'BOOL':
       return a.BOOL === b.BOOL;
     case 'NULL':
@@ -149,7 +202,7 @@ export function valuesEqual(a: AttributeValue, b: AttributeValue): boolean {
     case 'NS':
       return setEq(a.NS!, b.NS!, numKey);
     case 'BS':
-      return setEq(a.BS!, b.BS!, (x) => x.toString('latin1'));
+      return setEq(a.BS!, b.BS!, (x) => x);
     case 'L':
       return a.L!.length === b.L!.length && a.L!.every((x, i) => valuesEqual(x, b.L![i]!));
     case 'M': {
@@ -161,10 +214,8 @@ export function valuesEqual(a: AttributeValue, b: AttributeValue): boolean {
 }
 
 /** Key string of a set element, for set algebra (ADD/DELETE). */
-export function setElementKey(t: 'SS' | 'NS' | 'BS', x: string | Buffer): string {
-  if (t === 'SS') return x as string;
-  if (t === 'NS') return numKey(x as string);
-  return (x as Buffer).toString('latin1');
+export function setElementKey(t: 'SS' | 'NS' | 'BS', x: string): string {
+  return t === 'NS' ? numKey(x) : x;
 }
 
 function numberSize(n: string): number {
@@ -181,10 +232,10 @@ function numberSize(n: string): number {
 export function valueSize(v: AttributeValue): number {
   if (v.S !== undefined) return Buffer.byteLength(v.S, 'utf8');
   if (v.N !== undefined) return numberSize(v.N);
-  if (v.B !== undefined) return v.B.length;
+  if (v.B !== undefined) return Buffer.byteLength(v.B, 'base64');
   if (v.SS !== undefined) return v.SS.reduce((s, x) => s + Buffer.byteLength(x, 'utf8'), 0);
   if (v.NS !== undefined) return v.NS.reduce((s, x) => s + numberSize(x), 0);
-  if (v.BS !== undefined) return v.BS.reduce((s, x) => s + x.length, 0);
+  if (v.BS !== undefined) return v.BS.reduce((s, x) => s + Buffer.byteLength(x, 'base64'), 0);
   if (v.L !== undefined) return 3 + v.L.reduce((s, x) => s + 1 + valueSize(x), 0);
   if (v.M !== undefined) {
     let s = 3;
@@ -201,7 +252,7 @@ export function itemSize(item: Item): number {
   return s;
 }
 
-/** Deep copy of a value (Buffers shared: they are never mutated). */
+/** Deep copy of a value. */
 export function cloneValue(v: AttributeValue): AttributeValue {
   if (v.M !== undefined) {
     const m: Item = {};

@@ -66,11 +66,21 @@ t.test('attribute value validation', async (t) => {
   const v = { M: { n: { N: '01.10' } } };
   validateValue(v);
   t.equal(v.M.n.N, '1.1', 'numbers canonicalised in place');
+  t.throws(() => validateValue({ S: 5 } as never), { code: 'SerializationException', message: 'NUMBER_VALUE cannot be converted to String' });
+  t.throws(() => validateValue({ N: true } as never), { code: 'SerializationException', message: 'TRUE_VALUE cannot be converted to String' });
+  t.throws(() => validateValue({ B: 'abc' }), { code: 'SerializationException', message: 'Base64 encoded length is expected a multiple of 4 bytes but found: 3' });
+  t.throws(() => validateValue({ B: 'AB==' }), { code: 'SerializationException', message: 'Invalid last non-pad Base64 character dectected' });
+  t.throws(() => validateValue({ BS: ['AA==', 'AA=='] }), { message: 'One or more parameter values were invalid: Input collection [AA==, AA==]of type BS contains duplicates.' });
+  t.throws(() => validateValue({ L: {} } as never), { code: 'SerializationException', message: 'Start of structure or map found where not expected' });
+  const unknown = { S: 'x', X: 'y' } as Record<string, unknown>;
+  validateValue(unknown as never);
+  t.same(unknown, { S: 'x' }, 'unknown members dropped');
 });
 
 t.test('item size', async (t) => {
   t.equal(itemSize({ a: { S: 'é' } }), 3, 'utf-8 bytes of name and value');
   t.equal(itemSize({ ab: { BOOL: true } }), 3);
+  t.equal(itemSize({ b: { B: 'AAEC' } }), 4, 'binary counts decoded bytes');
   t.equal(itemSize({ l: { L: [{ S: 'x' }] } }), 1 + 3 + 1 + 1);
   t.equal(itemSize({ m: { M: { k: { S: 'vv' } } } }), 1 + 3 + 1 + 1 + 2);
 });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** Evaluation of resolved conditions and projections against an item. */
-import { compareScalars, typeOf, valuesEqual, type AttributeValue, type Item } from '../types.js';
+import { blobBytes, compareScalars, typeOf, valuesEqual, type AttributeValue, type Item } from '../types.js';
 import type { Condition, Operand, PathElem } from './ast.js';
 
 /** The value at a document path, or undefined. */
@@ -17,7 +17,7 @@ export function getPath(item: Item | undefined, path: PathElem[]): AttributeValu
 
 function sizeOf(v: AttributeValue): number | undefined {
   if (v.S !== undefined) return v.S.length;
-  if (v.B !== undefined) return v.B.length;
+  if (v.B !== undefined) return blobBytes(v.B).length;
   if (v.SS !== undefined) return v.SS.length;
   if (v.NS !== undefined) return v.NS.length;
   if (v.BS !== undefined) return v.BS.length;
@@ -43,10 +43,10 @@ export function operandValue(o: Operand, item: Item | undefined): AttributeValue
 
 function contains(hay: AttributeValue, needle: AttributeValue): boolean {
   if (hay.S !== undefined) return needle.S !== undefined && hay.S.includes(needle.S);
-  if (hay.B !== undefined) return needle.B !== undefined && hay.B.includes(needle.B);
+  if (hay.B !== undefined) return needle.B !== undefined && blobBytes(hay.B).includes(blobBytes(needle.B));
   if (hay.SS !== undefined) return needle.S !== undefined && hay.SS.includes(needle.S);
   if (hay.NS !== undefined) return needle.N !== undefined && hay.NS.some((x) => valuesEqual({ N: x }, needle));
-  if (hay.BS !== undefined) return needle.B !== undefined && hay.BS.some((x) => x.equals(needle.B!));
+  if (hay.BS !== undefined) return needle.B !== undefined && hay.BS.includes(needle.B);
   if (hay.L !== undefined) return hay.L.some((x) => valuesEqual(x, needle));
   return false;
 }
@@ -107,7 +107,10 @@ export function evalCondition(c: Condition, item: Item | undefined): boolean {
           const p = operandValue(args[1]!, item);
           if (!v || !p) return false;
           if (v.S !== undefined && p.S !== undefined) return v.S.startsWith(p.S);
-          if (v.B !== undefined && p.B !== undefined) return v.B.subarray(0, p.B.length).equals(p.B);
+          if (v.B !== undefined && p.B !== undefined) {
+            const pb = blobBytes(p.B);
+            return blobBytes(v.B).subarray(0, pb.length).equals(pb);
+          }
           return false;
         }
         case 'contains': {

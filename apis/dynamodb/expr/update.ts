@@ -80,8 +80,8 @@ const isSet = (t: string): t is SetTag => t === 'SS' || t === 'NS' || t === 'BS'
 function setOp(cur: AttributeValue, v: AttributeValue, add: boolean): AttributeValue | undefined {
   const t = typeOf(cur);
   if (!isSet(t) || t !== typeOf(v)) throw badType();
-  const a = (cur as Record<SetTag, Array<string | Buffer>>)[t];
-  const b = (v as Record<SetTag, Array<string | Buffer>>)[t];
+  const a = (cur as Record<SetTag, string[]>)[t];
+  const b = (v as Record<SetTag, string[]>)[t];
   if (add) {
     const seen = new Set(a.map((x) => setElementKey(t, x)));
     const out = [...a];

@@ -40,7 +40,7 @@ export function encodeNumber(text: string): Buffer {
 export function rawKeyBytes(v: AttributeValue): Buffer {
   if (v.S !== undefined) return Buffer.from(v.S, 'utf8');
   if (v.N !== undefined) return encodeNumber(v.N);
-  return v.B!;
+  return Buffer.from(v.B!, 'base64');
 }
 
 /** Escapes 0x00 as 00 01 and terminates with 00 00, so the part can be followed by more bytes. */
