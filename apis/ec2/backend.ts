@@ -57,6 +57,8 @@ export interface VolumeSpec {
   throughput?: number;
   /** Copy the bytes of this snapshot (snap- id) into the new volume. */
   fromSnapshot?: string;
+  /** The account owning `fromSnapshot` when it is not the volume's (a shared image). */
+  fromSnapshotAccount?: string;
   /** Copy the bytes of this image's root disk (public ami- id). */
   fromImage?: string;
 }

@@ -190,7 +190,7 @@ export interface ImageRec extends Rec {
   Description?: string;
   Architecture: string;
   RootDeviceName: string;
-  State: 'pending' | 'available' | 'failed' | 'deregistered';
+  State: 'pending' | 'available' | 'failed';
   CreationDate: number;
   OwnerId: string;
   PlatformDetails: string;

@@ -6,7 +6,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import type { Ec2Env, OpTable } from '../env.js';
-import type { ImageRec } from '../records.js';
+import type { ImageRec, SnapshotRec } from '../records.js';
 
 /** The owner id shown for the backend's catalogue images (alias 'amazon'). */
 export const CATALOGUE_OWNER = '000000000000';
@@ -35,10 +35,48 @@ export async function catalogue(env: Ec2Env): Promise<ImageView[]> {
   }));
 }
 
+/** Launch permissions across accounts: '<grantee account or all>/<image id>' → owner account. */
+export const SHARES_TABLE = 'ec2-image-shares';
+
+/** Images pending on their snapshots become available (or failed) once those finish. */
+async function settleImage(env: Ec2Env, owner: string, img: ImageRec): Promise<ImageRec> {
+  if (img.State !== 'pending') return img;
+  const snaps = await Promise.all(img.devices.map((d) => (d.SnapshotId ? env.store.get<SnapshotRec>(owner, 'snapshot', d.SnapshotId) : undefined)));
+  const state = snaps.some((s) => !s || s.State === 'error') ? 'failed' : snaps.every((s) => s!.State === 'completed') ? 'available' : 'pending';
+  if (state === 'pending') return img;
+  return (await env.store.update<ImageRec>(owner, 'image', img.id, (cur) => (cur && cur.State === 'pending' ? { ...cur, State: state } : cur))) ?? img;
+}
+
+function view(img: ImageRec): ImageView {
+  return { ...img, public: img.launchPermissions.includes('all') };
+}
+
+/** The account's own images and those other accounts shared with it (or made public). */
+export async function visibleImages(env: Ec2Env, accountId: string): Promise<ImageView[]> {
+  const out: ImageView[] = [];
+  for (const img of await env.store.list<ImageRec>(accountId, 'image')) out.push(view(await settleImage(env, accountId, img)));
+  const shares = env.gw.state.table<string>(SHARES_TABLE);
+  const grants = [...(await shares.range({ prefix: `${accountId}/` })), ...(await shares.range({ prefix: 'all/' }))];
+  for (const [key, owner] of grants) {
+    if (owner === accountId) continue;
+    const id = key.slice(key.indexOf('/') + 1);
+    if (out.some((i) => i.id === id)) continue;
+    const img = await env.store.get<ImageRec>(owner, 'image', id);
+    if (img) out.push(view(await settleImage(env, owner, img)));
+  }
+  return out;
+}
+
 /** An image the account may launch: its own, the catalogue's, or one shared with it. */
 export async function findImage(env: Ec2Env, accountId: string, imageId: string): Promise<ImageView | undefined> {
   const own = await env.store.get<ImageRec>(accountId, 'image', imageId);
-  if (own && own.State !== 'deregistered') return { ...own, public: own.launchPermissions.includes('all') };
+  if (own) return view(await settleImage(env, accountId, own));
+  const shares = env.gw.state.table<string>(SHARES_TABLE);
+  const owner = (await shares.get(`${accountId}/${imageId}`)) ?? (await shares.get(`all/${imageId}`));
+  if (owner) {
+    const img = await env.store.get<ImageRec>(owner, 'image', imageId);
+    if (img) return view(await settleImage(env, owner, img));
+  }
   return (await catalogue(env)).find((i) => i.id === imageId);
 }
 
@@ -109,8 +147,7 @@ export const imageOps: OpTable = {
   async DescribeImages(env, ctx, input: { ImageIds?: string[]; Owners?: string[]; ExecutableUsers?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = checkIds('ami', input.ImageIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter imagesSet cannot be used with the parameter maxResults');
-    const own = (await env.store.list<ImageRec>(ctx.accountId, 'image')).filter((i) => i.State !== 'deregistered');
-    const all: ImageView[] = [...own.map((i) => ({ ...i, public: i.launchPermissions.includes('all') })), ...(await catalogue(env))];
+    const all: ImageView[] = [...(await visibleImages(env, ctx.accountId)), ...(await catalogue(env))];
     if (ids.length) {
       const missing = ids.filter((id) => !all.some((i) => i.id === id));
       if (missing.length) throw notFound('image', missing);
@@ -122,7 +159,7 @@ export const imageOps: OpTable = {
       (i) =>
         (!ids.length || ids.includes(i.id)) &&
         (!owners.length || ownerMatches(i, owners, ctx)) &&
-        (!users.length || users.some((u) => (u === 'all' ? i.public : i.launchPermissions.includes(u === 'self' ? ctx.accountId : u) || (u === 'self' && i.public)))) &&
+        (!users.length || users.some((u) => (u === 'all' ? i.public : i.launchPermissions.includes(u === 'self' ? ctx.accountId : u)))) &&
         match(i),
     );
     picked.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -288,7 +288,10 @@ export const runOps: OpTable = {
         for (const v of created.vols.filter((x) => x.attachment?.InstanceId === inst.id)) {
           const spec: VolumeSpec = { volumeId: v.id, zone: v.AvailabilityZone, sizeGiB: v.Size, volumeType: v.VolumeType, iops: v.Iops, throughput: v.Throughput };
           if (v.attachment?.Device === image.RootDeviceName) {
-            if (v.SnapshotId) spec.fromSnapshot = v.SnapshotId;
+            if (v.SnapshotId) {
+              spec.fromSnapshot = v.SnapshotId;
+              if (image.OwnerId !== acct) spec.fromSnapshotAccount = image.OwnerId;
+            }
             else spec.fromImage = image.id;
           }
           await env.backend.createVolume(acct, spec);

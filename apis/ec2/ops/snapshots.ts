@@ -139,7 +139,7 @@ export const snapshotOps: OpTable = {
     const s = await env.store.get<SnapshotRec>(ctx.accountId, 'snapshot', input.SnapshotId);
     if (!s) throw notFound('snapshot', [input.SnapshotId]);
     const images = await env.store.list<ImageRec>(ctx.accountId, 'image');
-    const user = images.find((i) => i.State !== 'deregistered' && i.devices.some((d) => d.SnapshotId === s.id));
+    const user = images.find((i) => i.devices.some((d) => d.SnapshotId === s.id));
     if (user) throw new AwsError('InvalidSnapshot.InUse', `The snapshot ${s.id} is currently in use by ${user.id}`);
     if (input.DryRun) throw dryRunOk();
     await env.store.delete(ctx.accountId, 'snapshot', s.id);

@@ -99,7 +99,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
 
   async createVolume(accountId: string, spec: VolumeSpec): Promise<void> {
     const path = this.disks.volumePath(accountId, spec.volumeId);
-    if (spec.fromSnapshot) await this.disks.copy(this.disks.snapshotPath(accountId, spec.fromSnapshot), path);
+    if (spec.fromSnapshot) await this.disks.copy(this.disks.snapshotPath(spec.fromSnapshotAccount ?? accountId, spec.fromSnapshot), path);
     await this.disks.ensureSize(path, spec.sizeGiB);
     await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: spec.volumeId, state: 'available' });
   }
