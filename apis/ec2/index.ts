@@ -14,6 +14,7 @@ import { Idempotency } from './core/idempotency.js';
 import { Ec2Store } from './core/store.js';
 import type { Ec2Env, OpTable } from './env.js';
 import { eventSink } from './lifecycle.js';
+import { addressOps } from './ops/addresses.js';
 import { attributeOps } from './ops/attributes.js';
 import { imageMutationOps } from './ops/image-ops.js';
 import { imageOps } from './ops/images.js';
@@ -36,7 +37,7 @@ const BACKENDS: Record<string, BackendFactory> = {
   embedded: (gw, sink) => new EmbeddedEc2Backend(gw, sink),
 };
 
-export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps];
+export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps];
 
 /** Builds the service around a given backend (tests pass their own; the server uses the config). */
 export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def: ServiceDefinition; env: Ec2Env } {

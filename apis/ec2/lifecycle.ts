@@ -5,7 +5,7 @@
  */
 import type { BackendEvent, Ec2EventSink } from './backend.js';
 import type { Ec2Env } from './env.js';
-import type { InstanceRec, SnapshotRec, SubnetRec, VolumeModificationRec, VolumeRec } from './records.js';
+import type { AddressRec, InstanceRec, SnapshotRec, SubnetRec, VolumeModificationRec, VolumeRec } from './records.js';
 
 export function eventSink(getEnv: () => Ec2Env): Ec2EventSink {
   return {
@@ -73,7 +73,11 @@ async function instanceEvent(env: Ec2Env, accountId: string, id: string, state: 
         tx.put('volume', v.id, { ...v, attachment: undefined, State: 'available' });
       }
     }
-    tx.put('instance', id, { ...i, state: 'terminated', stateSince: now, blockDevices: [], PublicIpAddress: undefined });
+    if (i.eipAllocationId) {
+      const eip = tx.get<AddressRec>('eip', i.eipAllocationId);
+      if (eip?.InstanceId === id) tx.put('eip', eip.id, { ...eip, associationId: undefined, InstanceId: undefined, PrivateIpAddress: undefined, NetworkInterfaceId: undefined });
+    }
+    tx.put('instance', id, { ...i, state: 'terminated', stateSince: now, blockDevices: [], PublicIpAddress: undefined, eipAllocationId: undefined });
     return del;
   });
   for (const v of toDelete) await env.backend.deleteVolume(accountId, v);

@@ -55,6 +55,8 @@ export interface InstanceRec extends Rec {
   blockDevices: BlockDeviceRec[];
   ClientToken?: string;
   PublicIpAddress?: string;
+  /** The Elastic IP associated with the instance, if any. */
+  eipAllocationId?: string;
   MetadataOptions: { HttpTokens: string; HttpPutResponseHopLimit: number; HttpEndpoint: string; InstanceMetadataTags: string };
   Monitoring: 'disabled' | 'enabled';
 }
@@ -199,4 +201,12 @@ export interface ImageRec extends Rec {
   /** Account ids allowed to launch it, or 'all' for public. */
   launchPermissions: string[];
   SourceInstanceId?: string;
+}
+
+export interface AddressRec extends Rec {
+  PublicIp: string;
+  associationId?: string;
+  InstanceId?: string;
+  PrivateIpAddress?: string;
+  NetworkInterfaceId?: string;
 }

@@ -42,6 +42,7 @@ export function renderEni(i: InstanceRec, region: string, standalone: boolean): 
     SubnetId: i.SubnetId,
     VpcId: i.VpcId,
   };
+  if (i.PublicIpAddress) eni.Association = { IpOwnerId: i.ownerId, PublicDnsName: '', PublicIp: i.PublicIpAddress };
   if (standalone) {
     Object.assign(eni.Attachment as object, { InstanceId: i.id, InstanceOwnerId: i.ownerId });
     Object.assign(eni, { AvailabilityZone: i.AvailabilityZone, RequesterManaged: false, TagSet: [] });
