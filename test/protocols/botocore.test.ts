@@ -8,6 +8,8 @@ import { loadModel } from '../../src/protocols/model.js';
 import { ec2Codec, queryCodec } from '../../src/protocols/query.js';
 import type { ResponseContext } from '../../src/protocols/types.js';
 import { botocore, botocorePython, botoRequest, parseJob, type BotoJob } from './botocore.js';
+import { sample } from './fake.js';
+import type { Codec } from '../../src/protocols/types.js';
 
 const rc: ResponseContext = { requestId: 'boto-req-1', service: 'x', region: 'us-east-1' };
 const opts = { s3BaseDomains: ['localhost'] };
@@ -132,5 +134,46 @@ if (!botocorePython()) {
       if (md) parsed.ResponseMetadata = { RequestId: md.RequestId };
       t.match(parsed, want, `${job.service} ${job.operation} ${job.protocol ?? ''}`);
     });
+  });
+
+  t.test('every output shape, filled with samples, parses in botocore as it went in', async (t) => {
+    const suites: Array<[string, string, Codec, string, number]> = [
+      ['sts', 'sts-2011-06-15', queryCodec, 'query', 1],
+      ['iam', 'iam-2010-05-08', queryCodec, 'query', 1],
+      ['cloudwatch', 'monitoring-2010-08-01', queryCodec, 'query', 1],
+      ['cloudwatch', 'monitoring-2010-08-01', jsonCodec, 'json', 1],
+      ['cloudwatch', 'monitoring-2010-08-01', cborCodec, 'smithy-rpc-v2-cbor', 1],
+      ['logs', 'logs-2014-03-28', jsonCodec, 'json', 1],
+      ['dynamodb', 'dynamodb-2012-08-10', jsonCodec, 'json', 1],
+      ['dynamodbstreams', 'streams.dynamodb-2012-08-10', jsonCodec, 'json', 1],
+      ['ec2', 'ec2-2016-11-15', ec2Codec, 'ec2', 5],
+    ];
+    const jobs: BotoJob[] = [];
+    const want: unknown[] = [];
+    for (const [service, stem, codec, protocol, every] of suites) {
+      const model = loadModel(stem);
+      let i = 0;
+      for (const [name, op] of model.operations) {
+        if (i++ % every !== 0 || !op.output || Object.values(op.output.members ?? {}).some((m) => m.eventstream || m.streaming)) continue;
+        const value = sample(op.output, name);
+        jobs.push(parseJob(service, name, codec.serialize(model, name, value, rc), protocol));
+        want.push(value);
+      }
+    }
+    const got = botocore(jobs);
+    const norm = (v: unknown): unknown => {
+      if (v instanceof Date) return date(v);
+      if (Buffer.isBuffer(v)) return { $bytes: v.toString('base64') };
+      if (Array.isArray(v)) return v.map(norm);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)]));
+      return v;
+    };
+    got.forEach((g, i) => {
+      const job = jobs[i] as BotoJob & { protocol: string };
+      const parsed = { ...(g.parsed as Record<string, unknown>) };
+      delete parsed.ResponseMetadata;
+      t.strictSame(parsed, norm(want[i]), `${job.service} ${job.operation} (${job.protocol})`);
+    });
+    t.ok(jobs.length > 300, `${jobs.length} outputs checked`);
   });
 }

@@ -127,3 +127,11 @@ export function botoRequest(r: Record<string, unknown>): WireRequest {
     bodyBuffer: body,
   };
 }
+
+/** botocore's data directory (its service models), or null. */
+export function botocoreDataDir(): string | null {
+  const exe = botocorePython();
+  if (!exe) return null;
+  const r = spawnSync(exe, ['-c', 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}

@@ -10,6 +10,7 @@
 import type { RawModel, RawShape } from '../model.js';
 import { GENERATED_PATCHES } from './gen/index.js';
 import { jsonServicesPatches } from './json-services.js';
+import { ec2Patch } from './ec2.js';
 import { monitoringPatch } from './monitoring.js';
 
 /** A member added to a structure: in a named shape, or inline under an operation's input/output. */
@@ -30,10 +31,13 @@ export interface ModelPatch {
   shapeTraits?: Record<string, Record<string, unknown>>;
   /** Members added to existing structures. */
   members?: MemberAddition[];
+  /** Traits set on existing members (fixes of the min.json conversion). */
+  memberTraits?: Array<{ target: MemberAddition['target']; name: string; traits: Record<string, unknown> }>;
 }
 
 const HAND_WRITTEN: Record<string, ModelPatch> = {
   'monitoring-2010-08-01': monitoringPatch,
+  'ec2-2016-11-15': ec2Patch,
   ...jsonServicesPatches,
 };
 
@@ -70,6 +74,12 @@ export function applyPatch(raw: RawModel, patch: ModelPatch): RawModel {
     const s = locate(out, a.target);
     const members = (s.members ?? (s.members = {})) as Record<string, RawShape>;
     if (!(a.name in members)) members[a.name] = a.member;
+  }
+  for (const f of patch.memberTraits ?? []) {
+    const members = locate(out, f.target).members as Record<string, RawShape> | undefined;
+    const m = members?.[f.name];
+    if (!m || !members) throw new Error(`patch: no member ${f.name} at ${JSON.stringify(f.target)}`);
+    members[f.name] = { ...m, ...f.traits };
   }
   return out;
 }
