@@ -2,6 +2,7 @@
 /** Shared pieces of the auth tests: building WireRequests, identities, reading verified bodies. */
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import type { HttpRequest } from '@smithy/core/protocols';
 import type { HeaderMap, WireRequest } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { Authenticator } from '../../src/auth/index.js';
@@ -126,4 +127,30 @@ export function pieces(b: Buffer, size: number): Readable {
   const out: Buffer[] = [];
   for (let i = 0; i < b.length; i += size) out.push(b.subarray(i, i + size));
   return Readable.from(out);
+}
+
+export interface Captured {
+  request: HttpRequest;
+  body: Buffer;
+}
+
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/** The request line and headers a Node HTTP server would see for this SDK request. */
+export function toWire(c: Captured): WireRequest {
+  const r = c.request;
+  const q: string[] = [];
+  for (const [k, v] of Object.entries(r.query ?? {})) {
+    for (const one of Array.isArray(v) ? v : [v]) q.push(one === null ? rfc3986(k) : `${rfc3986(k)}=${rfc3986(one as string)}`);
+  }
+  const rawHeaders: string[] = [];
+  let host = false;
+  for (const [k, v] of Object.entries(r.headers)) {
+    rawHeaders.push(k, v);
+    if (k.toLowerCase() === 'host') host = true;
+  }
+  if (!host) rawHeaders.push('Host', r.hostname + (r.port ? `:${r.port}` : ''));
+  return wire({ method: r.method, target: r.path + (q.length ? `?${q.join('&')}` : ''), rawHeaders, body: c.body });
 }

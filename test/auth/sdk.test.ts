@@ -20,39 +20,12 @@ import { S3Client, GetObjectCommand, PutObjectCommand, ListObjectsV2Command } fr
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseSignature } from '../../src/auth/index.js';
 import { checksumBase64 } from '../../src/checksums.js';
-import type { WireRequest } from '../../src/context.js';
-import { authenticator, readAll, streamError, testIdentity, wire } from './helpers.js';
+import { authenticator, readAll, streamError, testIdentity, toWire, wire, type Captured } from './helpers.js';
 
 const AKID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ENDPOINT = 'http://localhost:4566';
 const credentials = { accessKeyId: AKID, secretAccessKey: SECRET };
-
-interface Captured {
-  request: HttpRequest;
-  body: Buffer;
-}
-
-function rfc3986(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-}
-
-/** The request line and headers a Node HTTP server would see for this SDK request. */
-function toWire(c: Captured): WireRequest {
-  const r = c.request;
-  const q: string[] = [];
-  for (const [k, v] of Object.entries(r.query ?? {})) {
-    for (const one of Array.isArray(v) ? v : [v]) q.push(one === null ? rfc3986(k) : `${rfc3986(k)}=${rfc3986(one as string)}`);
-  }
-  const rawHeaders: string[] = [];
-  let host = false;
-  for (const [k, v] of Object.entries(r.headers)) {
-    rawHeaders.push(k, v);
-    if (k.toLowerCase() === 'host') host = true;
-  }
-  if (!host) rawHeaders.push('Host', r.hostname + (r.port ? `:${r.port}` : ''));
-  return wire({ method: r.method, target: r.path + (q.length ? `?${q.join('&')}` : ''), rawHeaders, body: c.body });
-}
 
 async function bodyBytes(body: unknown): Promise<Buffer> {
   if (body === undefined || body === null) return Buffer.alloc(0);
