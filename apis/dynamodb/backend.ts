@@ -128,7 +128,12 @@ export interface DynamoBackend {
   getTable(account: string, name: string): Promise<TableInfo | undefined>;
   /** Names in order, after `exclusiveStart`, at most `limit`. */
   listTables(account: string, exclusiveStart: string | undefined, limit: number): Promise<string[]>;
-  /** Read-modify-write of the table record; `fn` may throw to refuse. */
+  /** Every table of every account (background work: TTL expiry). */
+  allTables(): Promise<TableInfo[]>;
+  /**
+   * Read-modify-write of the table record; `fn` may throw to refuse. Indexes in the result
+   * with id 0 are new: the backend assigns an id and builds (backfills) them.
+   */
   updateTable(account: string, name: string, fn: (t: TableInfo) => TableInfo): Promise<TableInfo>;
   /** Removes the table and its items; returns the record as it was. */
   deleteTable(account: string, name: string): Promise<TableInfo | undefined>;

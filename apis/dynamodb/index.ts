@@ -11,7 +11,19 @@ import { batchGetItem, batchWriteItem } from './batch.js';
 import { deleteItem, getItem, putItem, updateItem } from './items.js';
 import { query, scan } from './read.js';
 import { createTable, deleteTable, describeTableOp, listTables } from './tables.js';
+import {
+  describeContinuousBackups,
+  describeEndpoints,
+  describeLimits,
+  describeTimeToLive,
+  listTagsOfResource,
+  tagResource,
+  untagResource,
+  updateTable,
+  updateTimeToLive,
+} from './tableops.js';
 import { transactGetItems, transactWriteItems } from './transact.js';
+import { startTtlSweeper } from './ttl.js';
 
 const backends = new WeakMap<Gateway, DynamoBackend>();
 
@@ -33,6 +45,15 @@ export function dynamoOperations(b: DynamoBackend): ServiceDefinition['operation
     DescribeTable: describeTableOp(b),
     ListTables: listTables(b),
     DeleteTable: deleteTable(b),
+    UpdateTable: updateTable(b),
+    TagResource: tagResource(b),
+    UntagResource: untagResource(b),
+    ListTagsOfResource: listTagsOfResource(b),
+    UpdateTimeToLive: updateTimeToLive(b),
+    DescribeTimeToLive: describeTimeToLive(b),
+    DescribeContinuousBackups: describeContinuousBackups(b),
+    DescribeEndpoints: describeEndpoints(),
+    DescribeLimits: describeLimits(),
     PutItem: putItem(b),
     GetItem: getItem(b),
     DeleteItem: deleteItem(b),
@@ -48,6 +69,8 @@ export function dynamoOperations(b: DynamoBackend): ServiceDefinition['operation
 
 export const createService: ServiceFactory = (gw) => {
   const backend = dynamoBackend(gw);
+  const sweepSeconds = Number(gw.config.dynamodb.ttlSweepSeconds ?? 60);
+  if (sweepSeconds > 0) startTtlSweeper(gw, backend, sweepSeconds * 1000);
   let closed = false;
   return {
     name: 'dynamodb',

@@ -65,6 +65,12 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     return t;
   }
 
+  async allTables(): Promise<TableInfo[]> {
+    const out: TableInfo[] = [];
+    for (const { value } of this.tables.getRange({})) out.push(value);
+    return out;
+  }
+
   async listTables(account: string, exclusiveStart: string | undefined, limit: number): Promise<string[]> {
     const prefix = `${account}/`;
     const out: string[] = [];
@@ -85,7 +91,15 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
       const cur = this.tables.get(k);
       if (!cur) throw resourceNotFound(`Requested resource not found: Table: ${name} not found`);
       const next = fn(cur);
-      for (const i of next.indexes) if (!i.id) i.id = this.nextId();
+      for (const i of next.indexes) {
+        if (i.id) continue;
+        // a new index: its id, then the backfill from the table's items in the same transaction
+        i.id = this.nextId();
+        for (const { key, value } of this.items.getRange({ start: idPrefix(next.id) })) {
+          if (key.readUInt32BE(0) !== next.id) break;
+          this.addEntry(i, key, value);
+        }
+      }
       // entries of dropped indexes go with them
       for (const old of cur.indexes) if (!next.indexes.some((i) => i.id === old.id)) this.clearPrefix(this.entries, idPrefix(old.id), old.id);
       this.tables.put(k, next);
@@ -93,18 +107,6 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     });
     this.cache.set(k, t);
     return t;
-  }
-
-  /** Builds the entries of a new index from the table's items (UpdateTable's backfill). */
-  async backfillIndex(table: TableInfo, indexName: string): Promise<void> {
-    const idx = table.indexes.find((i) => i.name === indexName);
-    if (!idx) return;
-    await this.env.transaction(() => {
-      for (const { key, value } of this.items.getRange({ start: idPrefix(table.id) })) {
-        if (key.readUInt32BE(0) !== table.id) break;
-        this.addEntry(idx, key, value);
-      }
-    });
   }
 
   async deleteTable(account: string, name: string): Promise<TableInfo | undefined> {
