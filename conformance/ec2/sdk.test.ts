@@ -191,10 +191,16 @@ t.test('volumes: create, attach, detach, snapshot, delete', async (t) => {
   await waitUntilVolumeInUse({ client: ec2, ...wait }, { VolumeIds: [volumeId] });
   const busy = await ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId })).catch((e) => e);
   t.equal(busy.name, 'VolumeInUse');
-  const byAttachment = await ec2.send(
-    new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }, { Name: 'attachment.device', Values: ['/dev/sdh'] }] }),
-  );
-  t.equal(byAttachment.Volumes?.[0].Attachments?.[0].State, 'attached');
+  // the volume is in-use from 'attaching' on (as on EC2); the attachment itself turns 'attached' a moment later
+  let state: string | undefined;
+  for (let n = 0; n < 50 && state !== 'attached'; n++) {
+    const byAttachment = await ec2.send(
+      new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }, { Name: 'attachment.device', Values: ['/dev/sdh'] }] }),
+    );
+    state = byAttachment.Volumes?.[0].Attachments?.[0].State;
+    if (state !== 'attached') await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(state, 'attached');
   const snap = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'conf' }));
   await waitUntilSnapshotCompleted({ client: ec2, ...wait }, { SnapshotIds: [snap.SnapshotId!] });
   const det = await ec2.send(new DetachVolumeCommand({ VolumeId: volumeId }));
