@@ -12,7 +12,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from './sha256.js';
 import { startPinned, stopChild, wrk, type Row } from './lib.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mcgw.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const KEY = 'AKIABENCHMARKKEY0001';
 const SECRET = 'benchmark-secret-key-0000000000000000000';
 

@@ -133,11 +133,13 @@ async function serve(args: string[]): Promise<void> {
   }
   out(`mcgw listening on ${gw.url} — region ${c.region}, data dir ${c.dataDir}`);
   out(`services: ${[...gw.gateway.services.keys()].join(', ')}; backends: s3=${c.s3.backend} ec2=${c.ec2.backend} dynamodb=${c.dynamodb.backend} cloudwatch=${c.cloudwatch.backend} logs=${c.logs.backend}`);
-  if (gw.createdRoot) {
+  if (gw.generatedRoot) {
     out(`\nFirst start: created account ${gw.root.accountId} with this root key pair (shown once; 'mcgw credentials' prints it again):`);
     out(`  export AWS_ENDPOINT_URL=${gw.url} AWS_REGION=${c.region}`);
     out(`  export AWS_ACCESS_KEY_ID=${gw.root.accessKeyId}`);
     out(`  export AWS_SECRET_ACCESS_KEY=${gw.root.secretAccessKey}\n`);
+  } else if (gw.createdRoot) {
+    out(`First start: created account ${gw.root.accountId} with the root key ${gw.root.accessKeyId} from MCGW_ROOT_ACCESS_KEY_ID`);
   } else {
     out(`account ${gw.root.accountId}, root key ${gw.root.accessKeyId} ('mcgw credentials --data-dir ${c.dataDir}' shows the secret)`);
   }

@@ -49,9 +49,3 @@ export async function createServices(gw: Gateway): Promise<Map<string, ServiceDe
   }
   return out;
 }
-
-/** DynamoDB Streams signs as 'dynamodb'; its X-Amz-Target tells it apart. */
-export function resolveService(scopeService: string, target: string | undefined): string {
-  if (scopeService === 'dynamodb' && target !== undefined && target.startsWith('DynamoDBStreams_')) return 'streams.dynamodb';
-  return scopeService;
-}

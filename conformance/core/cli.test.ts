@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { run } from '../harness.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'mcgw.js');
+// the compiled entry point beside this compiled test (dist/ or a private build dir)
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
 
 interface Served {
   child: ChildProcess;

@@ -36,8 +36,10 @@ function writeCredentialsFile(dataDir: string, c: RootCredentials): void {
 
 export interface BootstrapResult {
   root: RootCredentials;
-  /** True when this start created the account (the caller prints the secret once). */
+  /** True when this start created the account. */
   created: boolean;
+  /** True when this start generated the key pair (the caller prints the secret, once). */
+  generated: boolean;
 }
 
 export async function bootstrapRoot(identity: IdentityStore, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
@@ -52,7 +54,7 @@ export async function bootstrapRoot(identity: IdentityStore, dataDir: string, en
     const { account, key } = await identity.createAccount('root', { accountId: envAccount, accessKeyId: envKey, secretAccessKey: envSecret });
     const root = { accountId: account.accountId, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
     writeCredentialsFile(dataDir, root);
-    return { root, created: true };
+    return { root, created: true, generated: !envKey };
   }
   const first = accounts[0];
   if (envAccount && envAccount !== first.accountId) {
@@ -68,13 +70,13 @@ export async function bootstrapRoot(identity: IdentityStore, dataDir: string, en
     }
     const root = { accountId: first.accountId, accessKeyId: envKey, secretAccessKey: envSecret };
     writeCredentialsFile(dataDir, root);
-    return { root, created: false };
+    return { root, created: false, generated: false };
   }
   const fromFile = readCredentialsFile(dataDir);
-  if (fromFile) return { root: fromFile, created: false };
+  if (fromFile) return { root: fromFile, created: false, generated: false };
   const key = await identity.rootKeyOf(first.accountId);
   if (!key) throw new Error(`the first account ${first.accountId} has no root key`);
   const root = { accountId: first.accountId, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   writeCredentialsFile(dataDir, root);
-  return { root, created: false };
+  return { root, created: false, generated: false };
 }

@@ -9,10 +9,9 @@ import { Authenticator, parseSignature } from '../auth/index.js';
 import type { Principal, RequestContext, ServiceDefinition, WireRequest, WireResponse } from '../context.js';
 import { AwsError, internalError, isAwsError, notImplemented } from '../errors.js';
 import type { GatewayHandle } from '../gateway.js';
-import { guessService, selectCodec } from '../protocols/index.js';
+import { guessService, selectCodec, serviceForTarget } from '../protocols/index.js';
 import { loadModel, type ServiceModel } from '../protocols/model.js';
 import type { Codec, CodecOptions, ResponseContext } from '../protocols/types.js';
-import { resolveService } from '../services.js';
 import { ANONYMOUS } from '../state/identity.js';
 import { checkHeaders, missingAuthError, unknownServiceError } from './guards.js';
 
@@ -39,10 +38,16 @@ export class Pipeline {
     let codec: Codec | undefined;
     const rc: ResponseContext = { requestId, service, region: this.gw.config.region, request: req };
     try {
+      if (service === 's3' && looksLikeQuery(req)) {
+        // awsQuery/EC2 put Action and Version in the form body: read it (bounded) to know the
+        // service before auth can fail. A form POST to / is never an S3 request.
+        req.bodyBuffer = await readBounded(req.body, this.gw.config.limits.maxBufferedBody, 'sts');
+        service = rc.service = guessService(req);
+      }
       checkHeaders(req, this.gw.config.limits.maxHeaderBytes, service);
       const sig = parseSignature(req, service);
       if (sig) {
-        service = resolveService(sig.service, header(req, 'x-amz-target'));
+        service = serviceForTarget(sig.service, req);
         rc.region = sig.region;
       }
       rc.service = service;
@@ -52,7 +57,7 @@ export class Pipeline {
       let principal: Principal = ANONYMOUS;
       if (sig) principal = await this.auth.authenticate(req, sig, service);
       else if (service !== 's3') throw missingAuthError(service);
-      if (!def.streamingBody) req.bodyBuffer = await readBounded(req.body, def.maxBodyBytes ?? this.gw.config.limits.maxBufferedBody, service);
+      if (!def.streamingBody && !req.bodyBuffer) req.bodyBuffer = await readBounded(req.body, def.maxBodyBytes ?? this.gw.config.limits.maxBufferedBody, service);
       codec = selectCodec(model, req, this.codecOpts);
       const parsed = await codec.parse(req, model);
       operation = rc.operation = parsed.operation;
@@ -103,9 +108,10 @@ export class Pipeline {
   }
 }
 
-function header(req: WireRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+function looksLikeQuery(req: WireRequest): boolean {
+  if (req.method !== 'POST' || (req.path !== '/' && req.path !== '')) return false;
+  const ct = req.headers['content-type'];
+  return typeof ct === 'string' && ct.toLowerCase().startsWith('application/x-www-form-urlencoded');
 }
 
 /** Reads a body fully, refusing more than `limit` bytes with the service's error. */

@@ -28,6 +28,8 @@ export interface RunningGateway {
   root: RootCredentials;
   /** True when this start created the first account. */
   createdRoot: boolean;
+  /** True when this start generated the root key pair (print it once). */
+  generatedRoot: boolean;
   /** Stops accepting, drains in-flight requests up to the grace period, closes services and state. */
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     gateway: gw,
     root: boot.root,
     createdRoot: boot.created,
+    generatedRoot: boot.generated,
     close() {
       closing ??= (async () => {
         const grace = setTimeout(() => app.server.closeAllConnections(), config.limits.shutdownGraceMs);
