@@ -67,7 +67,8 @@ t.test('SDK v3 in json, query and cbor', async (t) => {
       t.same(md.MetricDataResults?.[0]?.Timestamps?.map((d) => d.getTime()), [now - 120_000, now - 60_000]);
       t.equal(md.MetricDataResults?.[0]?.Label, 'double');
       const err = await cw.send(new PutMetricDataCommand({ Namespace: 'AWS/EC2', MetricData: [{ MetricName: 'x', Value: 1 }] })).catch((e) => e);
-      t.equal(err.name, 'InvalidParameterValue', 'the legacy query code reaches the client');
+      t.equal(err.name, 'InvalidParameterValueException', 'the modeled exception');
+      t.equal(err.Code, 'InvalidParameterValue', 'the legacy query code reaches the client');
       t.equal(err.$metadata?.httpStatusCode, 400);
       t.match(err.message, /AWS\/EC2/);
     });
