@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { S3Backend, VersioningState } from './backend.js';
+import { actionOf, evaluatePolicy, type PolicyStatement } from './policy.js';
+import type { CORSRule, Rule2 } from './shapes.gen.js';
 
 export const S3_TABLE = 's3';
 
@@ -19,6 +21,11 @@ export interface BucketRecord {
   versioning?: 'Enabled' | 'Suspended';
   acl?: string;
   tags?: Array<{ Key: string; Value: string }>;
+  policy?: { text: string; statements: PolicyStatement[] };
+  cors?: CORSRule[];
+  lifecycle?: Rule2[];
+  /** Default encryption of new objects ('AES256'). */
+  encryption?: { algorithm: 'AES256'; bucketKeyEnabled?: boolean };
 }
 
 /** What handlers share: the backend and the service's region default. */
@@ -72,21 +79,52 @@ export async function getBucket(ctx: RequestContext, name: string): Promise<Buck
 
 export type Access = 'read' | 'write' | 'owner';
 
+export interface AccessOptions {
+  /** The object key, for the policy resource `arn:aws:s3:::bucket/key`. */
+  key?: string;
+  /** The IAM action when it is not the one of ctx.operation (copy sources read). */
+  action?: string;
+  /** A last chance for non-owners: the object's own canned ACL. */
+  objectGrant?: () => Promise<boolean>;
+}
+
+/** Operations only the bucket owner may ever call, whatever a policy says. */
+const OWNER_ONLY = new Set(['PutBucketPolicy', 'DeleteBucketPolicy', 'GetBucketPolicy', 'DeleteBucket', 'PutBucketAcl']);
+
 /**
- * The bucket a request addresses, after checking the caller may do `access` on it. Anonymous
- * and cross-account callers are refused unless the bucket's canned ACL grants them.
+ * The bucket a request addresses, after checking the caller may do `access` on it: an explicit
+ * Deny in the bucket policy refuses anyone; the owning account is allowed; others need a policy
+ * Allow or a canned ACL grant (bucket, or object via `objectGrant`).
  */
-export async function bucketFor(ctx: RequestContext, name: string, access: Access): Promise<BucketRecord> {
+export async function bucketFor(ctx: RequestContext, name: string, access: Access, opts: AccessOptions = {}): Promise<BucketRecord> {
+  const b = await bucketRecord(ctx, name);
+  await authorize(ctx, b, access, opts);
+  return b;
+}
+
+/** The bucket record (NoSuchBucket, x-amz-expected-bucket-owner checked), before any access check. */
+export async function bucketRecord(ctx: RequestContext, name: string): Promise<BucketRecord> {
   const b = await getBucket(ctx, name);
   if (!b) throw noSuchBucket(name);
   checkExpectedOwner(ctx, b);
-  if (ctx.principal.kind !== 'anonymous' && ctx.accountId === b.owner) return b;
-  if (access !== 'owner' && aclGrants(b.acl, access, ctx.principal.kind === 'anonymous')) return b;
+  return b;
+}
+
+export async function authorize(ctx: RequestContext, b: BucketRecord, access: Access, opts: AccessOptions = {}): Promise<void> {
+  const action = opts.action ?? actionOf(ctx.operation);
+  const resource = opts.key !== undefined ? `arn:aws:s3:::${b.name}/${opts.key}` : `arn:aws:s3:::${b.name}`;
+  const decision = evaluatePolicy(b.policy?.statements, ctx.principal, action, resource);
+  if (decision === 'deny') throw accessDenied();
+  if (ctx.principal.kind !== 'anonymous' && ctx.accountId === b.owner) return;
+  if (access === 'owner' && OWNER_ONLY.has(ctx.operation)) throw accessDenied();
+  if (decision === 'allow') return;
+  if (access !== 'owner' && aclGrants(b.acl, access, ctx.principal.kind === 'anonymous')) return;
+  if (access === 'read' && opts.objectGrant && (await opts.objectGrant())) return;
   throw accessDenied();
 }
 
-/** Canned bucket ACLs: public-read / public-read-write / authenticated-read. */
-function aclGrants(acl: string | undefined, access: 'read' | 'write', anonymous: boolean): boolean {
+/** Canned ACLs: public-read / public-read-write / authenticated-read. */
+export function aclGrants(acl: string | undefined, access: 'read' | 'write', anonymous: boolean): boolean {
   switch (acl) {
     case 'public-read':
       return access === 'read';

@@ -9,7 +9,7 @@ import { AwsError } from '../../src/errors.js';
 import type { ObjectInfo } from './backend.js';
 import { bucketFor, checkKey, invalidArgument, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { noSuchKey } from './errors.js';
-import { findVersion, MAX_PUT_SIZE, writeConditions } from './objects.js';
+import { findVersion, MAX_PUT_SIZE, objectReadable, writeConditions } from './objects.js';
 import { checksumOutput, evaluateConditions, metaFromInput, parseTagging, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
 
@@ -45,7 +45,7 @@ export async function resolveCopySource(env: S3Env, ctx: RequestContext, raw: st
   if (slash <= 0 || slash === decoded.length - 1) throw invalidArgument('Invalid copy source object key', 'x-amz-copy-source', raw);
   const bucketName = decoded.slice(0, slash);
   const key = decoded.slice(slash + 1);
-  const bucket = await bucketFor(ctx, bucketName, 'read');
+  const bucket = await bucketFor(ctx, bucketName, 'read', { key, action: 's3:GetObject', objectGrant: () => objectReadable(env, ctx, bucketName, key, versionId) });
   let info: ObjectInfo;
   try {
     info = await findVersion(env, bucket, key, versionId);
@@ -64,14 +64,14 @@ export async function resolveCopySource(env: S3Env, ctx: RequestContext, raw: st
 
 export function copyOps(env: S3Env): Record<string, Handler> {
   const CopyObject: Handler<S.CopyObjectInput, S.CopyObjectOutput> = async (ctx, input) => {
-    const dest = await bucketFor(ctx, input.Bucket, 'write');
+    const dest = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
     const src = await resolveCopySource(env, ctx, input.CopySource, input);
     const directive = input.MetadataDirective ?? 'COPY';
     const tagDirective = input.TaggingDirective ?? 'COPY';
     if (directive !== 'COPY' && directive !== 'REPLACE') throw invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
     if (tagDirective !== 'COPY' && tagDirective !== 'REPLACE') throw invalidArgument('Unknown tagging directive.', 'x-amz-tagging-directive', tagDirective);
-    const replaced = metaFromInput(input, ctx);
+    const replaced = metaFromInput(input, ctx, dest);
     const meta = directive === 'REPLACE' ? replaced : { ...src.info, storageClass: input.StorageClass !== undefined ? replaced.storageClass : src.info.storageClass, acl: replaced.acl, websiteRedirectLocation: input.WebsiteRedirectLocation ?? src.info.websiteRedirectLocation };
     meta.tags = tagDirective === 'REPLACE' ? (input.Tagging !== undefined ? parseTagging(input.Tagging) : undefined) : src.info.tags;
     const sameObject = src.bucket.name === dest.name && src.info.key === input.Key && src.info.isLatest;
@@ -100,6 +100,7 @@ export function copyOps(env: S3Env): Record<string, Handler> {
         websiteRedirectLocation: meta.websiteRedirectLocation,
         tags: meta.tags,
         acl: meta.acl,
+        serverSideEncryption: replaced.serverSideEncryption,
       },
       { versioning: dest.versioning, contentLength: src.info.size, checksums, conditions: writeConditions(undefined, ctx), owner: ctx.accountId, signal: ctx.signal },
     );
@@ -108,6 +109,7 @@ export function copyOps(env: S3Env): Record<string, Handler> {
       CopyObjectResult: { ETag: info.etag, LastModified: new Date(info.lastModified), ...cs.members },
       VersionId: dest.versioning ? info.versionId : undefined,
       CopySourceVersionId: src.bucket.versioning ? src.info.versionId : undefined,
+      ServerSideEncryption: info.serverSideEncryption,
       $headers: cs.headers,
     };
   };

@@ -2,48 +2,85 @@
 /**
  * S3: the AWS face (rest-xml, model s3-2006-03-01) over an object-store backend chosen by
  * `s3.backend` ('embedded': files + LMDB under `<dataDir>/s3/`). Unregistered operations answer
- * NotImplemented naming themselves.
+ * NotImplemented naming themselves. Options in the `s3` config section: `baseDomains` (virtual
+ * hosts), `minPartSize` (bytes, default 5 MiB), `lifecycleIntervalMs` (default one hour, 0: off).
  */
-import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedS3 } from '../../translators/embedded/s3/index.js';
 import type { S3Backend } from './backend.js';
+import { bucketConfigOps } from './bucket-config.js';
 import { bucketOps } from './buckets.js';
 import type { S3Env } from './common.js';
 import { copyOps } from './copy.js';
+import { actualRequestHeaders, PreflightRequest } from './cors.js';
+import { runLifecycle, type LifecycleReport } from './lifecycle.js';
 import { listOps } from './list.js';
 import { multipartOps } from './multipart.js';
 import { objectOps } from './objects.js';
 import { taggingOps } from './tagging.js';
 
-export const createService: ServiceFactory = (gw): ServiceDefinition => {
-  let backend: S3Backend;
+export interface S3ServiceDefinition extends ServiceDefinition {
+  /** One lifecycle sweep now (the timer runs it every `lifecycleIntervalMs`). */
+  runLifecycle(): Promise<LifecycleReport>;
+}
+
+function backendFor(gw: Gateway): S3Backend {
   switch (gw.config.s3.backend) {
     case 'embedded': {
       const minPartSize = gw.config.s3.minPartSize;
-      backend = new EmbeddedS3({
-        dataDir: gw.config.dataDir,
-        now: () => gw.clock.now(),
-        minPartSize: typeof minPartSize === 'number' ? minPartSize : undefined,
-      });
-      break;
+      return new EmbeddedS3({ dataDir: gw.config.dataDir, now: () => gw.clock.now(), minPartSize: typeof minPartSize === 'number' ? minPartSize : undefined });
     }
     default:
       throw new Error(`s3 backend '${gw.config.s3.backend}' is not available yet`);
   }
+}
+
+/** Adds the bucket's CORS headers to successful responses of requests carrying an Origin. */
+function withCors(h: Handler): Handler {
+  return async (ctx, input: { Bucket?: string }) => {
+    const out = await h(ctx, input);
+    if (ctx.http.headers.origin === undefined) return out;
+    const cors = await actualRequestHeaders(ctx, input.Bucket);
+    if (!cors) return out;
+    const o = (out ?? {}) as { $headers?: Record<string, string> };
+    return { ...o, $headers: { ...cors, ...(o.$headers ?? {}) } };
+  };
+}
+
+export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
+  const backend = backendFor(gw);
   const env: S3Env = { backend };
+  const ops: Record<string, Handler> = {
+    ...bucketOps(env),
+    ...bucketConfigOps(),
+    ...objectOps(env),
+    ...copyOps(env),
+    ...listOps(env),
+    ...multipartOps(env),
+    ...taggingOps(env),
+  };
+  const operations: Record<string, Handler> = { PreflightRequest };
+  for (const [name, h] of Object.entries(ops)) operations[name] = withCors(h);
+
+  let sweeping: Promise<LifecycleReport> | undefined;
+  const sweep = () => (sweeping ??= runLifecycle(gw, env).finally(() => (sweeping = undefined)));
+  const interval = typeof gw.config.s3.lifecycleIntervalMs === 'number' ? gw.config.s3.lifecycleIntervalMs : 3_600_000;
+  if (interval > 0) {
+    const timer = setInterval(() => void sweep().catch((e) => gw.log.warn('lifecycle sweep failed', { err: e })), interval);
+    timer.unref();
+    gw.onClose(() => clearInterval(timer));
+  }
   return {
     name: 's3',
     model: 's3-2006-03-01',
     streamingBody: true,
-    operations: {
-      ...bucketOps(env),
-      ...objectOps(env),
-      ...copyOps(env),
-      ...listOps(env),
-      ...multipartOps(env),
-      ...taggingOps(env),
-    },
+    operations,
     health: () => ({ backend: backend.name, state: 'ok' }),
-    close: () => backend.close(),
+    close: async () => {
+      await sweeping?.catch(() => undefined);
+      await backend.close();
+    },
+    runLifecycle: sweep,
   };
 };

@@ -37,18 +37,18 @@ function parseCopyRange(h: string | undefined, size: number): { start: number; e
 
 export function multipartOps(env: S3Env): Record<string, Handler> {
   const CreateMultipartUpload: Handler<S.CreateMultipartUploadInput, S.CreateMultipartUploadOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
-    const meta = metaFromInput(input, ctx);
+    const meta = metaFromInput(input, ctx, bucket);
     const alg = input.ChecksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined;
     if (alg !== undefined && !ALGORITHMS.includes(alg)) throw invalidArgument('Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 'x-amz-checksum-algorithm', alg);
     const u = await env.backend.createMultipartUpload(bucket.name, input.Key, meta, ctx.accountId, alg);
-    return { Bucket: bucket.name, Key: input.Key, UploadId: u.uploadId, ChecksumAlgorithm: alg };
+    return { Bucket: bucket.name, Key: input.Key, UploadId: u.uploadId, ChecksumAlgorithm: alg, ServerSideEncryption: meta.serverSideEncryption };
   };
 
   const UploadPart: Handler<S.UploadPartInput, S.UploadPartOutput> = async (ctx, input) => {
     guardBody(input.Body);
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkPartNumber(input.PartNumber);
     await uploadFor(env, bucket, input.Key, input.UploadId);
     const size = bodyLength(ctx, input.ContentLength);
@@ -66,7 +66,7 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
   };
 
   const UploadPartCopy: Handler<S.UploadPartCopyInput, S.UploadPartCopyOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkPartNumber(input.PartNumber);
     await uploadFor(env, bucket, input.Key, input.UploadId);
     const src = await resolveCopySource(env, ctx, input.CopySource, input);
@@ -83,7 +83,7 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
   };
 
   const CompleteMultipartUpload: Handler<S.CompleteMultipartUploadInput, S.CompleteMultipartUploadOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     await uploadFor(env, bucket, input.Key, input.UploadId);
     const parts = input.MultipartUpload?.Parts ?? [];
     if (parts.length === 0) {
@@ -104,20 +104,21 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
       Key: input.Key,
       ETag: info.etag,
       VersionId: bucket.versioning ? info.versionId : undefined,
+      ServerSideEncryption: info.serverSideEncryption,
       ...cs.members,
       $headers: cs.headers,
     };
   };
 
   const AbortMultipartUpload: Handler<S.AbortMultipartUploadInput, S.AbortMultipartUploadOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     await uploadFor(env, bucket, input.Key, input.UploadId);
     await env.backend.abortMultipartUpload(bucket.name, input.UploadId);
     return {};
   };
 
   const ListParts: Handler<S.ListPartsInput, S.ListPartsOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'read');
+    const bucket = await bucketFor(ctx, input.Bucket, 'read', { key: input.Key });
     const u = await uploadFor(env, bucket, input.Key, input.UploadId);
     const limit = maxOf(input.MaxParts, 'max-parts');
     const after = input.PartNumberMarker ?? 0;

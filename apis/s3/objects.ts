@@ -5,7 +5,7 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError, isAwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
 import type { ObjectInfo, WriteConditions } from './backend.js';
-import { bucketFor, checkKey, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
+import { aclGrants, authorize, bucketFor, bucketRecord, checkKey, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
@@ -53,6 +53,12 @@ export async function findVersion(env: S3Env, bucket: BucketRecord, key: string,
   return info;
 }
 
+/** True when the object's own canned ACL lets this caller read it. */
+export async function objectReadable(env: S3Env, ctx: RequestContext, bucket: string, key: string, versionId?: string): Promise<boolean> {
+  const info = await env.backend.headObject(bucket, key, versionId);
+  return info !== undefined && !info.deleteMarker && aclGrants(info.acl, 'read', ctx.principal.kind === 'anonymous');
+}
+
 const RESPONSE_OVERRIDES: Array<[keyof S.GetObjectInput, string]> = [
   ['ResponseCacheControl', 'CacheControl'],
   ['ResponseContentDisposition', 'ContentDisposition'],
@@ -64,9 +70,9 @@ const RESPONSE_OVERRIDES: Array<[keyof S.GetObjectInput, string]> = [
 export function objectOps(env: S3Env): Record<string, Handler> {
   const PutObject: Handler<S.PutObjectInput, S.PutObjectOutput> = async (ctx, input) => {
     guardBody(input.Body);
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
-    const meta = metaFromInput(input, ctx);
+    const meta = metaFromInput(input, ctx, bucket);
     const size = bodyLength(ctx, input.ContentLength);
     if (size > MAX_PUT_SIZE) throw tooLarge(size, MAX_PUT_SIZE);
     const { checksums, trailing } = requestedChecksums(ctx, input.ChecksumAlgorithm);
@@ -81,11 +87,11 @@ export function objectOps(env: S3Env): Record<string, Handler> {
       signal: ctx.signal,
     });
     const cs = checksumOutput(info.checksums);
-    return { ETag: info.etag, VersionId: bucket.versioning ? info.versionId : undefined, ...cs.members, $headers: cs.headers };
+    return { ETag: info.etag, VersionId: bucket.versioning ? info.versionId : undefined, ServerSideEncryption: info.serverSideEncryption, ...cs.members, $headers: cs.headers };
   };
 
   const readObject = async (ctx: RequestContext, input: S.GetObjectInput | S.HeadObjectInput, withBody: boolean) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'read');
+    const bucket = await bucketFor(ctx, input.Bucket, 'read', { key: input.Key, objectGrant: () => objectReadable(env, ctx, input.Bucket, input.Key, input.VersionId) });
     if (input.SSECustomerAlgorithm !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-customer-algorithm');
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
     evaluateConditions(input, info);
@@ -118,14 +124,14 @@ export function objectOps(env: S3Env): Record<string, Handler> {
   const HeadObject: Handler<S.HeadObjectInput, S.HeadObjectOutput> = (ctx, input) => readObject(ctx, input, false) as Promise<S.HeadObjectOutput>;
 
   const DeleteObject: Handler<S.DeleteObjectInput, S.DeleteObjectOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
     const r = await env.backend.deleteObject(bucket.name, input.Key, input.VersionId, bucket.versioning, ctx.accountId);
     return { DeleteMarker: r.deleteMarker ? true : undefined, VersionId: r.versionId };
   };
 
   const DeleteObjects: Handler<S.DeleteObjectsInput, S.DeleteObjectsOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketRecord(ctx, input.Bucket);
     const objects = input.Delete?.Objects ?? [];
     if (objects.length === 0 || objects.length > 1000) throw malformedXml();
     const hasDigest = header(ctx, 'content-md5') !== undefined || Object.keys(ctx.http.headers).some((h) => h.startsWith('x-amz-checksum-'));
@@ -136,6 +142,7 @@ export function objectOps(env: S3Env): Record<string, Handler> {
       if (o.Key === undefined) throw malformedXml();
       try {
         checkKey(o.Key);
+        await authorize(ctx, bucket, 'write', { key: o.Key });
         const r = await env.backend.deleteObject(bucket.name, o.Key, o.VersionId, bucket.versioning, ctx.accountId);
         if (input.Delete?.Quiet) continue;
         Deleted.push({

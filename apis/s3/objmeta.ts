@@ -62,7 +62,10 @@ export function validateTags(tags: Array<{ Key: string; Value: string }>): void 
 
 /** Refuses request features this gateway does not implement (never silently ignored). */
 export function refuseUnsupported(input: MetaInput): void {
-  if (input.ServerSideEncryption !== undefined) throw headerNotImplemented('x-amz-server-side-encryption');
+  if (input.ServerSideEncryption !== undefined && input.ServerSideEncryption !== 'AES256') {
+    if (input.ServerSideEncryption.startsWith('aws:kms')) throw headerNotImplemented('x-amz-server-side-encryption');
+    throw invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', input.ServerSideEncryption);
+  }
   if (input.SSECustomerAlgorithm !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-customer-algorithm');
   if (input.SSEKMSKeyId !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-aws-kms-key-id');
   if (input.ObjectLockMode !== undefined) throw headerNotImplemented('x-amz-object-lock-mode');
@@ -70,7 +73,12 @@ export function refuseUnsupported(input: MetaInput): void {
   if (input.GrantRead ?? input.GrantReadACP ?? input.GrantWriteACP ?? input.GrantFullControl) throw headerNotImplemented('x-amz-grant-*');
 }
 
-export function metaFromInput(input: MetaInput, ctx: RequestContext): ObjectMeta {
+/** SSE-S3 for a new object: asked by the request or the bucket's default encryption. */
+export function encryptionFor(input: MetaInput, bucket: BucketRecord): string | undefined {
+  return input.ServerSideEncryption === 'AES256' || bucket.encryption ? 'AES256' : undefined;
+}
+
+export function metaFromInput(input: MetaInput, ctx: RequestContext, bucket: BucketRecord): ObjectMeta {
   refuseUnsupported(input);
   if (input.StorageClass !== undefined && !STORAGE_CLASSES.has(input.StorageClass)) {
     throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', { status: 400, fields: { StorageClassRequested: input.StorageClass } });
@@ -94,6 +102,7 @@ export function metaFromInput(input: MetaInput, ctx: RequestContext): ObjectMeta
     websiteRedirectLocation: input.WebsiteRedirectLocation,
     tags: input.Tagging !== undefined ? parseTagging(input.Tagging) : undefined,
     acl: input.ACL && input.ACL !== 'private' ? input.ACL : undefined,
+    serverSideEncryption: encryptionFor(input, bucket),
   };
 }
 
@@ -129,6 +138,7 @@ export function infoOutput(info: ObjectInfo, bucket: BucketRecord, withChecksums
     StorageClass: info.storageClass,
     VersionId: bucket.versioning ? info.versionId : undefined,
     TagCount: info.tags?.length ? info.tags.length : undefined,
+    ServerSideEncryption: info.serverSideEncryption,
   };
   if (withChecksums) {
     const c = checksumOutput(info.checksums);

@@ -25,13 +25,13 @@ function tagSetOf(input: { Tagging?: { TagSet?: Array<{ Key?: string; Value?: st
 
 export function taggingOps(env: S3Env): Record<string, Handler> {
   const GetObjectTagging: Handler<S.GetObjectTaggingInput, S.GetObjectTaggingOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'read');
+    const bucket = await bucketFor(ctx, input.Bucket, 'read', { key: input.Key });
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
     return { TagSet: info.tags ?? [], VersionId: bucket.versioning ? info.versionId : undefined };
   };
 
   const PutObjectTagging: Handler<S.PutObjectTaggingInput, S.PutObjectTaggingOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
     const tags = tagSetOf(input);
     const info = await env.backend.updateObjectMeta(bucket.name, input.Key, input.VersionId, { tags });
@@ -39,7 +39,7 @@ export function taggingOps(env: S3Env): Record<string, Handler> {
   };
 
   const DeleteObjectTagging: Handler<S.DeleteObjectTaggingInput, S.DeleteObjectTaggingOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'write');
+    const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     const info = await env.backend.updateObjectMeta(bucket.name, input.Key, input.VersionId, { tags: undefined });
     return { VersionId: bucket.versioning ? info.versionId : undefined };
   };
@@ -67,13 +67,13 @@ export function taggingOps(env: S3Env): Record<string, Handler> {
   };
 
   const GetObjectAcl: Handler<S.GetObjectAclInput, S.GetObjectAclOutput> = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'owner');
+    const bucket = await bucketFor(ctx, input.Bucket, 'owner', { key: input.Key });
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
     return { Owner: ownerOf(info.owner), Grants: grantsOf(info.owner, info.acl) };
   };
 
   const PutObjectAcl: S.Operations['PutObjectAcl'] = async (ctx, input) => {
-    const bucket = await bucketFor(ctx, input.Bucket, 'owner');
+    const bucket = await bucketFor(ctx, input.Bucket, 'owner', { key: input.Key });
     if (input.AccessControlPolicy || input.GrantRead || input.GrantFullControl || input.GrantReadACP || input.GrantWriteACP || input.GrantWrite) {
       throw headerNotImplemented('x-amz-grant-*');
     }

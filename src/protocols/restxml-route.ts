@@ -90,6 +90,12 @@ interface Route {
   requiredHeaders: string[];
 }
 
+/**
+ * CORS preflight: `OPTIONS` on a bucket or object. Not an operation of the model; the S3 service
+ * registers a handler under this name (input: Bucket, Key).
+ */
+export const PREFLIGHT: OperationModel = { name: 'PreflightRequest' };
+
 /** Operations that exist in the model but are superseded by a newer one on the same route. */
 const SUPERSEDED = new Set(['GetBucketLifecycle', 'PutBucketLifecycle', 'GetBucketNotification', 'PutBucketNotification']);
 /** S3 Express / Object Lambda operations: never routed here. */
@@ -152,6 +158,7 @@ export function route(req: WireRequest, model: ServiceModel, baseDomains: readon
   const query = parseQuery(req.query);
   const method = req.method.toUpperCase();
   const kind: PathKind = address.key !== undefined ? 'object' : address.bucket !== undefined ? 'bucket' : 'root';
+  if (method === 'OPTIONS') return { operation: PREFLIGHT, address, query };
   const hint = query.get('x-id');
   let best: Route | undefined;
   let bestScore = -1;

@@ -12,7 +12,7 @@ import type { ServiceModel, Shape } from './model.js';
 import { splitExtras } from './outputs.js';
 import { decodeLocations, decodeXmlDocument, readSmallBody } from './restxml-input.js';
 import { encodeHeaders, INLINE_ROOT, OUTPUT_ROOTS, S3_NS, scalarText, toXml } from './restxml-output.js';
-import { route } from './restxml-route.js';
+import { PREFLIGHT, route } from './restxml-route.js';
 import { escapeXml, XML_DECL } from './restxml-xml.js';
 import type { Codec, CodecOptions, ParsedOperation, ResponseContext } from './types.js';
 
@@ -93,6 +93,7 @@ export class RestXmlCodec implements Codec {
   async parse(req: WireRequest, model: ServiceModel): Promise<ParsedOperation> {
     const { operation, address, query } = route(req, model, this.opts.s3BaseDomains);
     const input = operation.input;
+    if (operation === PREFLIGHT) return { operation: operation.name, input: { Bucket: address.bucket, Key: address.key } };
     if (!input) return { operation: operation.name, input: {} };
     const out = decodeLocations(input, req, address, query);
     await decodePayload(req, input, out);

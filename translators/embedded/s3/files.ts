@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
- * Object bytes on disk: `<dataDir>/s3/data/<xx>/<fileId>`, written through
+ * Object bytes on disk (SSE-S3 objects encrypted at rest: AES-256-CTR, a random IV per file and a
+ * per-file key derived from the store's master key `<dataDir>/s3/master.key` and the file id): `<dataDir>/s3/data/<xx>/<fileId>`, written through
  * `<dataDir>/s3/tmp/` (temp file + fsync + rename), names from random ids — never from the
  * object key, so no key can escape the data dir. An object is a list of segments (one file for
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,10 +20,13 @@ export interface Segment {
   f: string;
   /** Size in bytes. */
   n: number;
+  /** Base64 IV when the file is encrypted (AES-256-CTR). */
+  iv?: string;
 }
 
 export interface WriteResult {
   file: string;
+  iv?: string;
   size: number;
   md5: Buffer;
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
@@ -33,6 +37,8 @@ export interface WriteOptions {
   contentMd5?: string;
   checksums?: Partial<Record<ChecksumAlgorithm, string | null>>;
   trailingChecksums?: () => Partial<Record<ChecksumAlgorithm, string>>;
+  /** Encrypt at rest (SSE-S3). */
+  encrypt?: boolean;
 }
 
 export function incompleteBody(): AwsError {
@@ -42,12 +48,18 @@ export function incompleteBody(): AwsError {
 export class FileStore {
   readonly dataDir: string;
   readonly tmpDir: string;
+  private readonly masterKey: Buffer;
 
   constructor(root: string) {
     this.dataDir = join(root, 'data');
     this.tmpDir = join(root, 'tmp');
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+    this.masterKey = loadMasterKey(join(root, 'master.key'));
+  }
+
+  private fileKey(file: string): Buffer {
+    return createHmac('sha256', this.masterKey).update(file).digest();
   }
 
   pathOf(file: string): string {
@@ -60,11 +72,14 @@ export class FileStore {
     const digests = new DigestSet(algs);
     const file = randomBytes(16).toString('hex');
     const tmp = join(this.tmpDir, file);
+    const iv = opts.encrypt ? randomBytes(16) : undefined;
+    const cipher = iv ? createCipheriv('aes-256-ctr', this.fileKey(file), iv) : undefined;
     let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600);
     try {
       for await (const chunk of body) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-        digests.update(b);
+        const plain = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        digests.update(plain);
+        const b = cipher ? cipher.update(plain) : plain;
         let off = 0;
         while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
       }
@@ -77,7 +92,7 @@ export class FileStore {
       const dest = this.pathOf(file);
       await mkdir(join(this.dataDir, file.slice(0, 2)), { recursive: true, mode: 0o700 });
       await rename(tmp, dest);
-      return { file, size: digests.bytes, md5, checksums };
+      return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
       if (fh) await fh.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
@@ -90,7 +105,7 @@ export class FileStore {
     const total = segments.reduce((a, s) => a + s.n, 0);
     const start = range?.start ?? 0;
     const end = range?.end ?? total - 1;
-    const pieces: Array<{ fh: FileHandle; start: number; end: number }> = [];
+    const pieces: Array<{ fh: FileHandle; start: number; end: number; file: string; iv?: string }> = [];
     let base = 0;
     try {
       for (const s of segments) {
@@ -99,23 +114,27 @@ export class FileStore {
         base += s.n;
         if (s.n === 0 || segEnd < start || segStart > end) continue;
         const fh = await open(this.pathOf(s.f), 'r');
-        pieces.push({ fh, start: Math.max(start, segStart) - segStart, end: Math.min(end, segEnd) - segStart });
+        pieces.push({ fh, start: Math.max(start, segStart) - segStart, end: Math.min(end, segEnd) - segStart, file: s.f, iv: s.iv });
       }
     } catch (e) {
       for (const p of pieces) await p.fh.close().catch(() => undefined);
       throw e;
     }
     if (pieces.length === 0) return Readable.from([]);
-    if (pieces.length === 1) {
-      const p = pieces[0];
-      return p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
-    }
+    const open1 = (p: (typeof pieces)[number]): Readable => {
+      const rs = p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
+      if (!p.iv) return rs;
+      const d = decipherAt(this.fileKey(p.file), Buffer.from(p.iv, 'base64'), p.start);
+      rs.on('error', (e) => d.destroy(e));
+      return rs.pipe(d);
+    };
+    if (pieces.length === 1) return open1(pieces[0]);
     let next = 0;
     async function* concat() {
       try {
         for (; next < pieces.length; ) {
           const p = pieces[next++];
-          yield* p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
+          yield* open1(p);
         }
       } finally {
         // handles not reached yet (the reader went away): close them; started ones close themselves
@@ -144,6 +163,40 @@ export class FileStore {
       }
     }
     return n;
+  }
+}
+
+/** AES-256-CTR decipher positioned at byte `offset` of the plaintext. */
+function decipherAt(key: Buffer, iv: Buffer, offset: number): Decipher {
+  const counter = Buffer.from(iv);
+  let add = BigInt(Math.floor(offset / 16));
+  for (let i = 15; i >= 0 && add > 0n; i--) {
+    const sum = BigInt(counter[i]) + (add & 0xffn);
+    counter[i] = Number(sum & 0xffn);
+    add = (add >> 8n) + (sum >> 8n);
+  }
+  const d = createDecipheriv('aes-256-ctr', key, counter);
+  const skip = offset % 16;
+  if (skip) d.update(Buffer.alloc(skip));
+  return d;
+}
+
+/** The store's master key: created once (0600), never leaves the data dir. */
+function loadMasterKey(path: string): Buffer {
+  try {
+    const k = readFileSync(path);
+    if (k.length !== 32) throw new Error(`${path} must hold 32 bytes`);
+    return k;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const k = randomBytes(32);
+    try {
+      writeFileSync(path, k, { mode: 0o600, flag: 'wx' });
+      return k;
+    } catch (e2) {
+      if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path);
+      throw e2;
+    }
   }
 }
 

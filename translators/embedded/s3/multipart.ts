@@ -56,8 +56,8 @@ export class Multipart {
     if (!u) throw noSuchUpload(uploadId);
     const checksums = { ...(opts.checksums ?? {}) };
     if (u.alg && !(u.alg in checksums)) checksums[u.alg] = null;
-    const w = await this.store.files.write(body, { ...opts, checksums });
-    const rec: PartRec = { n, etag: `"${w.md5.toString('hex')}"`, size: w.size, lm: this.now(), cs: w.checksums, f: w.file };
+    const w = await this.store.files.write(body, { ...opts, checksums, encrypt: u.meta.serverSideEncryption === 'AES256' });
+    const rec: PartRec = { n, etag: `"${w.md5.toString('hex')}"`, size: w.size, lm: this.now(), cs: w.checksums, f: w.file, iv: w.iv };
     const garbage: string[] = [];
     try {
       await this.store.env.transaction(() => {
@@ -150,7 +150,7 @@ export class Multipart {
           ct: u.alg ? 'COMPOSITE' : undefined,
           pc: chosen.length,
           owner: u.owner,
-          segs: chosen.map((p) => ({ f: p.f, n: p.size })),
+          segs: chosen.map((p) => ({ f: p.f, n: p.size, iv: p.iv })),
         },
         opts.versioning,
         opts.conditions,

@@ -38,6 +38,7 @@ export interface PartRec {
   lm: number;
   cs: Partial<Record<ChecksumAlgorithm, string>>;
   f: string;
+  iv?: string;
 }
 
 export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {

@@ -64,7 +64,7 @@ export class ObjectStore {
   }
 
   async put(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts: PutOptions): Promise<ObjectInfo> {
-    const w = await this.files.write(body, opts);
+    const w = await this.files.write(body, { ...opts, encrypt: meta.serverSideEncryption === 'AES256' });
     const rec: Omit<ObjRec, 'seq' | 'v'> = {
       k: key,
       size: w.size,
@@ -74,7 +74,7 @@ export class ObjectStore {
       cs: w.checksums,
       ct: Object.keys(w.checksums).length ? 'FULL_OBJECT' : undefined,
       owner: opts.owner,
-      segs: [{ f: w.file, n: w.size }],
+      segs: [{ f: w.file, n: w.size, iv: w.iv }],
     };
     try {
       return await this.commit(bucket, rec, opts.versioning, opts.conditions);
