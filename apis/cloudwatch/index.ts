@@ -15,6 +15,7 @@ import { AlarmEngine } from './alarm-engine.js';
 import { describeHandlers } from './alarm-describe.js';
 import { alarmHandlers } from './alarms.js';
 import { tagHandlers } from './tags.js';
+import { dashboardHandlers } from './dashboards.js';
 
 export interface CloudWatchService {
   def: ServiceDefinition;
@@ -49,6 +50,7 @@ export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}
       ...alarmHandlers(alarms),
       ...describeHandlers(),
       ...tagHandlers(),
+      ...dashboardHandlers(),
     },
     health: () => ({ backend: backend.name, state: 'ok' }),
     close: async () => {
