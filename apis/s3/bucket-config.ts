@@ -9,108 +9,99 @@ import { validateLifecycle } from './lifecycle.js';
 import { parsePolicy } from './policy.js';
 import type * as S from './shapes.gen.js';
 
+type ConfigField = 'policy' | 'cors' | 'lifecycle' | 'encryption';
+
 async function update(ctx: RequestContext, b: BucketRecord, fn: (r: BucketRecord) => BucketRecord): Promise<void> {
   await ctx.gateway.state.table<BucketRecord>(S3_TABLE).update(bucketKey(b.name), (cur) => (cur ? fn(cur) : cur));
 }
 
-function notFound(code: string, message: string, bucket: string): AwsError {
-  return new AwsError(code, message, { status: 404, fields: { BucketName: bucket } });
+/**
+ * Put/Get/Delete of one stored configuration: `parse` validates the Put input into the stored
+ * value, `render` makes the Get output; a missing value is `missing` (code, message) with 404.
+ */
+function configOps<K extends ConfigField, PI extends { Bucket: string }>(
+  field: K,
+  missing: [string, string],
+  parse: (input: PI, b: BucketRecord) => NonNullable<BucketRecord[K]>,
+  render: (v: NonNullable<BucketRecord[K]>) => Record<string, unknown>,
+): { put: Handler<PI>; get: Handler<{ Bucket: string }>; del: Handler<{ Bucket: string }> } {
+  return {
+    put: async (ctx, input) => {
+      const b = await bucketFor(ctx, input.Bucket, 'owner');
+      const v = parse(input, b);
+      await update(ctx, b, (r) => ({ ...r, [field]: v }));
+      return {};
+    },
+    get: async (ctx, input) => {
+      const b = await bucketFor(ctx, input.Bucket, 'owner');
+      const v = b[field];
+      if (v === undefined || v === null) throw new AwsError(missing[0], missing[1], { status: 404, fields: { BucketName: b.name } });
+      return render(v as NonNullable<BucketRecord[K]>);
+    },
+    del: async (ctx, input) => {
+      const b = await bucketFor(ctx, input.Bucket, 'owner');
+      await update(ctx, b, (r) => ({ ...r, [field]: undefined }));
+      return {};
+    },
+  };
+}
+
+function encryptionOf(input: S.PutBucketEncryptionInput): NonNullable<BucketRecord['encryption']> {
+  const rules = input.ServerSideEncryptionConfiguration?.Rules;
+  if (!rules || rules.length !== 1) throw malformedXml();
+  const def = rules[0].ApplyServerSideEncryptionByDefault;
+  if (!def) throw malformedXml();
+  if (def.SSEAlgorithm !== 'AES256') throw headerNotImplemented(`SSEAlgorithm ${def.SSEAlgorithm}`);
+  if (def.KMSMasterKeyID !== undefined) {
+    throw new AwsError('InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', { status: 400 });
+  }
+  return { algorithm: 'AES256', bucketKeyEnabled: rules[0].BucketKeyEnabled };
 }
 
 export function bucketConfigOps(): Record<string, Handler> {
-  const PutBucketPolicy: Handler<S.PutBucketPolicyInput, S.PutBucketPolicyOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    const statements = parsePolicy(input.Policy, b.name);
-    await update(ctx, b, (r) => ({ ...r, policy: { text: input.Policy, statements } }));
-    return {};
-  };
-  const GetBucketPolicy: Handler<S.GetBucketPolicyInput, S.GetBucketPolicyOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    if (!b.policy) throw notFound('NoSuchBucketPolicy', 'The bucket policy does not exist', b.name);
-    return { Policy: b.policy.text };
-  };
-  const DeleteBucketPolicy: Handler<S.DeleteBucketPolicyInput, S.DeleteBucketPolicyOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    await update(ctx, b, (r) => ({ ...r, policy: undefined }));
-    return {};
-  };
+  const policy = configOps<'policy', S.PutBucketPolicyInput>(
+    'policy',
+    ['NoSuchBucketPolicy', 'The bucket policy does not exist'],
+    (input, b) => ({ text: input.Policy, statements: parsePolicy(input.Policy, b.name) }),
+    (v) => ({ Policy: v.text }),
+  );
+  const cors = configOps<'cors', S.PutBucketCorsInput>(
+    'cors',
+    ['NoSuchCORSConfiguration', 'The CORS configuration does not exist'],
+    (input) => validateCors(input.CORSConfiguration?.CORSRules),
+    (v) => ({ CORSRules: v }),
+  );
+  const lifecycle = configOps<'lifecycle', S.PutBucketLifecycleConfigurationInput>(
+    'lifecycle',
+    ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'],
+    (input) => validateLifecycle(input.LifecycleConfiguration?.Rules),
+    (v) => ({ Rules: v }),
+  );
+  const encryption = configOps<'encryption', S.PutBucketEncryptionInput>(
+    'encryption',
+    ['ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found'],
+    encryptionOf,
+    (v) => ({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: v.algorithm }, BucketKeyEnabled: v.bucketKeyEnabled ?? false }] } }),
+  );
   const GetBucketPolicyStatus: Handler<S.GetBucketPolicyStatusInput, S.GetBucketPolicyStatusOutput> = async (ctx, input) => {
+    await policy.get(ctx, input); // NoSuchBucketPolicy, access
     const b = await bucketFor(ctx, input.Bucket, 'owner');
-    if (!b.policy) throw notFound('NoSuchBucketPolicy', 'The bucket policy does not exist', b.name);
     // public: an Allow to everyone (conditions, which could narrow it, are not accepted)
-    const isPublic = b.policy.statements.some((st) => st.effect === 'Allow' && st.principals.includes('*'));
-    return { PolicyStatus: { IsPublic: isPublic } };
+    return { PolicyStatus: { IsPublic: (b.policy?.statements ?? []).some((st) => st.effect === 'Allow' && st.principals.includes('*')) } };
   };
-
-  const PutBucketCors: Handler<S.PutBucketCorsInput, S.PutBucketCorsOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    const rules = validateCors(input.CORSConfiguration?.CORSRules);
-    await update(ctx, b, (r) => ({ ...r, cors: rules }));
-    return {};
-  };
-  const GetBucketCors: Handler<S.GetBucketCorsInput, S.GetBucketCorsOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    if (!b.cors) throw notFound('NoSuchCORSConfiguration', 'The CORS configuration does not exist', b.name);
-    return { CORSRules: b.cors };
-  };
-  const DeleteBucketCors: Handler<S.DeleteBucketCorsInput, S.DeleteBucketCorsOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    await update(ctx, b, (r) => ({ ...r, cors: undefined }));
-    return {};
-  };
-
-  const PutBucketLifecycleConfiguration: Handler<S.PutBucketLifecycleConfigurationInput, S.PutBucketLifecycleConfigurationOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    const rules = validateLifecycle(input.LifecycleConfiguration?.Rules);
-    await update(ctx, b, (r) => ({ ...r, lifecycle: rules }));
-    return {};
-  };
-  const GetBucketLifecycleConfiguration: Handler<S.GetBucketLifecycleConfigurationInput, S.GetBucketLifecycleConfigurationOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    if (!b.lifecycle) throw notFound('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', b.name);
-    return { Rules: b.lifecycle as S.GetBucketLifecycleConfigurationOutput['Rules'] };
-  };
-  const DeleteBucketLifecycle: Handler<S.DeleteBucketLifecycleInput, S.DeleteBucketLifecycleOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    await update(ctx, b, (r) => ({ ...r, lifecycle: undefined }));
-    return {};
-  };
-
-  const PutBucketEncryption: Handler<S.PutBucketEncryptionInput, S.PutBucketEncryptionOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    const rules = input.ServerSideEncryptionConfiguration?.Rules;
-    if (!rules || rules.length !== 1) throw malformedXml();
-    const def = rules[0].ApplyServerSideEncryptionByDefault;
-    if (!def) throw malformedXml();
-    if (def.SSEAlgorithm !== 'AES256') throw headerNotImplemented(`SSEAlgorithm ${def.SSEAlgorithm}`);
-    if (def.KMSMasterKeyID !== undefined) throw new AwsError('InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', { status: 400 });
-    await update(ctx, b, (r) => ({ ...r, encryption: { algorithm: 'AES256', bucketKeyEnabled: rules[0].BucketKeyEnabled } }));
-    return {};
-  };
-  const GetBucketEncryption: Handler<S.GetBucketEncryptionInput, S.GetBucketEncryptionOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    if (!b.encryption) throw notFound('ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found', b.name);
-    return { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: b.encryption.bucketKeyEnabled ?? false }] } };
-  };
-  const DeleteBucketEncryption: Handler<S.DeleteBucketEncryptionInput, S.DeleteBucketEncryptionOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'owner');
-    await update(ctx, b, (r) => ({ ...r, encryption: undefined }));
-    return {};
-  };
-
   return {
-    PutBucketPolicy,
-    GetBucketPolicy,
-    DeleteBucketPolicy,
+    PutBucketPolicy: policy.put,
+    GetBucketPolicy: policy.get,
+    DeleteBucketPolicy: policy.del,
     GetBucketPolicyStatus,
-    PutBucketCors,
-    GetBucketCors,
-    DeleteBucketCors,
-    PutBucketLifecycleConfiguration,
-    GetBucketLifecycleConfiguration,
-    DeleteBucketLifecycle,
-    PutBucketEncryption,
-    GetBucketEncryption,
-    DeleteBucketEncryption,
+    PutBucketCors: cors.put,
+    GetBucketCors: cors.get,
+    DeleteBucketCors: cors.del,
+    PutBucketLifecycleConfiguration: lifecycle.put,
+    GetBucketLifecycleConfiguration: lifecycle.get,
+    DeleteBucketLifecycle: lifecycle.del,
+    PutBucketEncryption: encryption.put,
+    GetBucketEncryption: encryption.get,
+    DeleteBucketEncryption: encryption.del,
   };
 }
