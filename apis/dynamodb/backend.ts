@@ -111,6 +111,26 @@ export interface WriteOp {
   apply(current: Item | undefined): Item | null | undefined;
 }
 
+export interface WriteOptions {
+  /** Runs after every `apply`, before anything is written; may throw to abort the group. */
+  beforeCommit?: () => void;
+  /** Epoch ms for stream records (the gateway clock). */
+  now?: number;
+  /** Stream records' userIdentity (TTL deletions). */
+  userIdentity?: { Type: string; PrincipalId: string };
+}
+
+export interface StreamRecord {
+  seq: bigint;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  /** Epoch ms. */
+  time: number;
+  keys: Item;
+  oldImage?: Item;
+  newImage?: Item;
+  userIdentity?: { Type: string; PrincipalId: string };
+}
+
 export interface WriteResult {
   old?: Item;
   new?: Item;
@@ -140,11 +160,14 @@ export interface DynamoBackend {
   tableStats(table: TableInfo, index?: string): Promise<TableStats>;
   getItem(table: TableInfo, key: Item): Promise<Item | undefined>;
   /**
-   * Atomic: all ops see one snapshot and are committed together, or none is. `beforeCommit`
-   * runs after every `apply` and may throw to abort the group (transactions collect all
-   * cancellation reasons first).
+   * Atomic: all ops see one snapshot and are committed together, or none is. Tables with an
+   * enabled stream get one stream record per changed item, in commit order.
    */
-  write(ops: WriteOp[], beforeCommit?: () => void): Promise<WriteResult[]>;
+  write(ops: WriteOp[], opts?: WriteOptions): Promise<WriteResult[]>;
+  /** Stream records of a table's stream (by label) after a sequence number, oldest first. */
+  readStream(table: TableInfo, label: string, after: bigint | undefined, limit: number): Promise<StreamRecord[]>;
+  /** First and last sequence numbers of a stream (undefined when empty). */
+  streamBounds(table: TableInfo, label: string): Promise<{ first?: bigint; last?: bigint }>;
   /** Several reads from one snapshot (TransactGetItems). */
   getItems(reads: Array<{ table: TableInfo; key: Item }>): Promise<Array<Item | undefined>>;
   query(table: TableInfo, req: QueryRequest): Promise<Page>;

@@ -122,7 +122,7 @@ export function batchWriteItem(backend: DynamoBackend): Handler {
         ops.push({ table: t, key, apply: (cur) => (item ? item : cur ? null : undefined) });
       }
     }
-    const results = await backend.write(ops);
+    const results = await backend.write(ops, { now: ctx.gateway.clock.now() });
     ops.forEach((op, i) => (perTable[op.table.name]! += writeUnits(results[i]!.old, results[i]!.new)));
     const out: In = { UnprocessedItems: {} };
     const cc = Object.entries(perTable)

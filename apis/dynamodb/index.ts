@@ -33,8 +33,11 @@ export function dynamoBackend(gw: Gateway): DynamoBackend {
   if (!b) {
     const kind = gw.config.dynamodb.backend;
     if (kind !== 'embedded') throw new Error(`dynamodb backend '${kind}' is not available in this build`);
-    b = new EmbeddedDynamoEngine(gw.config.dataDir);
+    const engine = new EmbeddedDynamoEngine(gw.config.dataDir);
+    b = engine;
     backends.set(gw, b);
+    // closed after both services (dynamodb, streams.dynamodb) and the TTL sweeper stopped
+    gw.onClose(() => engine.close());
   }
   return b;
 }
@@ -71,16 +74,10 @@ export const createService: ServiceFactory = (gw) => {
   const backend = dynamoBackend(gw);
   const sweepSeconds = Number(gw.config.dynamodb.ttlSweepSeconds ?? 60);
   if (sweepSeconds > 0) startTtlSweeper(gw, backend, sweepSeconds * 1000);
-  let closed = false;
   return {
     name: 'dynamodb',
     model: 'dynamodb-2012-08-10',
     operations: dynamoOperations(backend),
     health: () => ({ backend: backend.name, state: 'ok' }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await backend.close();
-    },
   };
 };

@@ -61,7 +61,7 @@ export function putItem(backend: DynamoBackend): Handler {
           return item;
         },
       },
-    ]);
+    ], { now: ctx.gateway.clock.now() });
     const out: In = {};
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
     const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, item), 'write');
@@ -115,7 +115,7 @@ export function deleteItem(backend: DynamoBackend): Handler {
           return cur ? null : undefined;
         },
       },
-    ]);
+    ], { now: ctx.gateway.clock.now() });
     const out: In = {};
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
     const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old), 'write');
@@ -169,7 +169,7 @@ export function updateItem(backend: DynamoBackend): Handler {
           return updatedItem(table, cur, key, update);
         },
       },
-    ]);
+    ], { now: ctx.gateway.clock.now() });
     const out: In = {};
     const rv = input.ReturnValues ?? 'NONE';
     if (rv === 'ALL_OLD' && res!.old) out.Attributes = res!.old;

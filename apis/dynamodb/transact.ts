@@ -136,11 +136,14 @@ export function transactWriteItems(backend: DynamoBackend): Handler {
           }
         },
       }));
-      const results = await backend.write(ops, () => {
+      const results = await backend.write(ops, {
+        now: ctx.gateway.clock.now(),
+        beforeCommit: () => {
         if (!failed) return;
         throw new AwsError('TransactionCanceledException', `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, {
           fields: { CancellationReasons: reasons },
         });
+        },
       });
       if (input.ClientRequestToken != null) {
         await ctx.gateway.state.table('dynamodb-tx-tokens').put(`${ctx.accountId}/${input.ClientRequestToken}`, { digest: digest(input), at: ctx.gateway.clock.now() });

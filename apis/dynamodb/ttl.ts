@@ -30,7 +30,10 @@ export async function sweepExpired(backend: DynamoBackend, nowMs: number, onDele
       const page = await backend.scan(t, { exclusiveStartKey: esk, limit: 1000, maxBytes: 1024 * 1024 });
       const doomed = page.items.filter((i) => expired(i, ttl.attribute, nowS));
       if (doomed.length) {
-        const results = await backend.write(doomed.map((i) => ({ table: t, key: keyOfItem(t, i), apply: (cur) => (expired(cur, ttl.attribute, nowS) ? null : undefined) })));
+        const results = await backend.write(doomed.map((i) => ({ table: t, key: keyOfItem(t, i), apply: (cur) => (expired(cur, ttl.attribute, nowS) ? null : undefined) })), {
+          now: nowMs,
+          userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' },
+        });
         for (const r of results) {
           if (r.old && !r.new) {
             deleted++;

@@ -8,11 +8,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { DynamoBackend, IndexInfo, Page, QueryRequest, ScanRequest, TableInfo, TableStats, WriteOp, WriteResult } from '../../../apis/dynamodb/backend.js';
+import type {
+  DynamoBackend,
+  IndexInfo,
+  Page,
+  QueryRequest,
+  ScanRequest,
+  StreamInfo,
+  StreamRecord,
+  TableInfo,
+  TableStats,
+  WriteOp,
+  WriteOptions,
+  WriteResult,
+} from '../../../apis/dynamodb/backend.js';
 import { resourceInUse, resourceNotFound } from '../../../apis/dynamodb/errors.js';
 import { itemSize, type Item } from '../../../apis/dynamodb/types.js';
 import { escapeTerminated, hashPart, idPrefix, indexKey, partitionPrefix, rawKeyBytes } from './keys.js';
 import { iteratePage, type KeyWindow } from './pages.js';
+import { StreamLog } from './streams.js';
 
 type Stats = [count: number, bytes: number];
 
@@ -25,6 +39,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
   private readonly stats: Database<Stats, number>;
   private readonly meta: Database<number, string>;
   private readonly cache = new Map<string, TableInfo>();
+  private readonly streams: StreamLog;
 
   constructor(dataDir: string) {
     const path = join(dataDir, 'dynamodb');
@@ -35,6 +50,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     this.entries = this.env.openDB({ name: 'index', keyEncoding: 'binary', encoding: 'binary' });
     this.stats = this.env.openDB({ name: 'stats', keyEncoding: 'uint32', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
+    this.streams = new StreamLog(this.env.openDB({ name: 'streams', keyEncoding: 'binary', encoding: 'msgpack' }), this.meta);
   }
 
   private nextId(): number {
@@ -116,6 +132,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
       if (!cur) return undefined;
       this.tables.remove(k);
       this.clearPrefix(this.items, idPrefix(cur.id), cur.id);
+      this.streams.drop(cur.id);
       for (const i of cur.indexes) this.clearPrefix(this.entries, idPrefix(i.id), i.id);
       return cur;
     });
@@ -145,17 +162,18 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     return this.env.transactionSync(() => reads.map((r) => this.items.get(itemKey(r.table, r.key))));
   }
 
-  async write(ops: WriteOp[], beforeCommit?: () => void): Promise<WriteResult[]> {
+  async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult[]> {
     return this.env.transaction(() => {
-      const plans: Array<{ op: WriteOp; k: Buffer; old?: Item; next: Item | null | undefined }> = [];
+      const plans: Array<{ op: WriteOp; k: Buffer; old?: Item; next: Item | null | undefined; stream?: StreamInfo }> = [];
       for (const op of ops) {
         const cur = this.tables.get(tableKey(op.table.account, op.table.name));
         if (!cur || cur.id !== op.table.id) throw resourceNotFound();
         const k = itemKey(op.table, op.key);
         const old = this.items.get(k);
-        plans.push({ op, k, old, next: op.apply(old) });
+        plans.push({ op, k, old, next: op.apply(old), stream: cur.stream?.enabled ? cur.stream : undefined });
       }
-      beforeCommit?.();
+      opts.beforeCommit?.();
+      for (const p of plans) if (p.stream) this.streams.record(p.op.table, p.stream, p.old, p.next, opts);
       const results: WriteResult[] = [];
       for (const { op, k, old, next } of plans) {
         if (next === undefined) {
@@ -252,6 +270,14 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     const k = itemKey(table, esk);
     if (!idx) return k;
     return this.entryKey(idx, k, esk) ?? k;
+  }
+
+  async readStream(table: TableInfo, label: string, after: bigint | undefined, limit: number): Promise<StreamRecord[]> {
+    return this.streams.read(table, label, after, limit);
+  }
+
+  async streamBounds(table: TableInfo, label: string): Promise<{ first?: bigint; last?: bigint }> {
+    return this.streams.bounds(table, label);
   }
 
   async close(): Promise<void> {
