@@ -51,12 +51,13 @@ export function epochSeconds(d: Date): number {
 
 /** A Date from any timestamp representation clients send (ISO 8601, RFC 822, epoch seconds). */
 export function parseTimestamp(v: unknown): Date | undefined {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v;
-  if (typeof v === 'number') return Number.isFinite(v) ? new Date(Math.round(v * 1000)) : undefined;
-  if (typeof v !== 'string' || v === '') return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(v)) return new Date(Math.round(Number(v) * 1000));
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : new Date(t);
+  let d: Date | undefined;
+  if (v instanceof Date) d = v;
+  else if (typeof v === 'number') d = new Date(Math.round(v * 1000));
+  else if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) d = new Date(Math.round(Number(v) * 1000));
+  else if (typeof v === 'string' && v !== '') d = new Date(Date.parse(v));
+  // Out of range (beyond ±8.64e15 ms) or unparsable: no timestamp.
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }
 
 /** Whole numbers for integer/long, any finite number (or NaN/Infinity names) for float/double. */
