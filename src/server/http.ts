@@ -17,9 +17,15 @@ import { Pipeline } from './pipeline.js';
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
 
-/** AWS-style request ids: 16 upper-case hex characters for S3, a UUID elsewhere is not required. */
+/**
+ * Request ids: 16 upper-case hex characters, like S3's. A random per-process prefix plus a
+ * counter: unique across restarts and gateways, without drawing random bytes per request.
+ */
+const ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let idCounter = 0;
 export function newRequestId(): string {
-  return randomBytes(8).toString('hex').toUpperCase();
+  idCounter = (idCounter + 1) >>> 0;
+  return ID_PREFIX + idCounter.toString(16).toUpperCase().padStart(8, '0');
 }
 
 export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
@@ -59,11 +65,18 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     const requestId = newRequestId();
     const url = raw.url ?? '/';
     const q = url.indexOf('?');
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
+    // most requests never look at their abort signal: create it on first use
+    let abort: AbortController | undefined;
+    const signal = (): AbortSignal => {
+      if (!abort) {
+        abort = new AbortController();
+        if (res.closed && !res.writableFinished) abort.abort();
+      }
+      return abort.signal;
     };
-    res.on('close', onClose);
+    res.on('close', () => {
+      if (abort && !res.writableFinished) abort.abort();
+    });
     const req: WireRequest = {
       method: raw.method ?? 'GET',
       rawUrl: url,
@@ -75,7 +88,7 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
       remoteAddress: raw.socket.remoteAddress ?? '',
       body: raw,
     };
-    const { response, service, operation } = await pipe.handle(req, requestId, abort.signal);
+    const { response, service, operation } = await pipe.handle(req, requestId, signal);
     write(res, response, requestId, raw);
     res.once('finish', () => {
       gw.metrics.observeRequest(service, operation, response.status, Number(process.hrtime.bigint() - started) / 1e9);

@@ -30,7 +30,7 @@ export class Pipeline {
     this.codecOpts = { s3BaseDomains: gw.config.s3.baseDomains };
   }
 
-  async handle(req: WireRequest, requestId: string, signal: AbortSignal): Promise<Outcome> {
+  async handle(req: WireRequest, requestId: string, signal: () => AbortSignal): Promise<Outcome> {
     let service = guessService(req);
     let operation = 'Unknown';
     let def: ServiceDefinition | undefined;
@@ -72,7 +72,9 @@ export class Pipeline {
         accountId: principal.accountId,
         http: req,
         gateway: this.gw,
-        signal,
+        get signal() {
+          return signal();
+        },
       };
       const output = await handler(ctx, parsed.input);
       return { response: codec.serialize(model, operation, output, rc), service, operation };
