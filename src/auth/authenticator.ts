@@ -7,7 +7,7 @@
 import type { Principal, WireRequest } from '../context.js';
 import type { Clock } from '../gateway.js';
 import { principalOf, type IdentityStore, type KeyRecord } from '../state/identity.js';
-import { canonicalRequest, collectHeaders } from './canonical.js';
+import { canonicalRequest } from './canonical.js';
 import { AwsChunkedDecoder, type ChunkSigning } from './chunked.js';
 import * as E from './errors.js';
 import { header, parseBasicIso, type SignatureInfo } from './parse.js';
@@ -32,7 +32,7 @@ const STREAMING = new Set([
   'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
 ]);
 /** Headers that must not appear twice: a second copy could be read by one layer and signed by another. */
-const SINGLETONS = ['host', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'x-amz-decoded-content-length', 'x-amz-trailer', 'content-length', 'date'];
+const SINGLETONS = new Set(['host', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'x-amz-decoded-content-length', 'x-amz-trailer', 'content-length', 'date']);
 const DEV_KEY = 'test';
 const DEV_CACHE_MS = 10_000;
 
@@ -58,14 +58,13 @@ export class Authenticator {
     const presigned = sig.kind === 'presigned';
     const s3 = service === 's3';
     this.checkScope(sig, service, presigned);
-    checkHeaders(req, sig, service);
+    const values = scanHeaders(req, sig, service);
     const now = this.opts.clock.now();
     this.checkTime(sig, service, now);
     const key = await this.resolveKey(sig, service, now);
     checkSignedHeaders(req, sig, service, presigned);
 
     const payloadHash = resolvePayloadHash(sig, service, s3, presigned);
-    const values = collectHeaders(req.rawHeaders, new Set(sig.signedHeaders));
     const signingKey = this.keys.get(key.secret, sig.date, sig.region, sig.service);
     const scope = scopeOf(sig.date, sig.region, sig.service);
     const verify = (hash: string): void => {
@@ -192,9 +191,14 @@ function checkToken(key: KeyRecord, sig: SignatureInfo, service: string, now: nu
   if (key.expiration !== undefined && key.expiration <= now) throw E.expiredToken(service, token);
 }
 
-/** Duplicated security-relevant headers, mixed-case duplicates of signed headers, control characters. */
-function checkHeaders(req: WireRequest, sig: SignatureInfo, service: string): void {
+/**
+ * One pass over the raw headers: refuses duplicated security-relevant headers, mixed-case
+ * duplicates of signed headers and control characters in signed values; returns the values of
+ * the signed headers in the order received.
+ */
+function scanHeaders(req: WireRequest, sig: SignatureInfo, service: string): Map<string, string[]> {
   const signed = new Set(sig.signedHeaders);
+  const values = new Map<string, string[]>();
   const seen = new Map<string, string>();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -202,14 +206,20 @@ function checkHeaders(req: WireRequest, sig: SignatureInfo, service: string): vo
     const lname = name.toLowerCase();
     const prev = seen.get(lname);
     if (prev !== undefined) {
-      if (SINGLETONS.includes(lname)) throw E.badHeader(service, `The request carries more than one ${lname} header.`);
+      if (SINGLETONS.has(lname)) throw E.badHeader(service, `The request carries more than one ${lname} header.`);
       if (prev !== name && signed.has(lname)) throw E.badHeader(service, `The signed header ${lname} is sent twice with different spellings.`);
     } else {
       seen.set(lname, name);
     }
+    if (!signed.has(lname)) continue;
+    const v = raw[i + 1];
     // eslint-disable-next-line no-control-regex
-    if (signed.has(lname) && /[\r\n\0]/.test(raw[i + 1])) throw E.badHeader(service, `The value of header ${lname} holds a control character.`);
+    if (/[\r\n\0]/.test(v)) throw E.badHeader(service, `The value of header ${lname} holds a control character.`);
+    const list = values.get(lname);
+    if (list) list.push(v);
+    else values.set(lname, [v]);
   }
+  return values;
 }
 
 /** Host must be signed; S3 also wants every x-amz-* header it receives signed. */
@@ -218,7 +228,7 @@ function checkSignedHeaders(req: WireRequest, sig: SignatureInfo, service: strin
   if (!signed.includes('host')) throw E.headersNotSigned(service, ['host']);
   if (service !== 's3') return;
   const unsigned: string[] = [];
-  for (const name of Object.keys(req.headers)) {
+  for (const name in req.headers) {
     if (!name.startsWith('x-amz-') || signed.includes(name)) continue;
     if (presigned && (name === 'x-amz-content-sha256' || name === 'x-amz-security-token')) continue;
     unsigned.push(name);

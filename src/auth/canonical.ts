@@ -19,7 +19,6 @@ const HEX = '0123456789ABCDEF';
 
 /** Only unreserved characters: encoding leaves it unchanged. */
 const PLAIN = /^[A-Za-z0-9\-_.~]*$/;
-const PLAIN_PATH = /^[A-Za-z0-9\-_.~/]*$/;
 
 function toBytes(s: string): Buffer {
   // eslint-disable-next-line no-control-regex
@@ -70,15 +69,39 @@ export function uriEncode(s: string): string {
   return PLAIN.test(s) ? s : uriEncodeBytes(toBytes(s));
 }
 
+/**
+ * True when `s` is already in canonical form: only unreserved characters and upper-case %XX
+ * escapes of bytes that are not unreserved (`slash` also allows a literal '/').
+ */
+function isCanonical(s: string, slash: boolean): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 256 && UNRESERVED[c]) continue;
+    if (slash && c === 47) continue;
+    if (c !== 37 || i + 2 >= s.length) return false;
+    const h = upperHex(s.charCodeAt(i + 1));
+    const l = upperHex(s.charCodeAt(i + 2));
+    if (h < 0 || l < 0 || UNRESERVED[(h << 4) | l]) return false;
+    i += 2;
+  }
+  return true;
+}
+
+function upperHex(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
 /** Decode, then encode: the canonical form of one already-encoded component. */
 export function recode(s: string): string {
-  return PLAIN.test(s) ? s : uriEncodeBytes(percentDecode(s));
+  return isCanonical(s, false) ? s : uriEncodeBytes(percentDecode(s));
 }
 
 export function canonicalUri(path: string, s3: boolean): string {
   if (path === '') return '/';
   if (s3) {
-    if (PLAIN_PATH.test(path)) return path;
+    if (isCanonical(path, true)) return path;
     return path.split('/').map(recode).join('/');
   }
   // remove dot segments and empty segments, keep a trailing slash; then encode the raw segments

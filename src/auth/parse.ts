@@ -28,7 +28,6 @@ export interface SignatureInfo {
 /** Signing names whose error dialect is known; others fall back to the service guessed from the request. */
 const KNOWN_SERVICES = new Set(['s3', 'ec2', 'dynamodb', 'streams.dynamodb', 'logs', 'monitoring', 'sts', 'iam']);
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-const BASIC_ISO = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 export const MAX_PRESIGN_SECONDS = 604800;
 
 export function header(req: WireRequest, name: string): string | undefined {
@@ -38,13 +37,20 @@ export function header(req: WireRequest, name: string): string | undefined {
 
 /** Epoch ms of a basic ISO-8601 date (20150830T123600Z), or NaN. */
 export function parseBasicIso(s: string): number {
-  const m = BASIC_ISO.exec(s);
-  if (!m) return NaN;
-  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  if (s.length !== 16 || s.charCodeAt(8) !== 84 /* T */ || s.charCodeAt(15) !== 90 /* Z */) return NaN;
+  const num = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      n = n * 10 + d;
+    }
+    return n;
+  };
+  const y = num(0, 4), mo = num(4, 6), d = num(6, 8), h = num(9, 11), mi = num(11, 13), se = num(13, 15);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 59)) return NaN;
   const ms = Date.UTC(y, mo - 1, d, h, mi, se);
-  const back = new Date(ms);
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || se > 59) return NaN;
-  return ms;
+  return new Date(ms).getUTCDate() === d ? ms : NaN;
 }
 
 function toBasicIso(ms: number): string {

@@ -3,13 +3,14 @@
  * SigV4 arithmetic: signing key derivation (cached in a bounded LRU), string to sign, signature
  * computation and a constant-time comparison.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** One-shot SHA-256 (node:crypto.hash, much faster than createHash for small inputs). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), 'hex');
 }
 
 export function hmac(key: Uint8Array | string, data: string): Buffer {
@@ -33,8 +34,8 @@ export class SigningKeyCache {
     const hit = this.map.get(id);
     if (hit) {
       this.hits++;
-      if (this.map.size > 1) {
-        // refresh recency
+      if (this.map.size * 2 > this.max) {
+        // refresh recency (only matters once eviction is near)
         this.map.delete(id);
         this.map.set(id, hit);
       }
