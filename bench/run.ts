@@ -2,9 +2,28 @@
 /** `npm run bench`: every bench, each as a ratio to its named peer measured in the same run. */
 import { benchCore } from './core.js';
 import { have, printRows, type Row } from './lib.js';
+import { benchSigV4 } from './sigv4.js';
 
 const only = process.argv[2];
-const benches: Array<[string, () => Promise<Row[]>]> = [['core', () => benchCore()]];
+
+async function sigv4Rows(): Promise<Row[]> {
+  const r = await benchSigV4();
+  const row = (workload: string, perSec: number, target: number | undefined): Row => ({
+    workload,
+    ours: `${Math.round(perSec)} verifications/s`,
+    peerName: 'target',
+    peer: target ? `${target}/s` : '—',
+    ratio: target ? perSec / target : 1,
+    target: target ? `≥ ${target}/s on one core` : 'reported',
+    pass: target ? perSec >= target : true,
+  });
+  return [row('SigV4 verify, cached signing key', r.cachedPerSec, 50_000), row('SigV4 verify, signing key derived each time', r.uncachedPerSec, undefined)];
+}
+
+const benches: Array<[string, () => Promise<Row[]>]> = [
+  ['sigv4', sigv4Rows],
+  ['core', () => benchCore()],
+];
 
 if (!have('wrk')) {
   console.error('bench needs wrk (Debian package wrk)');
