@@ -21,6 +21,7 @@ import { imageOps } from './ops/images.js';
 import { instanceOps } from './ops/instances.js';
 import { keyPairOps } from './ops/keypairs.js';
 import { regionOps } from './ops/regions.js';
+import { routeOps } from './ops/routes.js';
 import { runOps } from './ops/run-instances.js';
 import { securityGroupOps } from './ops/security-groups.js';
 import { ruleOps } from './ops/sg-rules.js';
@@ -37,7 +38,7 @@ const BACKENDS: Record<string, BackendFactory> = {
   embedded: (gw, sink) => new EmbeddedEc2Backend(gw, sink),
 };
 
-export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps];
+export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps, routeOps];
 
 /** Builds the service around a given backend (tests pass their own; the server uses the config). */
 export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def: ServiceDefinition; env: Ec2Env } {

@@ -9,7 +9,7 @@ import { invalidParameter } from './core/errors.js';
 import { newId } from './core/ids.js';
 import type { Ec2Tx } from './core/store.js';
 import type { Ec2Env } from './env.js';
-import type { RuleRec, SecurityGroupRec, SubnetRec, VpcRec } from './records.js';
+import type { RouteTableRec, RuleRec, SecurityGroupRec, SubnetRec, VpcRec } from './records.js';
 
 export interface Cidr {
   base: number;
@@ -142,10 +142,20 @@ export function newVpc(accountId: string, cidr: string, isDefault: boolean, tena
   };
 }
 
-/** Stores a VPC and its default security group in one transaction. */
+/** Stores a VPC, its default security group and its main route table in one transaction. */
 export function putVpc(tx: Ec2Tx, accountId: string, vpc: VpcRec): SecurityGroupRec {
   const sg = defaultGroup(accountId, vpc.id);
   vpc.defaultGroupId = sg.id;
+  const rtb: RouteTableRec = {
+    id: newId('rtb'),
+    VpcId: vpc.id,
+    OwnerId: accountId,
+    routes: [{ DestinationCidrBlock: vpc.CidrBlock, GatewayId: 'local', Origin: 'CreateRouteTable' }],
+    associations: [{ id: newId('rtbassoc'), Main: true }],
+  };
+  vpc.mainRouteTableId = rtb.id;
+  tx.put('rtb', rtb.id, rtb);
+  tx.put('meta', `rtbassoc/${rtb.associations[0].id}`, rtb.id);
   tx.put('vpc', vpc.id, vpc);
   tx.put('sg', sg.id, sg);
   for (const r of sg.rules) tx.put('meta', `sgr/${r.id}`, sg.id);

@@ -210,3 +210,28 @@ export interface AddressRec extends Rec {
   PrivateIpAddress?: string;
   NetworkInterfaceId?: string;
 }
+
+export interface InternetGatewayRec extends Rec {
+  OwnerId: string;
+  VpcId?: string;
+}
+
+export interface RouteRec {
+  DestinationCidrBlock: string;
+  GatewayId?: string;
+  InstanceId?: string;
+  Origin: 'CreateRouteTable' | 'CreateRoute';
+}
+
+export interface RouteAssociationRec {
+  id: string;
+  Main: boolean;
+  SubnetId?: string;
+}
+
+export interface RouteTableRec extends Rec {
+  VpcId: string;
+  OwnerId: string;
+  routes: RouteRec[];
+  associations: RouteAssociationRec[];
+}

@@ -12,7 +12,7 @@ import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { OpTable } from '../env.js';
 import { cidrContains, cidrOverlaps, cidrString, freeIpCount, newVpc, parseCidr, putVpc, zonesOf } from '../network.js';
-import type { InstanceRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
+import type { InstanceRec, InternetGatewayRec, RouteTableRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
 import { renderEni } from '../render.js';
 import { liveInstances } from './instances.js';
 
@@ -107,7 +107,9 @@ export const vpcOps: OpTable = {
     if (!vpc) throw notFound('vpc', [id]);
     const subnets = (await env.store.list<SubnetRec>(ctx.accountId, 'subnet')).filter((s) => s.VpcId === id);
     const groups = (await env.store.list<SecurityGroupRec>(ctx.accountId, 'sg')).filter((g) => g.VpcId === id);
-    if (subnets.length || groups.some((g) => g.GroupName !== 'default')) {
+    const tables = (await env.store.list<RouteTableRec>(ctx.accountId, 'rtb')).filter((r) => r.VpcId === id);
+    const igws = (await env.store.list<InternetGatewayRec>(ctx.accountId, 'igw')).filter((g) => g.VpcId === id);
+    if (subnets.length || igws.length || tables.some((r) => !r.associations.some((a) => a.Main)) || groups.some((g) => g.GroupName !== 'default')) {
       throw new AwsError('DependencyViolation', `The vpc '${id}' has dependencies and cannot be deleted.`);
     }
     if (input.DryRun) throw dryRunOk();
@@ -116,6 +118,10 @@ export const vpcOps: OpTable = {
         for (const r of g.rules) tx.delete('meta', `sgr/${r.id}`);
         tx.delete('meta', `sgname/${id}/${g.GroupName}`);
         tx.delete('sg', g.id);
+      }
+      for (const r of tables) {
+        for (const a of r.associations) tx.delete('meta', `rtbassoc/${a.id}`);
+        tx.delete('rtb', r.id);
       }
       tx.delete('vpc', id);
       if (vpc.IsDefault) tx.put('meta', 'default-vpc', '');
@@ -230,6 +236,14 @@ export const vpcOps: OpTable = {
     await env.store.transact(ctx.accountId, (tx) => {
       const cur = tx.get<SubnetRec>('subnet', id);
       if (cur && Object.keys(cur.used).length) throw new AwsError('DependencyViolation', `The subnet '${id}' has dependencies and cannot be deleted.`);
+      const assoc = tx.get<string>('meta', `rtbsubnet/${id}`);
+      if (assoc) {
+        const rtbId = tx.get<string>('meta', `rtbassoc/${assoc}`);
+        const rtb = rtbId ? tx.get<RouteTableRec>('rtb', rtbId) : undefined;
+        if (rtb) tx.put('rtb', rtb.id, { ...rtb, associations: rtb.associations.filter((a) => a.id !== assoc) });
+        tx.delete('meta', `rtbassoc/${assoc}`);
+        tx.delete('meta', `rtbsubnet/${id}`);
+      }
       tx.delete('subnet', id);
     });
     return {};
