@@ -12,6 +12,7 @@ import type { LogsBackend } from './backend.js';
 import { eventHandlers } from './events.js';
 import { groupHandlers } from './groups.js';
 import { GROUPS, type GroupRecord } from './model.js';
+import { queryHandlers } from './queries.js';
 import { streamHandlers } from './streams.js';
 
 const SWEEP_MS = 600_000;
@@ -60,6 +61,7 @@ export async function createLogs(gw: Gateway, opts: { backend?: LogsBackend; swe
       ...groupHandlers(backend),
       ...streamHandlers(backend),
       ...eventHandlers(backend),
+      ...queryHandlers(backend),
     },
     health: () => ({ backend: backend.name, state: 'ok' }),
     close: async () => {
