@@ -9,6 +9,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
+import { IGW, loadRecord, RTB, VPC } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
@@ -37,29 +38,9 @@ function renderRtb(r: RouteTableRec, igws: Set<string>): Record<string, unknown>
   };
 }
 
-async function loadVpc(env: Ec2Env, ctx: RequestContext, id: string | undefined): Promise<VpcRec> {
-  if (!id) throw missingParameter('VpcId');
-  checkIds('vpc', [id]);
-  const v = await env.store.get<VpcRec>(ctx.accountId, 'vpc', id);
-  if (!v) throw notFound('vpc', [id]);
-  return v;
-}
-
-async function loadIgw(env: Ec2Env, ctx: RequestContext, id: string | undefined): Promise<InternetGatewayRec> {
-  if (!id) throw missingParameter('InternetGatewayId');
-  checkIds('igw', [id]);
-  const g = await env.store.get<InternetGatewayRec>(ctx.accountId, 'igw', id);
-  if (!g) throw notFound('igw', [id]);
-  return g;
-}
-
-async function loadRtb(env: Ec2Env, ctx: RequestContext, id: string | undefined): Promise<RouteTableRec> {
-  if (!id) throw missingParameter('RouteTableId');
-  checkIds('rtb', [id]);
-  const r = await env.store.get<RouteTableRec>(ctx.accountId, 'rtb', id);
-  if (!r) throw notFound('rtb', [id]);
-  return r;
-}
+const loadVpc = (env: Ec2Env, ctx: RequestContext, id: string | undefined) => loadRecord<VpcRec>(env.store, ctx.accountId, VPC, id);
+const loadIgw = (env: Ec2Env, ctx: RequestContext, id: string | undefined) => loadRecord<InternetGatewayRec>(env.store, ctx.accountId, IGW, id);
+const loadRtb = (env: Ec2Env, ctx: RequestContext, id: string | undefined) => loadRecord<RouteTableRec>(env.store, ctx.accountId, RTB, id);
 
 async function attachedIgws(env: Ec2Env, accountId: string): Promise<Set<string>> {
   return new Set((await env.store.list<InternetGatewayRec>(accountId, 'igw')).filter((g) => g.VpcId).map((g) => g.id));

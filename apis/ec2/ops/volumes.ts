@@ -7,6 +7,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, incorrectState, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
+import { loadRecord, VOLUME } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { date, type Ec2Env, type OpTable } from '../env.js';
@@ -37,12 +38,8 @@ export function renderVolume(v: VolumeRec): Record<string, unknown> {
   };
 }
 
-export async function loadVolume(env: Ec2Env, accountId: string, id: string | undefined): Promise<VolumeRec> {
-  if (!id) throw missingParameter('VolumeId');
-  checkIds('vol', [id]);
-  const v = await env.store.get<VolumeRec>(accountId, 'volume', id);
-  if (!v) throw notFound('volume', [id]);
-  return v;
+export function loadVolume(env: Ec2Env, accountId: string, id: string | undefined): Promise<VolumeRec> {
+  return loadRecord<VolumeRec>(env.store, accountId, VOLUME, id);
 }
 
 function renderModification(m: VolumeModificationRec): Record<string, unknown> {
