@@ -13,7 +13,7 @@ import type { WireRequest, WireResponse } from '../context.js';
 import { AwsError } from '../errors.js';
 import type { ServiceModel } from './model.js';
 import type { Codec, ParsedOperation, ProtocolName, ResponseContext } from './types.js';
-import { baseHeaders, bodyBytes, header } from './common.js';
+import { baseHeaders, bodyBytes, header, isoTimestamp } from './common.js';
 import { splitExtras } from './outputs.js';
 import { QueryParams, decodeQueryStructure, type QueryFlavor } from './query-input.js';
 import { writeXmlMembers, writeXmlValue, xmlEscape, xmlText } from './query-output.js';
@@ -42,12 +42,29 @@ export function queryErrorCode(model: ServiceModel, err: AwsError): string {
   return map?.[err.code] ?? err.code;
 }
 
+/** An error field as XML: lists as <member> elements (the query protocol's), structures as children. */
+function fieldXml(name: string, v: unknown, out: string[]): void {
+  if (v === undefined || v === null) return;
+  if (Array.isArray(v)) {
+    out.push(`<${name}>`);
+    for (const x of v) fieldXml('member', x, out);
+    out.push(`</${name}>`);
+  } else if (v instanceof Date) {
+    out.push(`<${name}>${isoTimestamp(v)}</${name}>`);
+  } else if (typeof v === 'object') {
+    out.push(`<${name}>`);
+    for (const [k, x] of Object.entries(v)) fieldXml(k, x, out);
+    out.push(`</${name}>`);
+  } else {
+    out.push(`<${name}>${xmlText(String(v))}</${name}>`);
+  }
+}
+
 function fieldsXml(fields: Record<string, unknown> | undefined): string {
   if (!fields) return '';
-  return Object.entries(fields)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `<${k}>${xmlText(String(v))}</${k}>`)
-    .join('');
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(fields)) fieldXml(k, v, out);
+  return out.join('');
 }
 
 export class QueryCodec implements Codec {

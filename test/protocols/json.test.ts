@@ -3,7 +3,7 @@ import t from 'tap';
 import { crc32 } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient, GetLogEventsCommand, PutLogEventsCommand, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, DeleteDashboardsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, DeleteDashboardsCommand, PutDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsError } from '../../src/errors.js';
 import { jsonCodec } from '../../src/protocols/json.js';
 import { loadModel } from '../../src/protocols/model.js';
@@ -157,6 +157,16 @@ t.test('CloudWatch on awsJson1_0 (query compatible)', async (t) => {
   t.equal(r.error!.name, 'ResourceNotFound', 'the SDK restores the query code from x-amzn-query-error');
   t.equal(r.error!.Code, 'ResourceNotFound');
   t.equal(r.error!.message, 'Dashboard d does not exist');
+
+  res = jsonCodec.serializeError(
+    cw,
+    new AwsError('DashboardInvalidInputError', 'bad body', { queryCode: 'InvalidParameterInput', fields: { dashboardValidationMessages: [{ DataPath: '/w', Message: 'm' }] } }),
+    rc('monitoring'),
+  );
+  r = await sdkRead(CloudWatchClient, new PutDashboardCommand({ DashboardName: 'd', DashboardBody: '{}' }), res);
+  t.equal(r.error!.name, 'DashboardInvalidInputError');
+  t.equal(r.error!.Code, 'InvalidParameterInput');
+  t.same(r.error!.dashboardValidationMessages, [{ DataPath: '/w', Message: 'm' }]);
 
   await t.rejects(
     jsonCodec.parse(toWire({ method: 'POST', path: '/', headers: { 'x-amz-target': 'GraniteServiceVersion20100801.PutMetricData' }, body: '{"MetricData":[]}' }), cw),

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateUserCommand, GetUserCommand, IAMClient, ListUsersCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, PutDashboardCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { AwsError } from '../../src/errors.js';
 import { loadModel } from '../../src/protocols/model.js';
@@ -182,4 +182,18 @@ t.test('errors read back by the SDK', async (t) => {
   t.match(String(res.body), /<Type>Receiver<\/Type><Code>InternalServiceError<\/Code>/);
   r = await sdkRead(CloudWatchClient, new PutMetricDataCommand({ Namespace: 'n', MetricData: [] }), res, cwQuery);
   t.equal(r.error!.$fault, 'server');
+
+  // Structured error fields (PutDashboard's validation messages).
+  res = queryCodec.serializeError(
+    cw,
+    new AwsError('DashboardInvalidInputError', 'The field DashboardBody must be a valid JSON object', {
+      queryCode: 'InvalidParameterInput',
+      fields: { dashboardValidationMessages: [{ DataPath: '/widgets', Message: 'Should be <array>' }] },
+    }),
+    rc('monitoring'),
+  );
+  t.match(String(res.body), /<dashboardValidationMessages><member><DataPath>\/widgets<\/DataPath><Message>Should be &lt;array&gt;<\/Message><\/member><\/dashboardValidationMessages>/);
+  r = await sdkRead(CloudWatchClient, new PutDashboardCommand({ DashboardName: 'd', DashboardBody: '{}' }), res, cwQuery);
+  t.equal(r.error!.name, 'DashboardInvalidInputError', 'the SDK maps the query code to the modeled error');
+  t.same(r.error!.dashboardValidationMessages, [{ DataPath: '/widgets', Message: 'Should be <array>' }]);
 });
