@@ -33,6 +33,8 @@ const STREAMING = new Set([
 ]);
 /** Headers that must not appear twice: a second copy could be read by one layer and signed by another. */
 const SINGLETONS = new Set(['host', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'x-amz-decoded-content-length', 'x-amz-trailer', 'content-length', 'date']);
+/** Services whose clients sign with another service's name (DynamoDB Streams signs as dynamodb). */
+const SCOPE_NAME: Record<string, string> = { 'streams.dynamodb': 'dynamodb' };
 const DEV_KEY = 'test';
 const DEV_CACHE_MS = 10_000;
 
@@ -140,7 +142,8 @@ export class Authenticator {
   }
 
   private checkScope(sig: SignatureInfo, service: string, presigned: boolean): void {
-    if (sig.service !== service) throw E.badScope(service, { kind: 'service', got: sig.service, expected: service }, presigned);
+    const expected = SCOPE_NAME[service] ?? service;
+    if (sig.service !== expected && sig.service !== service) throw E.badScope(service, { kind: 'service', got: sig.service, expected }, presigned);
     if (!REGION.test(sig.region)) throw E.badScope(service, { kind: 'region', got: sig.region, expected: this.opts.region ?? 'us-east-1' }, presigned);
     const day = sig.amzDate.slice(0, 8);
     if (sig.date !== day) throw E.badScope(service, { kind: 'date', got: sig.date, expected: day, amzDate: sig.amzDate }, presigned);

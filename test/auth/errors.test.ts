@@ -149,6 +149,9 @@ t.test('credential scope: region, service, date', async (t) => {
   const sig = parseSignature(ec2, 'ec2')!;
   await t.rejects(authenticator(id.identity, NOW).authenticate(ec2, sig, 'sts'), { code: 'SignatureDoesNotMatch', message: "Credential should be scoped to correct service: 'sts'. " });
   await t.rejects(authenticator(id.identity, NOW).authenticate(ec2, sig, 's3'), { code: 'AuthorizationHeaderMalformed', message: /incorrect service "ec2". This endpoint belongs to "s3"/ });
+  const streams = await signed({ service: 'dynamodb', body: '{}' });
+  await authenticator(id.identity, NOW).authenticate(streams, parseSignature(streams, 'dynamodb')!, 'streams.dynamodb');
+  t.pass('DynamoDB Streams requests are signed with the dynamodb scope');
   const dated = await signed({ service: 'dynamodb', body: '{}' });
   const auth = (dated.headers.authorization as string).replace('/20260101/', '/20251231/');
   t.match(await fails(withAuth(dated, auth), 'dynamodb'), {
