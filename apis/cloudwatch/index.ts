@@ -16,6 +16,7 @@ import { describeHandlers } from './alarm-describe.js';
 import { alarmHandlers } from './alarms.js';
 import { tagHandlers } from './tags.js';
 import { dashboardHandlers } from './dashboards.js';
+import { attachPublisher } from './publish.js';
 
 export interface CloudWatchService {
   def: ServiceDefinition;
@@ -41,6 +42,7 @@ export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}
   const backend = opts.backend ?? createBackend(gw);
   const alarms = new AlarmEngine(gw, backend, opts.actions ?? new ActionDispatcher(gw));
   if (opts.scheduler !== false) alarms.start();
+  attachPublisher(gw, backend);
   const def: ServiceDefinition = {
     name: 'monitoring',
     model: 'monitoring-2010-08-01',

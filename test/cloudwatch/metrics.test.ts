@@ -154,3 +154,17 @@ t.test('ListMetrics: filters, tenancy, RecentlyActive, two-week window, paging',
   t.equal(names.size, 700);
   await rejects(t, call('ListMetrics', { Namespace: 'Many', NextToken: p1.NextToken }, bob), 'InvalidParameterValueException', 'InvalidParameterValue', /NextToken/);
 });
+
+t.test('AWS/* metrics published by the gateway itself', async (t) => {
+  const { call, gw, alice } = await setup(t);
+  const { publishAwsMetrics } = await import('../../apis/cloudwatch/publish.js');
+  const dims = [{ Name: 'StorageType', Value: 'AllStorageTypes' }, { Name: 'BucketName', Value: 'b1' }];
+  t.equal(await publishAwsMetrics(gw, { accountId: alice.accountId, region: 'us-east-1' }, 'AWS/S3', [
+    { MetricName: 'NumberOfObjects', Dimensions: dims, Value: 42, Unit: 'Count', Timestamp: T0 - 3_600_000 },
+  ]), true);
+  const l = await call('ListMetrics', { Namespace: 'AWS/S3' });
+  t.same(l.Metrics, [{ Namespace: 'AWS/S3', MetricName: 'NumberOfObjects', Dimensions: [{ Name: 'BucketName', Value: 'b1' }, { Name: 'StorageType', Value: 'AllStorageTypes' }] }]);
+  const s = await call('GetMetricStatistics', { Namespace: 'AWS/S3', MetricName: 'NumberOfObjects', Dimensions: dims, StartTime: new Date(T0 - 86_400_000), EndTime: new Date(T0), Period: 86_400, Statistics: ['Average'] });
+  t.same(s.Datapoints.map((d: { Average: number; Unit: string }) => [d.Average, d.Unit]), [[42, 'Count']]);
+  await t.rejects(publishAwsMetrics(gw, { accountId: alice.accountId, region: 'us-east-1' }, 'Custom', []), /AWS\//);
+});
