@@ -59,6 +59,8 @@ export interface InstanceRec extends Rec {
   eipAllocationId?: string;
   MetadataOptions: { HttpTokens: string; HttpPutResponseHopLimit: number; HttpEndpoint: string; InstanceMetadataTags: string };
   Monitoring: 'disabled' | 'enabled';
+  /** Burstable types only: 'standard' or 'unlimited'. */
+  cpuCredits?: string;
 }
 
 export interface VolumeAttachmentRec {

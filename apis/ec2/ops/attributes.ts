@@ -127,7 +127,7 @@ export const attributeOps: OpTable = {
         const t = env.types.get(String(value));
         if (!t) throw invalidParameter(`Invalid value '${String(value)}' for InstanceType.`);
         needStopped();
-        patch = { InstanceType: t.name };
+        patch = { InstanceType: t.name, cpuCredits: t.burstable ? (inst.cpuCredits ?? 'unlimited') : undefined };
         resize = { instanceType: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB };
         break;
       }
@@ -197,6 +197,30 @@ export const attributeOps: OpTable = {
     return { InstanceId: i.id, Output: text === undefined ? undefined : Buffer.from(text, 'utf8').toString('base64'), Timestamp: date(env.now()) };
   },
 
+  async ModifyInstanceCreditSpecification(env, ctx, input: { InstanceCreditSpecifications?: Array<{ InstanceId?: string; CpuCredits?: string }>; DryRun?: boolean }) {
+    const specs = input.InstanceCreditSpecifications ?? [];
+    if (!specs.length) throw missingParameter('InstanceCreditSpecifications');
+    for (const s of specs) {
+      if (s.CpuCredits !== 'standard' && s.CpuCredits !== 'unlimited') throw invalidParameter(`Value (${s.CpuCredits ?? ''}) for parameter cpuCredits is invalid. Valid values are: standard, unlimited.`);
+    }
+    if (input.DryRun) throw dryRunOk();
+    const ok: Array<{ InstanceId: string }> = [];
+    const failed: Array<{ InstanceId: string; Error: { Code: string; Message: string } }> = [];
+    for (const s of specs) {
+      const id = s.InstanceId ?? '';
+      const i = /^i-[0-9a-f]{8,17}$/.test(id) ? await env.store.get<InstanceRec>(ctx.accountId, 'instance', id) : undefined;
+      if (!i || i.state === 'terminated') {
+        failed.push({ InstanceId: id, Error: { Code: 'InvalidInstanceID.NotFound', Message: `The instance ID '${id}' does not exist` } });
+      } else if (!env.types.get(i.InstanceType)?.burstable) {
+        failed.push({ InstanceId: id, Error: { Code: 'InvalidInstanceType', Message: `The instance type ${i.InstanceType} does not support credit specifications.` } });
+      } else {
+        await env.store.update<InstanceRec>(ctx.accountId, 'instance', id, (cur) => (cur ? { ...cur, cpuCredits: s.CpuCredits } : cur));
+        ok.push({ InstanceId: id });
+      }
+    }
+    return { SuccessfulInstanceCreditSpecifications: ok, UnsuccessfulInstanceCreditSpecifications: failed };
+  },
+
   async DescribeInstanceCreditSpecifications(env, ctx, input: { InstanceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = input.InstanceIds ?? [];
     const list = ids.length ? await loadInstances(env, ctx.accountId, ids) : await liveInstances(env, ctx.accountId);
@@ -208,6 +232,6 @@ export const attributeOps: OpTable = {
     const match = compileFilters<InstanceRec>(input.Filters, { 'instance-id': (i) => i.id });
     const picked = list.filter((i) => env.types.get(i.InstanceType)?.burstable && i.state !== 'terminated' && match(i));
     const page = paginate(picked, (i) => i.id, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000 });
-    return { InstanceCreditSpecifications: page.items.map((i) => ({ InstanceId: i.id, CpuCredits: 'unlimited' })), NextToken: page.nextToken };
+    return { InstanceCreditSpecifications: page.items.map((i) => ({ InstanceId: i.id, CpuCredits: i.cpuCredits ?? 'unlimited' })), NextToken: page.nextToken };
   },
 };

@@ -48,6 +48,7 @@ interface RunInput {
   NetworkInterfaces?: Array<{ DeviceIndex?: number; SubnetId?: string; Groups?: string[]; PrivateIpAddress?: string; AssociatePublicIpAddress?: boolean }>;
   MetadataOptions?: { HttpTokens?: string; HttpPutResponseHopLimit?: number; HttpEndpoint?: string; InstanceMetadataTags?: string };
   LaunchTemplate?: unknown;
+  CreditSpecification?: { CpuCredits?: string };
   DryRun?: boolean;
 }
 
@@ -190,6 +191,11 @@ export const runOps: OpTable = {
     if (sdb !== 'stop' && sdb !== 'terminate') throw invalidParameter(`Value (${sdb}) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values are: stop, terminate.`);
     const tenancy = input.Placement?.Tenancy || 'default';
     if (tenancy !== 'default') throw invalidParameter(`The requested tenancy '${tenancy}' is not supported by this gateway.`);
+    const credits = input.CreditSpecification?.CpuCredits;
+    if (credits !== undefined) {
+      if (!type.burstable) throw new AwsError('InvalidParameterCombination', `The parameter CreditSpecification is not supported for ${type.name} instances.`);
+      if (credits !== 'standard' && credits !== 'unlimited') throw invalidParameter(`Value (${credits}) for parameter cpuCredits is invalid. Valid values are: standard, unlimited.`);
+    }
     const tags = tagsFromSpecs(input.TagSpecifications, ['instance', 'volume', 'network-interface']);
     const volumes = planVolumes(input, image);
     const subnet = await pickSubnet(env, ctx, input);
@@ -273,6 +279,7 @@ export const runOps: OpTable = {
             InstanceMetadataTags: input.MetadataOptions?.InstanceMetadataTags ?? 'disabled',
           },
           Monitoring: input.Monitoring?.Enabled ? 'enabled' : 'disabled',
+          cpuCredits: type.burstable ? (credits ?? 'unlimited') : undefined,
           Tags: tags.get('instance') as Tag[] | undefined,
         });
       }
