@@ -51,6 +51,8 @@ export interface ObjectInfo extends ObjectMeta {
   checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
   /** Number of parts for multipart objects. */
   partsCount?: number;
+  /** Sizes of the parts of a multipart object, in order (GetObject/HeadObject ?partNumber=). */
+  partSizes?: number[];
   /** Account id of the writer. */
   owner: string;
 }

@@ -5,7 +5,7 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError, isAwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
 import type { ObjectInfo, WriteConditions } from './backend.js';
-import { aclGrants, authorize, bucketFor, bucketRecord, checkKey, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
+import { aclGrants, authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
@@ -59,6 +59,21 @@ export async function objectReadable(env: S3Env, ctx: RequestContext, bucket: st
   return info !== undefined && !info.deleteMarker && aclGrants(info.acl, 'read', ctx.principal.kind === 'anonymous');
 }
 
+/** The byte range of part `n` (a simple object is its own part 1). */
+function partRange(info: ObjectInfo, n: number): { start: number; end: number } | undefined {
+  const sizes = info.partSizes ?? [info.size];
+  if (!Number.isInteger(n) || n < 1 || n > 10000) throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', n);
+  if (n > sizes.length) throw invalidPartNumber();
+  let start = 0;
+  for (let i = 0; i < n - 1; i++) start += sizes[i];
+  if (sizes[n - 1] === 0) return undefined;
+  return { start, end: start + sizes[n - 1] - 1 };
+}
+
+function invalidPartNumber(): AwsError {
+  return new AwsError('InvalidPartNumber', 'The requested partnumber is not satisfiable', { status: 416 });
+}
+
 const RESPONSE_OVERRIDES: Array<[keyof S.GetObjectInput, string]> = [
   ['ResponseCacheControl', 'CacheControl'],
   ['ResponseContentDisposition', 'ContentDisposition'],
@@ -95,11 +110,11 @@ export function objectOps(env: S3Env): Record<string, Handler> {
     if (input.SSECustomerAlgorithm !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-customer-algorithm');
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
     evaluateConditions(input, info);
+    let range = parseRange(input.Range, info.size);
     if (input.PartNumber !== undefined) {
       if (input.Range !== undefined) throw invalidRequest('Cannot specify both Range header and partNumber query parameter');
-      if (info.partsCount !== undefined || input.PartNumber !== 1) throw headerNotImplemented('partNumber');
+      range = partRange(info, input.PartNumber);
     }
-    const range = parseRange(input.Range, info.size);
     const checksumMode = input.ChecksumMode === 'ENABLED' && range === undefined;
     const out = infoOutput(info, bucket, checksumMode);
     for (const [inName, outName] of RESPONSE_OVERRIDES) {

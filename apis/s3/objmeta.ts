@@ -73,6 +73,13 @@ export function refuseUnsupported(input: MetaInput): void {
   if (input.GrantRead ?? input.GrantReadACP ?? input.GrantWriteACP ?? input.GrantFullControl) throw headerNotImplemented('x-amz-grant-*');
 }
 
+/** Content-Encoding as stored: S3 drops `aws-chunked`, which only describes the upload. */
+export function storedEncoding(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const rest = v.split(',').map((s) => s.trim()).filter((s) => s && s.toLowerCase() !== 'aws-chunked');
+  return rest.length ? rest.join(', ') : undefined;
+}
+
 /** SSE-S3 for a new object: asked by the request or the bucket's default encryption. */
 export function encryptionFor(input: MetaInput, bucket: BucketRecord): string | undefined {
   return input.ServerSideEncryption === 'AES256' || bucket.encryption ? 'AES256' : undefined;
@@ -92,7 +99,7 @@ export function metaFromInput(input: MetaInput, ctx: RequestContext, bucket: Buc
   }
   return {
     contentType: input.ContentType ?? 'binary/octet-stream',
-    contentEncoding: input.ContentEncoding,
+    contentEncoding: storedEncoding(input.ContentEncoding),
     contentDisposition: input.ContentDisposition,
     contentLanguage: input.ContentLanguage,
     cacheControl: input.CacheControl,

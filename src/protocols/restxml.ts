@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { algorithmOfHeader, checksumBase64 } from '../checksums.js';
 import type { WireRequest, WireResponse } from '../context.js';
 import { AwsError } from '../errors.js';
 import type { ServiceModel, Shape } from './model.js';
@@ -48,9 +49,22 @@ function verifyContentMd5(req: WireRequest, bytes: Buffer): void {
   }
 }
 
+/** x-amz-checksum-* headers of a buffered (XML) body: the streaming ones are verified by the store. */
+function verifyChecksumHeaders(req: WireRequest, bytes: Buffer): void {
+  for (const [name, value] of Object.entries(req.headers)) {
+    const alg = algorithmOfHeader(name);
+    if (!alg || value === undefined) continue;
+    const given = Array.isArray(value) ? value[0] : value;
+    if (checksumBase64(alg, bytes) !== given.trim()) {
+      throw new AwsError('BadDigest', `The ${alg} you specified did not match the calculated checksum.`, { status: 400 });
+    }
+  }
+}
+
 async function bufferedBody(req: WireRequest): Promise<Buffer> {
   const bytes = req.bodyBuffer ?? (await readSmallBody(req.body, MAX_XML_BODY));
   verifyContentMd5(req, bytes);
+  verifyChecksumHeaders(req, bytes);
   return bytes;
 }
 

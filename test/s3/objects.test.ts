@@ -217,3 +217,25 @@ t.test('streams stay streams: a large body is never buffered whole', async (t) =
   const got = await readAll(out.Body);
   t.equal(got.length, size);
 });
+
+t.test('GET/HEAD ?partNumber= of multipart and simple objects; aws-chunked is not stored as Content-Encoding', async (t) => {
+  const fx = await s3Fixture(t, { s3: { backend: 'embedded', baseDomains: ['localhost'], minPartSize: 3 } });
+  await fx.call('CreateBucket', { Bucket: 'objs' });
+  const { UploadId } = await fx.call<{ UploadId: string }>('CreateMultipartUpload', { Bucket: 'objs', Key: 'm' });
+  const etags: string[] = [];
+  for (const [i, p] of ['aaa', 'bbbb', 'cc'].entries()) {
+    etags.push((await fx.call<{ ETag: string }>('UploadPart', { Bucket: 'objs', Key: 'm', UploadId, PartNumber: i + 1, Body: Readable.from([Buffer.from(p)]), ContentLength: p.length })).ETag);
+  }
+  await fx.call('CompleteMultipartUpload', { Bucket: 'objs', Key: 'm', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) } });
+  const p2 = await fx.get('objs', 'm', { PartNumber: 2 });
+  t.equal(p2.body.toString(), 'bbbb');
+  t.equal(p2.out.PartsCount, 3);
+  t.equal(p2.out.ContentRange, 'bytes 3-6/9');
+  t.equal((await fx.call('HeadObject', { Bucket: 'objs', Key: 'm', PartNumber: 3 })).ContentLength, 2);
+  await rejectsCode(t, fx.get('objs', 'm', { PartNumber: 4 }), 'InvalidPartNumber', 416);
+  await fx.put('objs', 's', 'simple', { ContentEncoding: 'aws-chunked' });
+  t.equal((await fx.get('objs', 's', { PartNumber: 1 })).body.toString(), 'simple');
+  t.equal((await fx.call('HeadObject', { Bucket: 'objs', Key: 's' })).ContentEncoding, undefined);
+  await fx.put('objs', 'g', 'x', { ContentEncoding: 'gzip, aws-chunked' });
+  t.equal((await fx.call('HeadObject', { Bucket: 'objs', Key: 'g' })).ContentEncoding, 'gzip');
+});

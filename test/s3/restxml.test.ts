@@ -176,3 +176,11 @@ t.test('XML reader and escaping', async (t) => {
   t.throws(() => parseXml('<a/><b/>'));
   t.equal(escapeXml('a\u0001\r"\''), 'a&#x1;&#xD;&quot;&apos;');
 });
+
+t.test('checksum headers of XML bodies are verified', async (t) => {
+  const { checksumBase64 } = await import('../../src/checksums.js');
+  const body = '<Delete><Object><Key>a</Key></Object></Delete>';
+  const ok = await codec.parse(req('POST', '/bkt?delete', { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from(body)) }, body), model);
+  t.equal(ok.operation, 'DeleteObjects');
+  await t.rejects(codec.parse(req('POST', '/bkt?delete', { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from('other')) }, body), model), { code: 'BadDigest' });
+});

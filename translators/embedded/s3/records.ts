@@ -54,6 +54,7 @@ export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {
     checksums: r.cs,
     checksumType: r.ct,
     partsCount: r.pc,
+    partSizes: r.pc ? r.segs.map((s) => s.n) : undefined,
     owner: r.owner,
   };
 }
