@@ -87,8 +87,13 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
     }
     case 'map': {
       if (!isPlainObject(v)) throw mismatch(v, shape);
-      const out: Record<string, unknown> = {};
       const m = shape.value!;
+      // Maps of AttributeValues (Item, Key…): passed through whole, values checked to be objects.
+      if (m.rawJson) {
+        for (const k in v) if (!isPlainObject(v[k])) throw mismatch(v[k], m);
+        return v;
+      }
+      const out: Record<string, unknown> = {};
       for (const k of Object.keys(v)) {
         const d = decodeDoc(v[k], m, mode, depth + 1);
         if (d !== undefined) setKey(out, k, d);
@@ -159,6 +164,7 @@ export function encodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
       return v.map((e) => encodeDoc(e, shape.member!, mode, depth + 1) ?? null);
     case 'map': {
       if (typeof v !== 'object') return undefined;
+      if (shape.value!.rawJson && !(v instanceof Map)) return v;
       const out: Record<string, unknown> = {};
       const entries = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
       for (const [k, e] of entries) {

@@ -22,6 +22,7 @@ interface Missing {
 
 function collect(value: unknown, shape: Shape, coral: string, wire: string, out: Missing[], depth: number): void {
   if (value === undefined || value === null || shape.rawJson || depth > 20) return;
+  if ((shape.type === 'map' && shape.value?.rawJson) || (shape.type === 'list' && shape.member?.rawJson)) return;
   if (shape.type === 'structure' && shape.members && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     for (const name of shape.required ?? []) {
