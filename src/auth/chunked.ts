@@ -11,7 +11,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { algorithmOfHeader, createChecksum, type ChecksumAlgorithm, type ChecksumHasher } from '../checksums.js';
-import { badChunkFraming, badDigest, chunkSignatureMismatch, incompleteBody, invalidTrailerDeclaration } from './errors.js';
+import { badChunkFraming, badDigest, chunkSignatureMismatch, incompleteBody, invalidStreamingHeader } from './errors.js';
 import { chunkStringToSign, sameSignature, signHex, trailerStringToSign } from './signing.js';
 import { sha256Hex } from './signing.js';
 
@@ -63,7 +63,7 @@ export class AwsChunkedDecoder extends Transform {
     this.previous = opts.signing?.seedSignature ?? '';
     for (const name of opts.declaredTrailers ?? []) {
       const alg = algorithmOfHeader(name);
-      if (!alg) throw invalidTrailerDeclaration(`The value specified in the x-amz-trailer header is not supported: ${name}`);
+      if (!alg) throw invalidStreamingHeader(`The value specified in the x-amz-trailer header is not supported: ${name}`);
       this.checksums.set(name, { alg, h: createChecksum(alg) });
     }
   }

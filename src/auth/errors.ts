@@ -288,15 +288,12 @@ export function invalidContentSha256(): AwsError {
   );
 }
 
-/** The body's SHA-256 is not the x-amz-content-sha256 the client signed. */
-export function contentSha256Mismatch(service: string, client: string, computed: string, mismatch: () => MismatchDetails): AwsError {
-  if (familyOf(service) === 's3') {
-    return new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-      status: 400,
-      fields: { ClientComputedContentSHA256: client, S3ComputedContentSHA256: computed },
-    });
-  }
-  return signatureMismatch(service, mismatch());
+/** S3: the body's SHA-256 is not the x-amz-content-sha256 the client signed. */
+export function contentSha256Mismatch(client: string, computed: string): AwsError {
+  return new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+    status: 400,
+    fields: { ClientComputedContentSHA256: client, S3ComputedContentSHA256: computed },
+  });
 }
 
 const CHECKSUM_NAMES: Record<ChecksumAlgorithm, string> = { CRC32: 'CRC32', CRC32C: 'CRC32C', CRC64NVME: 'CRC64NVME', SHA1: 'SHA1', SHA256: 'SHA256' };
@@ -320,6 +317,6 @@ export function missingDecodedLength(): AwsError {
   return new AwsError('MissingContentLength', 'You must provide the Content-Length HTTP header.', { status: 411 });
 }
 
-export function invalidTrailerDeclaration(message: string): AwsError {
+export function invalidStreamingHeader(message: string): AwsError {
   return new AwsError('InvalidRequest', message, { status: 400 });
 }

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { AwsChunkedDecoder, parseSignature, type ChunkedOptions } from '../../src/auth/index.js';
 import { checksumBase64, CHECKSUM_ALGORITHMS, headerOfAlgorithm } from '../../src/checksums.js';
+import { AwsError } from '../../src/errors.js';
 import { authenticator, pieces, readAll, streamError, testIdentity, wire } from './helpers.js';
 import { deriveSigningKey, scopeOf, signHex, stringToSign } from '../../src/auth/signing.js';
 import { canonicalRequest } from '../../src/auth/canonical.js';
@@ -73,6 +74,29 @@ t.test('framing errors fail the stream, never hang or crash', async (t) => {
   t.match(await e(body, { signing }), { code: 'InvalidRequest', message: /lacks its chunk-signature/ }, 'unsigned chunk in signed mode');
   const failing = new Readable({ read() { this.destroy(new Error('socket reset')); } });
   t.match(await decode(failing).out.toArray().catch((x: Error) => x), { message: 'socket reset' }, 'source error reaches the consumer');
+});
+
+t.test('random mutations of a valid body: always an AwsError or the right bytes, never a crash or hang', async (t) => {
+  const name = 'x-amz-checksum-crc32c';
+  const body = frame(DATA.subarray(0, 3000), 700, [`${name}:${checksumBase64('CRC32C', DATA.subarray(0, 3000))}`]);
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  let errors = 0;
+  for (let round = 0; round < 200; round++) {
+    const b = Buffer.from(body);
+    const edits = 1 + rnd(3);
+    for (let k = 0; k < edits; k++) b[rnd(b.length)] = rnd(256);
+    const cut = rnd(4) === 0 ? rnd(b.length) : b.length;
+    const { out } = decode(pieces(b.subarray(0, cut), 1 + rnd(400)), { declaredTrailers: [name], decodedLength: 3000 });
+    try {
+      const got = await readAll(out);
+      t.ok(got.equals(DATA.subarray(0, 3000)), `round ${round}: accepted only with the original bytes`);
+    } catch (e) {
+      errors++;
+      if (!(e instanceof AwsError)) t.fail(`round ${round}: ${(e as Error).message}`);
+    }
+  }
+  t.ok(errors > 150, `${errors} of 200 mutated bodies refused`);
 });
 
 t.test('back-pressure: an unread decoder buffers boundedly', async (t) => {

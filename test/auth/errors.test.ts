@@ -307,6 +307,16 @@ t.test('deferred body hash: already-buffered bodies are checked at once', async 
   await t.rejects(authenticator(id.identity, NOW).authenticate(bad, parseSignature(bad, 'dynamodb')!, 'dynamodb'), { code: 'InvalidSignatureException' });
 });
 
+t.test('non-S3 request with a literal x-amz-content-sha256 and another body', async (t) => {
+  const sha = (await import('node:crypto')).createHash('sha256').update('{"a":1}').digest('hex');
+  const r = await signed({ service: 'dynamodb', body: '{"a":1}', headers: { 'x-amz-content-sha256': sha } });
+  const b = Buffer.from('{"a":2}');
+  r.body = (await import('node:stream')).Readable.from([b]);
+  const e = await fails(r, 'dynamodb');
+  t.match(e, { code: 'InvalidSignatureException', message: /should have been\n'POST\n/ });
+  t.match(e.message, (await import('node:crypto')).createHash('sha256').update(b).digest('hex'), 'the canonical request shows the real body hash');
+});
+
 t.test('signing key cache is bounded', async (t) => {
   const c = new SigningKeyCache(2);
   const a = c.get('s', '20260101', 'r1', 'x');
