@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
@@ -146,6 +146,29 @@ export class FileStore {
 
   async remove(files: string[]): Promise<void> {
     for (const f of files) await unlink(this.pathOf(f)).catch(() => undefined);
+  }
+
+  /**
+   * Removes data files no record references that were last written before `before` (epoch ms):
+   * what a process killed between the rename and the metadata commit leaves behind.
+   */
+  async sweepUnreferenced(referenced: Set<string>, before: number): Promise<number> {
+    let n = 0;
+    for (const d of await readdir(this.dataDir)) {
+      for (const f of await readdir(join(this.dataDir, d)).catch(() => [] as string[])) {
+        if (referenced.has(f)) continue;
+        const p = join(this.dataDir, d, f);
+        try {
+          if ((await stat(p)).mtimeMs < before) {
+            await unlink(p);
+            n++;
+          }
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    return n;
   }
 
   /** Removes temp files left by a killed process (older than `olderThanMs`). */

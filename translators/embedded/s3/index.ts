@@ -31,6 +31,8 @@ export interface EmbeddedS3Options {
 }
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** A data file younger than this is never swept as an orphan (its commit may be under way). */
+const ORPHAN_GRACE_MS = 60_000;
 
 export class EmbeddedS3 implements S3Backend {
   readonly name = 'embedded';
@@ -42,8 +44,23 @@ export class EmbeddedS3 implements S3Backend {
     this.store = new ObjectStore(join(opts.dataDir, 's3'), opts.now);
     this.mpu = new Multipart(this.store, opts.now, opts.minPartSize ?? MIN_PART_SIZE);
     this.buckets = this.store.env.openDB<{ created: number }, string>({ name: 'buckets', encoding: 'msgpack' });
-    // temp files of writes a killed process never finished
+    // temp files of writes a killed process never finished; data files it never committed
     this.store.files.sweepTmp(0);
+    const started = Date.now();
+    this.sweeping = new Promise<void>((r) => setImmediate(r)).then(() => this.sweepOrphans(started - ORPHAN_GRACE_MS)).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private readonly sweeping: Promise<void>;
+
+  /** Deletes data files no version or part references (written before `before`). */
+  async sweepOrphans(before: number): Promise<number> {
+    const referenced = new Set<string>();
+    for (const { value } of this.store.versions.getRange({})) for (const s of value.segs) referenced.add(s.f);
+    for (const { value } of this.mpu.parts.getRange({})) referenced.add(value.f);
+    return this.store.files.sweepUnreferenced(referenced, before);
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -115,6 +132,7 @@ export class EmbeddedS3 implements S3Backend {
   }
 
   async close(): Promise<void> {
+    await this.sweeping;
     await this.store.close();
   }
 }
