@@ -86,6 +86,13 @@ export class FileStore {
       if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
       const { md5, checksums } = digests.finish();
       verifyDigests(md5, checksums, opts);
+      if (digests.bytes === 0) {
+        // empty objects (directory markers…) need no file
+        await fh.close();
+        fh = undefined;
+        await unlink(tmp);
+        return { file: '', size: 0, md5, checksums };
+      }
       await fh.sync();
       await fh.close();
       fh = undefined;
@@ -145,7 +152,7 @@ export class FileStore {
   }
 
   async remove(files: string[]): Promise<void> {
-    for (const f of files) await unlink(this.pathOf(f)).catch(() => undefined);
+    for (const f of files) if (f) await unlink(this.pathOf(f)).catch(() => undefined);
   }
 
   /**

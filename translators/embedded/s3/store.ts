@@ -74,7 +74,7 @@ export class ObjectStore {
       cs: w.checksums,
       ct: Object.keys(w.checksums).length ? 'FULL_OBJECT' : undefined,
       owner: opts.owner,
-      segs: [{ f: w.file, n: w.size, iv: w.iv }],
+      segs: w.file ? [{ f: w.file, n: w.size, iv: w.iv }] : [],
     };
     try {
       return await this.commit(bucket, rec, opts.versioning, opts.conditions);
