@@ -12,38 +12,55 @@
 import { AwsError } from '../errors.js';
 import type { ServiceModel, Shape } from './model.js';
 import { coralName } from './common.js';
+import { queryMemberName } from './query-input.js';
 
 interface Missing {
   /** Coral path: roleSessionName, metricData.1.member.metricName */
   coral: string;
-  /** Wire path with model names: MetricData.member.1.MetricName */
+  /** Wire path: MetricData.member.1.MetricName (query), InstanceId.1 (ec2), member names otherwise */
   wire: string;
 }
 
-function collect(value: unknown, shape: Shape, coral: string, wire: string, out: Missing[], depth: number): void {
+/** A member's name in the wire path of messages. */
+function wireName(name: string, m: Shape, protocol: string): string {
+  if (protocol === 'ec2') return queryMemberName(name, m, 'ec2');
+  if (protocol === 'query') return queryMemberName(name, m, 'query');
+  return name;
+}
+
+/** The path segment of list element i (1-based on the query protocols). */
+function wireIndex(list: Shape, i: number, protocol: string): string {
+  if (protocol === 'ec2' || list.flattened) return `${i}`;
+  if (protocol === 'query') return `${list.member?.locationName ?? 'member'}.${i}`;
+  return `member.${i}`;
+}
+
+function collect(value: unknown, shape: Shape, coral: string, wire: string, out: Missing[], depth: number, protocol: string): void {
   if (value === undefined || value === null || shape.rawJson || depth > 20) return;
   if ((shape.type === 'map' && shape.value?.rawJson) || (shape.type === 'list' && shape.member?.rawJson)) return;
+  const join = (a: string, b: string) => (a ? `${a}.${b}` : b);
   if (shape.type === 'structure' && shape.members && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     for (const name of shape.required ?? []) {
-      if (obj[name] === undefined || obj[name] === null) {
-        out.push({ coral: coral ? `${coral}.${coralName(name)}` : coralName(name), wire: wire ? `${wire}.${name}` : name });
+      const m = shape.members[name];
+      if (m && (obj[name] === undefined || obj[name] === null)) {
+        out.push({ coral: join(coral, coralName(name)), wire: join(wire, wireName(name, m, protocol)) });
       }
     }
     for (const [name, m] of Object.entries(shape.members)) {
       const v = obj[name];
       if (v === undefined || v === null || (m.type !== 'structure' && m.type !== 'list' && m.type !== 'map')) continue;
-      collect(v, m, coral ? `${coral}.${coralName(name)}` : coralName(name), wire ? `${wire}.${name}` : name, out, depth + 1);
+      collect(v, m, join(coral, coralName(name)), join(wire, wireName(name, m, protocol)), out, depth + 1, protocol);
     }
   } else if (shape.type === 'list' && Array.isArray(value) && shape.member) {
     const m = shape.member;
     if (m.type !== 'structure' && m.type !== 'list' && m.type !== 'map') return;
-    value.forEach((v, i) => collect(v, m, `${coral}.${i + 1}.member`, `${wire}.member.${i + 1}`, out, depth + 1));
+    value.forEach((v, i) => collect(v, m, `${coral}.${i + 1}.member`, `${wire}.${wireIndex(shape, i + 1, protocol)}`, out, depth + 1, protocol));
   } else if (shape.type === 'map' && shape.value && typeof value === 'object') {
     const m = shape.value;
     if (m.type !== 'structure' && m.type !== 'list' && m.type !== 'map') return;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      collect(v, m, `${coral}.${k}.member`, `${wire}.${k}`, out, depth + 1);
+      collect(v, m, `${coral}.${k}.member`, `${wire}.${k}`, out, depth + 1, protocol);
     }
   }
 }
@@ -52,7 +69,7 @@ function collect(value: unknown, shape: Shape, coral: string, wire: string, out:
 export function checkRequired(model: ServiceModel, protocol: string, input: Record<string, unknown>, shape: Shape | undefined): void {
   if (!shape) return;
   const missing: Missing[] = [];
-  collect(input, shape, '', '', missing, 0);
+  collect(input, shape, '', '', missing, 0, protocol);
   if (missing.length === 0) return;
   const svc = model.metadata.endpointPrefix;
   if (protocol === 'ec2') {

@@ -11,7 +11,7 @@ export function sample(shape: Shape, name: string, depth = 0): unknown {
   if (shape.rawJson) return { S: `${name}-s` };
   switch (shape.type) {
     case 'structure': {
-      if (depth > 5 || shape.eventstream || shape.exception) return undefined;
+      if (depth > 12 || shape.eventstream || shape.exception) return undefined;
       const out: Record<string, unknown> = {};
       for (const [n, m] of Object.entries(shape.members ?? {})) {
         if (m.streaming || m.eventstream || m.location) continue;

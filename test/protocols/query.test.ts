@@ -103,6 +103,14 @@ t.test('bad requests get AWS errors', async (t) => {
     code: 'MissingParameter',
     message: 'The parameter Namespace is required.',
   });
+  await t.rejects(queryCodec.parse(form('Action=PutMetricData&Version=2010-08-01&Namespace=n&MetricData.member.1.Value=1'), cw), {
+    code: 'MissingParameter',
+    message: 'The parameter MetricData.member.1.MetricName is required.',
+  });
+  await t.rejects(queryCodec.parse(form('Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleSessionName=b&Tags.member.1.Key=k'), sts), {
+    code: 'ValidationError',
+    message: "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
+  });
   await t.rejects(queryCodec.parse(form('Version=2010-08-01'), cw), { code: 'MissingAction' });
 });
 
