@@ -73,7 +73,7 @@ t.test('EC2 bad requests', async (t) => {
   });
   await t.rejects(ec2Codec.parse(form('Action=TerminateInstances&Version=2016-11-15'), ec2), {
     code: 'MissingParameter',
-    message: 'The request must contain the parameter InstanceIds',
+    message: 'The request must contain the parameter InstanceId',
   });
   await t.rejects(ec2Codec.parse(form('Action=DescribeInstances&Version=2016-11-15&MaxResults=ten'), ec2), { code: 'InvalidParameterValue' });
 });
