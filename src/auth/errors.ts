@@ -267,7 +267,7 @@ export function headersNotSigned(service: string, names: string[]): AwsError {
       fields: { HeadersNotSigned: names.join(', ') },
     });
   }
-  return malformed(service, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.", false);
+  return signatureFamilyError(service, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 }
 
 /** Header smuggling: a security-relevant header given twice, or control characters. */

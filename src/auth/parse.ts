@@ -129,12 +129,16 @@ function parseHeaderAuth(req: WireRequest, auth: string, hint: string): Signatur
   const fields = new Map<string, string>();
   const rest = sp < 0 ? '' : trimmed.slice(sp + 1);
   let svc = hint;
-  for (const part of rest.split(',')) {
-    const p = part.trim();
+  // parameters are separated by commas and/or whitespace (AWS reads 'Credential=AKID /date/…' as two)
+  for (const p of rest.split(/[\s,]+/)) {
     if (p === '') continue;
     const eq = p.indexOf('=');
-    const k = eq < 0 ? p : p.slice(0, eq).trim();
-    const v = eq < 0 ? '' : p.slice(eq + 1).trim();
+    if (eq < 0) {
+      if (svc === 's3') throw malformed(svc, `The authorization header is malformed; the authorization component "${p}" is malformed.`, false);
+      throw malformed(svc, `'${p}' not a valid key=value pair (missing equal-sign) in Authorization header: '${auth}'.`, false);
+    }
+    const k = p.slice(0, eq).trim();
+    const v = p.slice(eq + 1).trim();
     if (k === 'Credential') svc = serviceOfCredential(v, hint);
     if (fields.has(k)) throw malformed(svc, `Authorization header has a duplicate '${k}' parameter. Authorization=${auth}`, false);
     fields.set(k, v);

@@ -100,6 +100,8 @@ t.test('malformed Authorization headers', async (t) => {
   t.match(e, { code: 'IncompleteSignatureException', message: /^Credential must have exactly 5 slash-delimited elements/ });
   e = await fails(withAuth(base, `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3, SignedHeaders=host, Signature=ab`), 's3');
   t.match(e, { code: 'AuthorizationHeaderMalformed', message: /the Credential is mal-formed; expecting "<YOUR-AKID>\/YYYYMMDD\/REGION\/SERVICE\/aws4_request"/ });
+  e = await fails(withAuth(base, auth.replace('Credential=', 'Credential= ').replace(/Credential= (\w+)\//, 'Credential=$1 /')), 'sts');
+  t.match(e, { code: 'IncompleteSignature', message: /^'\/\d{8}\/us-east-1\/sts\/aws4_request' not a valid key=value pair \(missing equal-sign\) in Authorization header: 'AWS4-HMAC-SHA256 / }, 'space inside the credential');
   e = await fails(withAuth(base, `AWS ${AKID}:c2lnbmF0dXJl`), 's3');
   t.match(e, { code: 'InvalidRequest', message: /Please use AWS4-HMAC-SHA256/ }, 'SigV2 refused');
   e = await fails(withAuth(base, `AWS4-ECDSA-P256-SHA256 Credential=${cred}, SignedHeaders=host, Signature=ab`), 'sts');
@@ -114,7 +116,7 @@ t.test('Host must be signed; S3 wants every x-amz-* header signed', async (t) =>
   const s3 = await signed({ service: 's3', method: 'GET', path: '/b/k', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, unsignable: ['host'] });
   t.match(await fails(s3, 's3'), { code: 'AccessDenied', status: 403, fields: { HeadersNotSigned: 'host' } });
   const ddb = await signed({ service: 'dynamodb', body: '{}', unsignable: ['host'] });
-  t.match(await fails(ddb, 'dynamodb'), { code: 'IncompleteSignatureException', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." });
+  t.match(await fails(ddb, 'dynamodb'), { code: 'InvalidSignatureException', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." });
   const extra = await signed({ service: 's3', method: 'GET', path: '/b/k', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
   extra.rawHeaders.push('X-Amz-Meta-Smuggled', 'yes');
   extra.headers['x-amz-meta-smuggled'] = 'yes';
