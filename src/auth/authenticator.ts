@@ -159,8 +159,8 @@ export class Authenticator {
   private checkTime(sig: SignatureInfo, service: string, now: number): void {
     const t = parseBasicIso(sig.amzDate);
     if (sig.kind === 'presigned' && sig.expiresSeconds !== undefined) {
-      if (t - now > E.MAX_SKEW_MS) throw E.timeSkewed(service, sig.amzDate, t, now);
       const expiresAt = t + sig.expiresSeconds * 1000;
+      if (t - now > E.MAX_SKEW_MS) throw E.presignNotYetValid(service, sig.amzDate, t, expiresAt, now);
       if (now > expiresAt) throw E.presignExpired(service, sig.expiresSeconds, expiresAt, now);
       return;
     }

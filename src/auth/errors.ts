@@ -184,6 +184,16 @@ export function presignExpired(service: string, expiresSeconds: number, expiresA
   return signatureFamilyError(service, `Signature expired: ${basicIso(expiresAtMs)} is now earlier than ${basicIso(nowMs)}.`);
 }
 
+/** A presigned URL dated more than 15 minutes ahead of the server's clock. */
+export function presignNotYetValid(service: string, amzDate: string, requestMs: number, expiresAtMs: number, nowMs: number): AwsError {
+  if (familyOf(service) !== 's3') return timeSkewed(service, amzDate, requestMs, nowMs);
+  // S3 reports X-Amz-Date as epoch milliseconds here
+  return new AwsError('AccessDenied', 'Request is not yet valid', {
+    status: 403,
+    fields: { 'X-Amz-Date': requestMs, Expires: isoSeconds(expiresAtMs), ServerTime: isoSeconds(nowMs) },
+  });
+}
+
 /** Unknown or inactive access key. */
 export function unknownKey(service: string, accessKeyId: string): AwsError {
   switch (familyOf(service)) {

@@ -117,6 +117,12 @@ t.test('presigned S3 URLs verify, expire, and refuse tampering', async (t) => {
     message: 'Request has expired',
     fields: { 'X-Amz-Expires': 300 },
   });
+  const early = mk();
+  await t.rejects(authenticator(id.identity, now - 3600_000).authenticate(early, parseSignature(early, 's3')!, 's3'), {
+    code: 'AccessDenied',
+    message: 'Request is not yet valid',
+    fields: { ServerTime: /Z$/ },
+  });
   const other = mk(url.pathname.replace('dir', 'dir2') + url.search);
   await t.rejects(authenticator(id.identity, now).authenticate(other, parseSignature(other, 's3')!, 's3'), { code: 'SignatureDoesNotMatch' });
   const extra = wire({ method: 'GET', target: url.pathname + url.search, rawHeaders: ['Host', url.host, 'x-amz-meta-x', '1'] });
