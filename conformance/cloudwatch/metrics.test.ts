@@ -27,7 +27,9 @@ t.test('SDK v3 in json, query and cbor', async (t) => {
   const clients: Record<string, CloudWatchClient> = {
     json: new CloudWatchClient(gw.clientConfig),
     query: new CloudWatchClient({ ...gw.clientConfig, protocol: AwsQueryProtocol, protocolSettings: settings } as never),
-    cbor: new CloudWatchClient({ ...gw.clientConfig, protocol: AwsSmithyRpcV2CborProtocol, protocolSettings: settings } as never),
+    // @aws-sdk 3.1163 with rpc-v2-cbor gzips large bodies but keeps the uncompressed Content-Length
+    // (14037 declared for 1361 bytes sent), so no server can read them: no compression for cbor
+    cbor: new CloudWatchClient({ ...gw.clientConfig, disableRequestCompression: true, protocol: AwsSmithyRpcV2CborProtocol, protocolSettings: settings } as never),
   };
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   for (const [proto, cw] of Object.entries(clients)) {
@@ -53,6 +55,10 @@ t.test('SDK v3 in json, query and cbor', async (t) => {
         StartTime: new Date(now - 300_000), EndTime: new Date(now), Period: 300, ExtendedStatistics: ['p50'],
       }));
       t.same(pct.Datapoints?.[0]?.ExtendedStatistics, { p50: 3 });
+      // more than 10 KB: the SDK gzips the body (Content-Encoding: gzip), as the CloudWatch agent does
+      const big = Array.from({ length: 300 }, (_, i) => ({ MetricName: `Big${i}`, Value: i, Timestamp: new Date(now - 60_000) }));
+      await cw.send(new PutMetricDataCommand({ Namespace: `${ns}/big`, MetricData: big }));
+      t.equal((await cw.send(new ListMetricsCommand({ Namespace: `${ns}/big` }))).Metrics?.length, 300);
       const lm = await cw.send(new ListMetricsCommand({ Namespace: ns }));
       t.same(lm.Metrics, [{ Namespace: ns, MetricName: 'Requests', Dimensions: [{ Name: 'Api', Value: 'get' }] }]);
       const md = await cw.send(new GetMetricDataCommand({
