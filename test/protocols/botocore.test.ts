@@ -8,7 +8,7 @@ import { loadModel } from '../../src/protocols/model.js';
 import { ec2Codec, queryCodec } from '../../src/protocols/query.js';
 import type { ResponseContext } from '../../src/protocols/types.js';
 import { botocore, botocorePython, botoRequest, parseJob, type BotoJob } from './botocore.js';
-import { sample } from './fake.js';
+import { asSdk, sample } from './fake.js';
 import type { Codec } from '../../src/protocols/types.js';
 
 const rc: ResponseContext = { requestId: 'boto-req-1', service: 'x', region: 'us-east-1' };
@@ -175,5 +175,44 @@ if (!botocorePython()) {
       t.strictSame(parsed, norm(want[i]), `${job.service} ${job.operation} (${job.protocol})`);
     });
     t.ok(jobs.length > 300, `${jobs.length} outputs checked`);
+  });
+
+  t.test('every input shape, filled with samples and serialized by botocore, parses as it went in', async (t) => {
+    const suites: Array<[string, string, Codec, string, number]> = [
+      ['sts', 'sts-2011-06-15', queryCodec, 'query', 1],
+      ['iam', 'iam-2010-05-08', queryCodec, 'query', 1],
+      ['cloudwatch', 'monitoring-2010-08-01', queryCodec, 'query', 1],
+      ['cloudwatch', 'monitoring-2010-08-01', jsonCodec, 'json', 1],
+      ['cloudwatch', 'monitoring-2010-08-01', cborCodec, 'smithy-rpc-v2-cbor', 1],
+      ['logs', 'logs-2014-03-28', jsonCodec, 'json', 1],
+      ['dynamodb', 'dynamodb-2012-08-10', jsonCodec, 'json', 1],
+      ['dynamodbstreams', 'streams.dynamodb-2012-08-10', jsonCodec, 'json', 1],
+      ['ec2', 'ec2-2016-11-15', ec2Codec, 'ec2', 5],
+    ];
+    const jobs: BotoJob[] = [];
+    const want: Array<[ReturnType<typeof loadModel>, Codec, string, unknown]> = [];
+    for (const [service, stem, codec, protocol, every] of suites) {
+      const model = loadModel(stem);
+      let i = 0;
+      for (const [name, op] of model.operations) {
+        if (i++ % every !== 0 || !op.input || Object.values(op.input.members ?? {}).some((m) => m.eventstream || m.streaming)) continue;
+        const value = sample(op.input, name);
+        jobs.push({ kind: 'serialize', service, operation: name, protocol, params: value, validate: false });
+        want.push([model, codec, name, value]);
+      }
+    }
+    const got = botocore(jobs);
+    for (let i = 0; i < got.length; i++) {
+      const [model, codec, name, value] = want[i]!;
+      const g = got[i]!;
+      if (g.exception) {
+        t.fail(`${model.stem} ${name}: botocore: ${String(g.exception)}`);
+        continue;
+      }
+      const parsed = await codec.parse(botoRequest(g), model);
+      t.equal(parsed.operation, name);
+      t.strictSame(asSdk(parsed.input), asSdk(value), `${model.stem} ${name} (${codec.protocol})`);
+    }
+    t.ok(jobs.length > 400, `${jobs.length} inputs checked`);
   });
 }

@@ -46,7 +46,7 @@ for job in jobs:
     protocol = job.get('protocol') or model.resolved_protocol
     try:
         if job['kind'] == 'serialize':
-            ser = botocore.serialize.create_serializer(protocol, include_validation=True)
+            ser = botocore.serialize.create_serializer(protocol, include_validation=job.get('validate', True))
             rd = ser.serialize_to_request(revive(job['params']), op)
             prepare_request_dict(rd, endpoint_url='http://localhost:4566')
             req = create_request_object(rd).prepare()
@@ -80,7 +80,7 @@ export function botocorePython(): string | null {
 }
 
 export type BotoJob =
-  | { kind: 'serialize'; service: string; operation: string; protocol?: string; params: unknown }
+  | { kind: 'serialize'; service: string; operation: string; protocol?: string; params: unknown; validate?: boolean }
   | { kind: 'parse'; service: string; operation: string; protocol?: string; status: number; headers: Record<string, string>; body: string };
 
 function encodeValues(v: unknown): unknown {
