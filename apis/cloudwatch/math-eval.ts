@@ -5,6 +5,7 @@
  * the timestamps present in both, as CloudWatch does; aggregate functions over an array give a
  * series per timestamp and over a single series give a scalar.
  */
+import type { MetricId } from './backend.js';
 import { MathSyntaxError, type Node } from './math-parse.js';
 
 export interface Series {
@@ -15,6 +16,9 @@ export interface Series {
   /** Ascending epoch ms. */
   ts: number[];
   v: number[];
+  /** The metric and statistic a MetricStat or SEARCH series comes from (dynamic labels). */
+  metric?: MetricId;
+  stat?: string;
 }
 
 export type Val = number | Series | Series[] | string | { kw: string };

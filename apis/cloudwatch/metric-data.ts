@@ -65,7 +65,7 @@ export function metricDataHandlers(backend: MetricBackend): Record<string, Handl
       let more = false;
       for (const q of queries) {
         if (!q.returnData) continue;
-        for (const s of resultSeries(q, values.get(q.id)!, range)) {
+        for (const s of resultSeries(q, values.get(q.id)!, range, ctx.accountId)) {
           let idx = s.ts.map((_, i) => i);
           if (scanBy === 'TimestampDescending') idx.reverse();
           const dropped = Math.min(skip, idx.length);

@@ -10,6 +10,7 @@ import { invalidValue } from './errors.js';
 import { evaluate, isArray, isSeries, type EvalEnv, type Series, type Val } from './math-eval.js';
 import { MathSyntaxError, parseExpression, referencedIds, type Node } from './math-parse.js';
 import { parseSearch, searchLabel, searchMatches } from './search.js';
+import { expandLabel } from './labels.js';
 import { bucketStatistic } from './statistics.js';
 import {
   alignStart,
@@ -157,7 +158,7 @@ export async function statSeries(
     ts.push(b.timestamp);
     v.push(x);
   }
-  return { label: metric.metricName, period, ts, v };
+  return { label: metric.metricName, period, ts, v, metric, stat: stat.name };
 }
 
 /** Evaluates every query; the values by query id (a series, an array of series or a scalar). */
@@ -223,15 +224,22 @@ export async function runQueries(backend: MetricBackend, tenant: Tenant, queries
 }
 
 /** The series a query returns to the caller (scalars become one point per bucket of the range). */
-export function resultSeries(q: CheckedQuery, v: Val, r: QueryRange): Series[] {
-  if (isArray(v)) return v.map((s) => ({ ...s, id: q.id, label: q.label ?? s.label }));
-  if (isSeries(v)) return [{ ...v, id: q.id, label: q.label ?? (q.stat ? v.label : q.id) }];
+export function resultSeries(q: CheckedQuery, v: Val, r: QueryRange, accountId = ''): Series[] {
+  const label = (s: Series, fallback: string): Series => ({
+    ...s,
+    id: q.id,
+    label: q.label !== undefined
+      ? expandLabel(q.label, { metric: s.metric, stat: s.stat, period: s.period, accountId, defaultLabel: fallback, values: s.v })
+      : fallback,
+  });
+  if (isArray(v)) return v.map((s) => label(s, s.label));
+  if (isSeries(v)) return [label(v, q.stat ? v.label : q.id)];
   if (typeof v === 'number') {
     const period = q.period ?? 60;
     const ts: number[] = [];
     for (let t = alignStart(r.start, r.now, period); t < r.end; t += period * 1000) ts.push(t);
-    if (!Number.isFinite(v)) return [{ id: q.id, label: q.label ?? q.id, period, ts: [], v: [] }];
-    return [{ id: q.id, label: q.label ?? q.id, period, ts, v: ts.map(() => v) }];
+    if (!Number.isFinite(v)) return [label({ label: q.id, period, ts: [], v: [] }, q.id)];
+    return [label({ label: q.id, period, ts, v: ts.map(() => v) }, q.id)];
   }
   return [];
 }

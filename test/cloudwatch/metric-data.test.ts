@@ -110,3 +110,16 @@ t.test('validation', async (t) => {
   await rejects(t, call('GetMetricData', { StartTime: range.EndTime, EndTime: range.StartTime, MetricDataQueries: [{ Id: 'a', Expression: '1' }] }),
     'InvalidParameterValueException', 'InvalidParameterValue', /StartTime/);
 });
+
+t.test('dynamic labels', async (t) => {
+  const { call } = await setup(t);
+  await seed(call);
+  const r = await call('GetMetricData', {
+    ...range, ScanBy: 'TimestampAscending',
+    MetricDataQueries: [
+      { Id: 's', Expression: `SEARCH('{App,Host} MetricName="Req"', 'Sum', 60)`, Label: "${PROP('Dim.Host')} ${PROP('MetricName')} ${PROP('Stat')}/${PROP('Period')} max=${MAX}" },
+      { ...stat('a', 'a'), Label: '${LABEL} (${DATAPOINT_COUNT} points, avg ${AVG})' },
+    ],
+  });
+  t.same(r.MetricDataResults.map((x: { Label: string }) => x.Label), ['a Req Sum/60 max=5', 'b Req Sum/60 max=50', 'Req (5 points, avg 3)']);
+});
