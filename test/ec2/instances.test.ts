@@ -222,3 +222,28 @@ t.test('DescribeInstanceStatus and credit specifications', async (t) => {
   const c = await f.call('DescribeInstanceCreditSpecifications', { InstanceIds: [id] });
   t.same(c.InstanceCreditSpecifications, [{ InstanceId: id, CpuCredits: 'unlimited' }]);
 });
+
+t.test('tag filters answered from the tag index (LMDB store), kept in step with CreateTags/DeleteTags', async (t) => {
+  const f = await ec2Fixture(t, { lmdb: true });
+  const ami = await imageId(f);
+  const a = await f.call('RunInstances', { ImageId: ami, MinCount: 3, MaxCount: 3, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'alpha beta' }] }] });
+  await f.call('RunInstances', { ImageId: ami, MinCount: 2, MaxCount: 2, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'gamma' }] }] });
+  const count = async (values: string[]) => {
+    const d = await f.call('DescribeInstances', { Filters: [{ Name: 'tag:Name', Values: values }] });
+    return d.Reservations.reduce((n: number, r: { Instances: unknown[] }) => n + r.Instances.length, 0);
+  };
+  t.equal(await count(['alpha beta']), 3);
+  t.equal(await count(['gamma', 'alpha beta']), 5);
+  t.equal(await count(['alpha*']), 3, 'wildcards still work (full scan)');
+  const first = a.Instances[0].InstanceId;
+  await f.call('CreateTags', { Resources: [first], Tags: [{ Key: 'Name', Value: 'gamma' }] });
+  t.equal(await count(['alpha beta']), 2);
+  t.equal(await count(['gamma']), 3);
+  await f.call('DeleteTags', { Resources: [first], Tags: [{ Key: 'Name' }] });
+  t.equal(await count(['gamma']), 2);
+  await f.call('TerminateInstances', { InstanceIds: [a.Instances[1].InstanceId] });
+  f.advance(1000);
+  t.equal(await count(['alpha beta']), 2, 'terminated instances stay visible for an hour');
+  f.advance(60 * 60 * 1000 + 1);
+  t.equal(await count(['alpha beta']), 1, 'expired terminated instances are not answered from the index');
+});

@@ -99,3 +99,16 @@ export function compileFilters<T>(filters: Filter[] | undefined, spec: FilterSpe
     return true;
   };
 }
+
+/**
+ * The first `tag:<key>` filter whose values are all literal (no wildcard, no escape): such a
+ * filter can be answered from the tag index before the other filters run.
+ */
+export function literalTagFilter(filters: Filter[] | undefined): { key: string; values: string[] } | undefined {
+  for (const f of filters ?? []) {
+    if (!f.Name?.startsWith('tag:')) continue;
+    const values = f.Values ?? [];
+    if (values.every((v) => !/[*?\\]/.test(v))) return { key: f.Name.slice(4), values };
+  }
+  return undefined;
+}

@@ -10,7 +10,7 @@ import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import { EC2_TABLE, recKey } from '../core/store.js';
+import { ec2Tx } from '../core/store.js';
 import type { Ec2Env, OpTable } from '../env.js';
 import { cidrSize, intToIp, parseCidr } from '../network.js';
 import type { AddressRec, InstanceRec } from '../records.js';
@@ -73,7 +73,7 @@ export const addressOps: OpTable = {
       for (const a of candidates) {
         if (tx.get(EIP_POOL_TABLE, a) === undefined) {
           tx.put(EIP_POOL_TABLE, a, { accountId: ctx.accountId, allocationId: rec.id });
-          tx.put(EC2_TABLE, recKey(ctx.accountId, 'eip', rec.id), { ...rec, PublicIp: a });
+          ec2Tx(tx, ctx.accountId).put('eip', rec.id, { ...rec, PublicIp: a });
           return a;
         }
       }
@@ -155,9 +155,10 @@ export const addressOps: OpTable = {
     if (a.associationId) throw new AwsError('InvalidIPAddress.InUse', `The address with allocation id [${a.id}] is in use`);
     if (input.DryRun) throw dryRunOk();
     await env.gw.state.transact((tx) => {
-      const cur = tx.get<AddressRec>(EC2_TABLE, recKey(ctx.accountId, 'eip', a.id));
+      const etx = ec2Tx(tx, ctx.accountId);
+      const cur = etx.get<AddressRec>('eip', a.id);
       if (cur?.associationId) throw new AwsError('InvalidIPAddress.InUse', `The address with allocation id [${a.id}] is in use`);
-      tx.delete(EC2_TABLE, recKey(ctx.accountId, 'eip', a.id));
+      etx.delete('eip', a.id);
       tx.delete(EIP_POOL_TABLE, a.PublicIp);
     });
     return {};

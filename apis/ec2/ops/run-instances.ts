@@ -290,7 +290,8 @@ export const runOps: OpTable = {
     });
     await env.idem.remember(acct, 'RunInstances', input.ClientToken, input, { reservationId, ids: created.insts.map((i) => i.id) }, now);
 
-    for (const inst of created.insts) {
+    // the backend calls of all instances run concurrently (a store batches their writes)
+    await Promise.all(created.insts.map(async (inst) => {
       try {
         for (const v of created.vols.filter((x) => x.attachment?.InstanceId === inst.id)) {
           const spec: VolumeSpec = { volumeId: v.id, zone: v.AvailabilityZone, sizeGiB: v.Size, volumeType: v.VolumeType, iops: v.Iops, throughput: v.Throughput };
@@ -326,7 +327,7 @@ export const runOps: OpTable = {
         );
         await env.backend.terminate(acct, inst.id).catch(() => undefined);
       }
-    }
+    }));
     const fresh = await Promise.all(created.insts.map((i) => env.store.get<InstanceRec>(acct, 'instance', i.id)));
     return {
       ReservationId: reservationId,

@@ -44,7 +44,10 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     this.zoneSuffixes = Array.isArray(zones) && zones.length > 0 ? zones.map(String) : ['a', 'b', 'c'];
     for (const z of this.zoneSuffixes) if (!/^[a-z][a-z0-9-]{0,15}$/.test(z)) throw new Error(`ec2.zones: '${z}' is not a zone suffix like 'a'`);
     this.disks = new DiskStore(join(gw.config.dataDir, 'ec2'));
-    this.scheduler = new Scheduler<BackendEvent>(gw.state, gw.clock, (ev) => this.sink.emit(ev), (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }));
+    this.scheduler = new Scheduler<BackendEvent>(gw.state, gw.clock, (ev) => this.sink.emit(ev),
+      (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }),
+      (ev) => `${ev.accountId}/${ev.kind === 'attachment' ? ev.volumeId : ev.id}`,
+    );
   }
 
   /** Starts the real-time poll (the server); tests drive the scheduler by hand. */

@@ -22,6 +22,8 @@ export class Scheduler<J> {
     private readonly clock: Clock,
     private readonly run: JobRunner<J>,
     private readonly onError: (e: unknown) => void,
+    /** Jobs with the same lane run one after the other. */
+    private readonly laneOf: (job: J) => string = () => '',
   ) {}
 
   private get t() {
@@ -49,15 +51,25 @@ export class Scheduler<J> {
       const now = this.clock.now();
       const due = batch.filter(([k]) => Number(k.slice(0, 15)) <= now);
       if (due.length === 0) return ran;
-      for (const [key, job] of due) {
-        await this.t.delete(key);
-        try {
-          await this.run(job);
-        } catch (e) {
-          this.onError(e);
-        }
-        ran++;
+      // jobs of one resource run in due order; different resources run concurrently
+      const lanes = new Map<string, Array<[string, J]>>();
+      for (const entry of due) {
+        const lane = this.laneOf(entry[1]);
+        lanes.set(lane, [...(lanes.get(lane) ?? []), entry]);
       }
+      await Promise.all(
+        [...lanes.values()].map(async (jobs) => {
+          for (const [key, job] of jobs) {
+            await this.t.delete(key);
+            try {
+              await this.run(job);
+            } catch (e) {
+              this.onError(e);
+            }
+            ran++;
+          }
+        }),
+      );
     }
   }
 
