@@ -42,8 +42,21 @@ export interface PartRec {
 }
 
 export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {
+  // an explicit literal (no spread): listings build a thousand of these per page
+  const m = r.meta;
   return {
-    ...r.meta,
+    contentType: m.contentType,
+    contentEncoding: m.contentEncoding,
+    contentDisposition: m.contentDisposition,
+    contentLanguage: m.contentLanguage,
+    cacheControl: m.cacheControl,
+    expires: m.expires,
+    userMetadata: m.userMetadata,
+    storageClass: m.storageClass,
+    websiteRedirectLocation: m.websiteRedirectLocation,
+    tags: m.tags,
+    acl: m.acl,
+    serverSideEncryption: m.serverSideEncryption,
     key: r.k,
     versionId: r.v,
     isLatest,
