@@ -41,6 +41,21 @@ function createBackend(gw: Gateway): MetricBackend {
 export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}): Promise<CloudWatchService> {
   const backend = opts.backend ?? createBackend(gw);
   const alarms = new AlarmEngine(gw, backend, opts.actions ?? new ActionDispatcher(gw));
+  // retention: data older than 455 days goes, checked every hour of gateway time
+  let expiring: Promise<number> | undefined;
+  let lastExpiry = gw.clock.now();
+  const retention =
+    opts.scheduler === false
+      ? undefined
+      : setInterval(() => {
+          if (expiring || gw.clock.now() - lastExpiry < 3_600_000) return;
+          lastExpiry = gw.clock.now();
+          expiring = backend
+            .expire(lastExpiry)
+            .catch((e) => (gw.log.warn('cloudwatch: metric expiry failed', { err: e }), 0))
+            .finally(() => (expiring = undefined));
+        }, 60_000);
+  retention?.unref();
   if (opts.scheduler !== false) alarms.start();
   attachPublisher(gw, backend);
   const def: ServiceDefinition = {
@@ -56,6 +71,8 @@ export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}
     },
     health: () => ({ backend: backend.name, state: 'ok' }),
     close: async () => {
+      if (retention) clearInterval(retention);
+      await expiring;
       await alarms.stop();
       await backend.close();
     },

@@ -168,3 +168,14 @@ t.test('AWS/* metrics published by the gateway itself', async (t) => {
   t.same(s.Datapoints.map((d: { Average: number; Unit: string }) => [d.Average, d.Unit]), [[42, 'Count']]);
   await t.rejects(publishAwsMetrics(gw, { accountId: alice.accountId, region: 'us-east-1' }, 'Custom', []), /AWS\//);
 });
+
+t.test('retention: data older than 455 days is removed', async (t) => {
+  const { call, clock, cw } = await setup(t);
+  await call('PutMetricData', { Namespace: 'R', MetricData: [{ MetricName: 'old', Value: 1, Timestamp: new Date(T0 - 3_600_000) }, { MetricName: 'old', Value: 2, Timestamp: new Date(T0 - 60_000) }] });
+  clock.advance(455 * 86_400_000 - 30 * 60_000);
+  t.equal(await cw.backend.expire(clock.now()), 1, 'only the point past 455 days');
+  clock.advance(3_600_000);
+  t.equal(await cw.backend.expire(clock.now()), 1);
+  await call('PutMetricData', { Namespace: 'R', MetricData: [{ MetricName: 'new', Value: 1 }] });
+  t.same((await call('ListMetrics', { Namespace: 'R' })).Metrics.map((m: { MetricName: string }) => m.MetricName), ['new'], 'the expired series is gone');
+});
