@@ -271,6 +271,25 @@ t.test('100 KB signed header value and non-UTF-8 path bytes', async (t) => {
   t.pass('lower-case escapes canonicalize to the same bytes');
 });
 
+t.test('the Date header stands in for X-Amz-Date', async (t) => {
+  const date = 'Thu, 01 Jan 2026 12:00:00 GMT';
+  const rawHeaders = ['Host', 'localhost:4566', 'Date', date, 'Content-Type', 'application/x-www-form-urlencoded'];
+  const signedHeaders = ['content-type', 'date', 'host'];
+  const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+  const creq = canonicalRequest({ method: 'POST', path: '/', query: '', rawHeaders, signedHeaders, payloadHash: (await import('node:crypto')).createHash('sha256').update(body).digest('hex'), s3: false, presigned: false });
+  const scope = scopeOf('20260101', 'us-east-1', 'sts');
+  const sigHex = signHex(deriveSigningKey(SECRET, '20260101', 'us-east-1', 'sts'), stringToSign('20260101T120000Z', scope, creq));
+  const req = wire({ method: 'POST', target: '/', rawHeaders: [...rawHeaders, 'Authorization', `AWS4-HMAC-SHA256 Credential=${AKID}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sigHex}`], body: Buffer.from(body) });
+  const sig = parseSignature(req, 'sts')!;
+  t.equal(sig.amzDate, '20260101T120000Z');
+  await authenticator(id.identity, NOW).authenticate(req, sig, 'sts');
+  t.equal((await readAll(req.body)).toString(), body);
+  const none = wire({ method: 'POST', target: '/', rawHeaders: ['Host', 'x', 'Authorization', `AWS4-HMAC-SHA256 Credential=${AKID}/${scope}, SignedHeaders=host, Signature=${sigHex}`] });
+  t.throws(() => parseSignature(none, 'sts'), { code: 'IncompleteSignature', message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." });
+  const noneS3 = wire({ method: 'GET', target: '/b', rawHeaders: ['Host', 'x', 'Authorization', `AWS4-HMAC-SHA256 Credential=${AKID}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${sigHex}`] });
+  t.throws(() => parseSignature(noneS3, 's3'), { code: 'AccessDenied', status: 403, message: 'AWS authentication requires a valid Date or x-amz-date header' });
+});
+
 t.test('presigned query parameters', async (t) => {
   const q = (extra: string) => wire({ method: 'GET', target: `/b/k?${extra}`, rawHeaders: ['Host', 'localhost'] });
   const cred = `X-Amz-Credential=${AKID}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request`;
