@@ -5,13 +5,15 @@
  * CBOR body (an empty body is an empty input). Responses are CBOR maps with
  * `smithy-protocol: rpc-v2-cbor` and `Content-Type: application/cbor` (clients refuse responses
  * without them); timestamps tag 1 epoch seconds, blobs byte strings, errors a map with `__type`
- * and `message`, plus `x-amzn-query-error` for query-compatible services.
+ * and `message`, plus `x-amzn-query-error` for query-compatible services. Requests are read by
+ * cbor-decode.ts (indefinite-length strings included), responses written by cbor-x.
  */
-import { Decoder, Encoder } from 'cbor-x';
+import { Encoder } from 'cbor-x';
 import type { WireRequest, WireResponse } from '../context.js';
 import { AwsError } from '../errors.js';
 import type { ServiceModel } from './model.js';
 import type { Codec, ParsedOperation, ResponseContext } from './types.js';
+import { decodeCbor } from './cbor-decode.js';
 import { baseHeaders, bodyBytes } from './common.js';
 import { decodeDoc, encodeDoc } from './document.js';
 import { errorHeaders, errorType } from './json-errors.js';
@@ -19,7 +21,6 @@ import { splitExtras } from './outputs.js';
 import { checkRequired } from './validate.js';
 
 const PATH = /^\/service\/([^/?]+)\/operation\/([^/?]+)$/;
-const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
 const encoder = new Encoder({ mapsAsObjects: true, useRecords: false, tagUint8Array: false, useFloat32: 0 });
 
 /** The service and operation named by an rpc-v2-cbor request path, if it is one. */
@@ -47,7 +48,7 @@ export class CborCodec implements Codec {
     let doc: unknown = {};
     if (bytes.length > 0) {
       try {
-        doc = decoder.decode(bytes);
+        doc = decodeCbor(bytes);
       } catch {
         throw new AwsError('SerializationException', 'The request body is not valid CBOR.');
       }

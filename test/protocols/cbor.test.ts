@@ -84,4 +84,18 @@ t.test('rpc-v2-cbor bad requests', async (t) => {
     cw,
   );
   t.same(ok.input, { Namespace: 'n', MetricName: 'm', StartTime: new Date(1767225600500), EndTime: new Date(0), Period: 60 }, 'float and tagged timestamps');
+  // Jackson (Java v2) writes indefinite-length maps and chunked long strings.
+  const chunked = Buffer.concat([
+    Buffer.from('bf', 'hex'),
+    encode('Namespace'),
+    Buffer.from('7f', 'hex'),
+    encode('Long'),
+    encode('Namespace'),
+    Buffer.from('ff', 'hex'),
+    encode('MetricName'),
+    encode('m'),
+    Buffer.from('ff', 'hex'),
+  ]);
+  const p = await cborCodec.parse(post('/service/GraniteServiceVersion20100801/operation/ListMetrics', chunked), cw);
+  t.same(p.input, { Namespace: 'LongNamespace', MetricName: 'm' });
 });
