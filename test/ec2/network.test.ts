@@ -197,3 +197,22 @@ t.test('tags: CreateTags / DeleteTags / DescribeTags across kinds', async (t) =>
   const tooMany = Array.from({ length: 51 }, (_, n) => ({ Key: `k${n}`, Value: 'v' }));
   await t.rejects(f.call('CreateTags', { Resources: [vid], Tags: tooMany }), { code: 'TagLimitExceeded' });
 });
+
+t.test('primary network interfaces: describe, change groups and source/dest check', async (t) => {
+  const f = await ec2Fixture(t);
+  const ami = await imageId(f);
+  const { Instances } = await f.call('RunInstances', { ImageId: ami, MinCount: 1, MaxCount: 1 });
+  const eni = Instances[0].NetworkInterfaces[0].NetworkInterfaceId;
+  const { GroupId } = await f.call('CreateSecurityGroup', { GroupName: 'extra', Description: 'extra' });
+  await t.rejects(f.call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: eni, Groups: [GroupId], SourceDestCheck: { Value: false } }), { code: 'InvalidParameterCombination' });
+  await f.call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: eni, Groups: [GroupId] });
+  t.same((await f.call('DescribeNetworkInterfaceAttribute', { NetworkInterfaceId: eni, Attribute: 'groupSet' })).Groups, [{ GroupId, GroupName: 'extra' }]);
+  const inst = await f.call('DescribeInstances', { Filters: [{ Name: 'instance.group-id', Values: [GroupId] }] });
+  t.equal(inst.Reservations[0].Instances[0].InstanceId, Instances[0].InstanceId, 'the instance now carries the group');
+  await f.call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: eni, SourceDestCheck: { Value: false } });
+  t.same((await f.call('DescribeNetworkInterfaceAttribute', { NetworkInterfaceId: eni, Attribute: 'sourceDestCheck' })).SourceDestCheck, { Value: false });
+  const d = await f.call('DescribeNetworkInterfaces', { NetworkInterfaceIds: [eni] });
+  t.equal(d.NetworkInterfaces[0].Attachment.InstanceId, Instances[0].InstanceId);
+  t.equal(d.NetworkInterfaces[0].SourceDestCheck, false);
+  await t.rejects(f.call('DescribeNetworkInterfaces', { NetworkInterfaceIds: ['eni-0123456789abcdef0'] }), { code: 'InvalidNetworkInterfaceID.NotFound' });
+});

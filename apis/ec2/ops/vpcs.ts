@@ -12,9 +12,7 @@ import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { OpTable } from '../env.js';
 import { cidrContains, cidrOverlaps, cidrString, freeIpCount, newVpc, parseCidr, putVpc, zonesOf } from '../network.js';
-import type { InstanceRec, InternetGatewayRec, RouteTableRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
-import { renderEni } from '../render.js';
-import { liveInstances } from './instances.js';
+import type { InternetGatewayRec, RouteTableRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
 
 function renderVpc(v: VpcRec): Record<string, unknown> {
   return {
@@ -260,36 +258,5 @@ export const vpcOps: OpTable = {
     if (input.DryRun) throw dryRunOk();
     await env.store.update<SubnetRec>(ctx.accountId, 'subnet', id, (cur) => (cur ? { ...cur, MapPublicIpOnLaunch: input.MapPublicIpOnLaunch?.Value ?? cur.MapPublicIpOnLaunch } : cur));
     return {};
-  },
-
-  async DescribeNetworkInterfaces(env, ctx, input: { NetworkInterfaceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
-    const ids = checkIds('eni', input.NetworkInterfaceIds ?? []);
-    const live = (await liveInstances(env, ctx.accountId)).filter((i) => i.state !== 'terminated');
-    const missing = ids.filter((id) => !live.some((i) => i.eniId === id));
-    if (missing.length) throw notFound('eni', missing);
-    const match = compileFilters<InstanceRec>(input.Filters, {
-      'network-interface-id': (i) => i.eniId,
-      'subnet-id': (i) => i.SubnetId,
-      'vpc-id': (i) => i.VpcId,
-      'group-id': (i) => i.groups.map((g) => g.GroupId),
-      'group-name': (i) => i.groups.map((g) => g.GroupName),
-      'attachment.instance-id': (i) => i.id,
-      'attachment.attachment-id': (i) => i.eniAttachmentId,
-      'attachment.status': () => 'attached',
-      'private-ip-address': (i) => i.PrivateIpAddress,
-      'addresses.private-ip-address': (i) => i.PrivateIpAddress,
-      'mac-address': (i) => i.MacAddress,
-      'availability-zone': (i) => i.AvailabilityZone,
-      status: () => 'in-use',
-      'owner-id': (i) => i.ownerId,
-      'interface-type': () => 'interface',
-      'source-dest-check': (i) => i.SourceDestCheck,
-    });
-    const picked = live.filter((i) => (!ids.length || ids.includes(i.eniId)) && match(i)).sort((a, b) => (a.eniId < b.eniId ? -1 : 1));
-    const page = paginate(picked, (i) => i.eniId, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000 });
-    return {
-      NetworkInterfaces: page.items.map((i) => renderEni(i, ctx.region, true)),
-      NextToken: page.nextToken,
-    };
   },
 };
