@@ -47,28 +47,26 @@ class Reader {
     return this.buf[this.pos++]!;
   }
 
+  /** Reads a fixed-size big-endian value of `n` bytes. */
+  private fixed<T>(n: number, get: (offset: number) => T): T {
+    this.need(n);
+    const v = get(this.pos);
+    this.pos += n;
+    return v;
+  }
+
   /** The argument of an initial byte: a length or value; -1 for indefinite length. */
   private argument(ai: number): number | bigint {
     if (ai < 24) return ai;
     switch (ai) {
       case 24:
         return this.u8();
-      case 25: {
-        this.need(2);
-        const v = this.view.getUint16(this.pos);
-        this.pos += 2;
-        return v;
-      }
-      case 26: {
-        this.need(4);
-        const v = this.view.getUint32(this.pos);
-        this.pos += 4;
-        return v;
-      }
+      case 25:
+        return this.fixed(2, (o) => this.view.getUint16(o));
+      case 26:
+        return this.fixed(4, (o) => this.view.getUint32(o));
       case 27: {
-        this.need(8);
-        const v = this.view.getBigUint64(this.pos);
-        this.pos += 8;
+        const v = this.fixed(8, (o) => this.view.getBigUint64(o));
         return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
       }
       case 31:
@@ -193,24 +191,12 @@ class Reader {
           case 24:
             this.u8();
             return undefined;
-          case 25: {
-            this.need(2);
-            const h = this.view.getUint16(this.pos);
-            this.pos += 2;
-            return halfFloat(h);
-          }
-          case 26: {
-            this.need(4);
-            const f = this.view.getFloat32(this.pos);
-            this.pos += 4;
-            return f;
-          }
-          case 27: {
-            this.need(8);
-            const f = this.view.getFloat64(this.pos);
-            this.pos += 8;
-            return f;
-          }
+          case 25:
+            return halfFloat(this.fixed(2, (o) => this.view.getUint16(o)));
+          case 26:
+            return this.fixed(4, (o) => this.view.getFloat32(o));
+          case 27:
+            return this.fixed(8, (o) => this.view.getFloat64(o));
           case 31:
             return BREAK;
           default:
