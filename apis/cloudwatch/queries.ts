@@ -9,6 +9,7 @@ import type { Dimension, MetricBackend, MetricId, Tenant } from './backend.js';
 import { invalidValue } from './errors.js';
 import { evaluate, isArray, isSeries, type EvalEnv, type Series, type Val } from './math-eval.js';
 import { MathSyntaxError, parseExpression, referencedIds, type Node } from './math-parse.js';
+import { isInsightsQuery, parseInsights, runInsights, type InsightsQuery } from './metrics-insights.js';
 import { parseSearch, searchLabel, searchMatches } from './search.js';
 import { expandLabel } from './labels.js';
 import { bucketStatistic } from './statistics.js';
@@ -47,6 +48,7 @@ export interface CheckedQuery {
   stat?: { metric: MetricId; period: number; stat: ParsedStatistic; unit?: string };
   expr?: Node;
   exprText?: string;
+  insights?: InsightsQuery;
   period?: number;
 }
 
@@ -91,6 +93,16 @@ export function checkQueries(queries: MetricDataQuery[] | undefined, name: strin
     }
     const text = q.Expression!;
     checkLength(text, `${at}.Expression`, 1, 2048);
+    if (isInsightsQuery(text)) {
+      if (q.Period === undefined) throw validationError(`Error in expression '${id}': a Metrics Insights query needs a Period.`);
+      const period = checkPeriod(q.Period, `${at}.Period`);
+      try {
+        return { ...base, insights: parseInsights(text), exprText: text, period };
+      } catch (e) {
+        if (e instanceof MathSyntaxError) throw validationError(`Error in expression '${id}': ${e.message}`);
+        throw e;
+      }
+    }
     let expr: Node;
     try {
       expr = parseExpression(text);
@@ -177,6 +189,10 @@ export async function runQueries(backend: MetricBackend, tenant: Tenant, queries
     if (q.stat) {
       const s = await statSeries(backend, tenant, q.stat.metric, q.stat.period, q.stat.stat, q.stat.unit, r);
       return { ...s, id: q.id };
+    }
+    if (q.insights) {
+      const period = q.period!;
+      return runInsights(backend, tenant, q.insights, alignStart(r.start, r.now, period), r.end, period, r.now - 14 * 86_400_000);
     }
     const env: EvalEnv = {
       gridStart: (period) => alignStart(r.start, r.now, period),

@@ -123,3 +123,20 @@ t.test('dynamic labels', async (t) => {
   });
   t.same(r.MetricDataResults.map((x: { Label: string }) => x.Label), ['a Req Sum/60 max=5', 'b Req Sum/60 max=50', 'Req (5 points, avg 3)']);
 });
+
+t.test('Metrics Insights SQL', async (t) => {
+  const { call } = await setup(t);
+  await seed(call);
+  await call('PutMetricData', { Namespace: 'App', MetricData: [{ MetricName: 'Req', Dimensions: [{ Name: 'Host', Value: 'c' }, { Name: 'Az', Value: 'x' }], Value: 1000, Timestamp: new Date(T0 - 60_000) }] });
+  const run = async (sql: string, period = 300) => {
+    const r = await call('GetMetricData', { ...range, ScanBy: 'TimestampAscending', MetricDataQueries: [{ Id: 'q', Expression: sql, Period: period }] });
+    return r.MetricDataResults.map((x: { Label: string; Values: number[] }) => [x.Label, x.Values]);
+  };
+  t.same(await run('SELECT SUM(Req) FROM SCHEMA(App, Host)'), [['Req', [135]]], 'SCHEMA excludes the metric with an extra dimension');
+  t.same(await run('SELECT SUM(Req) FROM App'), [['Req', [1135]]]);
+  t.same(await run('SELECT AVG(Req) FROM SCHEMA("App", Host) GROUP BY Host ORDER BY MAX() DESC'), [['b', [30]], ['a', [3]]]);
+  t.same(await run("SELECT MAX(Req) FROM SCHEMA(App, Host) WHERE Host != 'a' GROUP BY Host LIMIT 1"), [['b', [50]]]);
+  t.same(await run('SELECT COUNT(Req) FROM App GROUP BY Host', 60).then((x) => x.map((y: [string, number[]]) => [y[0], y[1].length])), [['a', 5], ['b', 4], ['c', 1]]);
+  await rejects(t, call('GetMetricData', { ...range, MetricDataQueries: [{ Id: 'q', Expression: 'SELECT MEDIAN(Req) FROM App', Period: 60 }] }), 'ValidationError', 'ValidationError', /unknown function MEDIAN/);
+  await rejects(t, call('GetMetricData', { ...range, MetricDataQueries: [{ Id: 'q', Expression: 'SELECT SUM(Req) FROM App' }] }), 'ValidationError', 'ValidationError', /Period/);
+});
