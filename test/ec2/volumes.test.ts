@@ -156,3 +156,29 @@ t.test('CreateSnapshots of an instance', async (t) => {
   t.equal(r.Snapshots.length, 1);
   t.equal(r.Snapshots[0].VolumeSize, 1);
 });
+
+t.test('RunInstances with a data volume from a snapshot gets its bytes', async (t) => {
+  const f = await ec2Fixture(t);
+  const acct = f.principal.accountId;
+  const path = (id: string) => join(f.gw.dataDir, 'ec2', 'volumes', acct, `${id}.img`);
+  const v = await f.call('CreateVolume', { AvailabilityZone: 'us-east-1a', Size: 1 });
+  f.advance(300);
+  const fh = await open(path(v.VolumeId), 'r+');
+  await fh.write(Buffer.from('seed data'), 0, 9, 4096);
+  await fh.close();
+  const s = await f.call('CreateSnapshot', { VolumeId: v.VolumeId });
+  const ami = await imageId(f);
+  const bdm = [{ DeviceName: '/dev/sdg', Ebs: { SnapshotId: s.SnapshotId } }];
+  await t.rejects(f.call('RunInstances', { ImageId: ami, MinCount: 1, MaxCount: 1, BlockDeviceMappings: bdm }), { code: 'IncorrectState' }, 'snapshot still pending');
+  f.advance(500);
+  const r = await f.call('RunInstances', { ImageId: ami, MinCount: 1, MaxCount: 1, BlockDeviceMappings: bdm });
+  const dev = r.Instances[0].BlockDeviceMappings.find((b: { DeviceName: string }) => b.DeviceName === '/dev/sdg');
+  const vol = (await f.call('DescribeVolumes', { VolumeIds: [dev.Ebs.VolumeId] })).Volumes[0];
+  t.equal(vol.SnapshotId, s.SnapshotId);
+  t.equal(vol.Size, 1);
+  const rh = await open(path(dev.Ebs.VolumeId), 'r');
+  const buf = Buffer.alloc(9);
+  await rh.read(buf, 0, 9, 4096);
+  await rh.close();
+  t.equal(buf.toString(), 'seed data');
+});

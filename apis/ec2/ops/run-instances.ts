@@ -9,7 +9,7 @@ import type { Tag } from '../core/store.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
 import { allocateIp, ensureDefaultVpc, zonesOf } from '../network.js';
-import type { BlockDeviceRec, InstanceRec, KeyPairRec, SecurityGroupRec, SubnetRec, VolumeRec } from '../records.js';
+import type { BlockDeviceRec, InstanceRec, KeyPairRec, SecurityGroupRec, SnapshotRec, SubnetRec, VolumeRec } from '../records.js';
 import { renderInstance } from '../render.js';
 import { checkDeviceName, volumeParams } from '../volume-params.js';
 import { findImage, type ImageView } from './images.js';
@@ -69,7 +69,7 @@ function checkUserData(ud: string | undefined): void {
   if (Buffer.from(ud, 'base64').length > USER_DATA_MAX) throw invalidParameter(`User data is limited to ${USER_DATA_MAX} bytes`);
 }
 
-function planVolumes(input: RunInput, image: ImageView): VolumePlan[] {
+function planVolumes(input: RunInput, image: ImageView, snapshots: Map<string, SnapshotRec>): VolumePlan[] {
   const root = image.devices.find((d) => d.DeviceName === image.RootDeviceName) ?? image.devices[0];
   const plans: VolumePlan[] = [];
   const seen = new Set<string>();
@@ -85,12 +85,13 @@ function planVolumes(input: RunInput, image: ImageView): VolumePlan[] {
       rootSpec = m.Ebs;
       continue;
     }
-    if (m.Ebs.SnapshotId) throw new AwsError('InvalidParameterValue', `Launching with a volume from snapshot ${m.Ebs.SnapshotId} is not supported by this gateway yet; attach it after launch.`);
+    const snap = m.Ebs.SnapshotId ? snapshots.get(m.Ebs.SnapshotId) : undefined;
     plans.push({
       device: m.DeviceName,
       deleteOnTermination: m.Ebs.DeleteOnTermination ?? true,
-      params: volumeParams({ VolumeType: m.Ebs.VolumeType, Size: m.Ebs.VolumeSize, Iops: m.Ebs.Iops, Throughput: m.Ebs.Throughput }),
-      encrypted: m.Ebs.Encrypted ?? false,
+      params: volumeParams({ VolumeType: m.Ebs.VolumeType, Size: m.Ebs.VolumeSize, Iops: m.Ebs.Iops, Throughput: m.Ebs.Throughput }, snap?.VolumeSize),
+      snapshotId: snap?.id,
+      encrypted: (m.Ebs.Encrypted ?? false) || snap?.Encrypted === true,
       root: false,
     });
   }
@@ -197,7 +198,17 @@ export const runOps: OpTable = {
       if (credits !== 'standard' && credits !== 'unlimited') throw invalidParameter(`Value (${credits}) for parameter cpuCredits is invalid. Valid values are: standard, unlimited.`);
     }
     const tags = tagsFromSpecs(input.TagSpecifications, ['instance', 'volume', 'network-interface']);
-    const volumes = planVolumes(input, image);
+    const snapshots = new Map<string, SnapshotRec>();
+    for (const m of input.BlockDeviceMappings ?? []) {
+      const id = m.Ebs?.SnapshotId;
+      if (!id || m.DeviceName === image.RootDeviceName) continue;
+      checkIds('snap', [id]);
+      const snap = await env.store.get<SnapshotRec>(acct, 'snapshot', id);
+      if (!snap) throw notFound('snapshot', [id]);
+      if (snap.State !== 'completed') throw new AwsError('IncorrectState', `Snapshot '${id}' is not 'completed'.`);
+      snapshots.set(id, snap);
+    }
+    const volumes = planVolumes(input, image, snapshots);
     const subnet = await pickSubnet(env, ctx, input);
     const groups = await pickGroups(env, ctx, input, subnet);
     const nic = input.NetworkInterfaces?.find((n) => (n.DeviceIndex ?? 0) === 0);
@@ -295,12 +306,12 @@ export const runOps: OpTable = {
       try {
         for (const v of created.vols.filter((x) => x.attachment?.InstanceId === inst.id)) {
           const spec: VolumeSpec = { volumeId: v.id, zone: v.AvailabilityZone, sizeGiB: v.Size, volumeType: v.VolumeType, iops: v.Iops, throughput: v.Throughput };
-          if (v.attachment?.Device === image.RootDeviceName) {
-            if (v.SnapshotId) {
-              spec.fromSnapshot = v.SnapshotId;
-              if (image.OwnerId !== acct) spec.fromSnapshotAccount = image.OwnerId;
-            }
-            else spec.fromImage = image.id;
+          const root = v.attachment?.Device === image.RootDeviceName;
+          if (v.SnapshotId) {
+            spec.fromSnapshot = v.SnapshotId;
+            if (root && image.OwnerId !== acct) spec.fromSnapshotAccount = image.OwnerId;
+          } else if (root) {
+            spec.fromImage = image.id;
           }
           await env.backend.createVolume(acct, spec);
         }
