@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * S3 bench (wrk, 16 connections, server on one core, load on the other):
+ *  - GET of a 1 MiB object vs nginx serving the same file from disk (target ≥ 0.6×) and vs
+ *    moto_server (target ≥ 2×);
+ *  - PUT of 1 MiB (durable: fsync before the answer) vs moto_server (target ≥ 2×);
+ *  - LIST of a 1,000-key page from a 100,000-key bucket, one connection (target p50 ≤ 20 ms).
+ * Peers that are not installed are reported as skipped. s3rver (npm) is not a dependency.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { RequestContext } from '../src/context.js';
+import { startGateway } from '../src/server/start.js';
+import { silentLogger } from '../src/log.js';
+import { principalOf } from '../src/state/identity.js';
+import { Sha256 } from './sha256.js';
+import { have, LOAD_CORE, printRows, SERVER_CORE, startPinned, stopChild, wrk, type Row } from './lib.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = join(HERE, '..', 'src', 'main.js');
+const KEY = 'AKIABENCHMARKKEYS301';
+const SECRET = 'benchmark-secret-key-s3-000000000000000';
+const MiB = 1024 * 1024;
+void LOAD_CORE;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitHttp(url: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch {
+      if (Date.now() > end) throw new Error(`${url} did not come up`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function signed(port: number, method: string, path: string, body?: Buffer): Promise<Record<string, string>> {
+  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, sha256: Sha256, uriEscapePath: false });
+  const [p, q] = path.split('?');
+  const query = Object.fromEntries(new URLSearchParams(q ?? ''));
+  const headers: Record<string, string> = { host: `127.0.0.1:${port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+  void body; // Content-Length stays unsigned: wrk and fetch set it themselves
+  const r = await signer.sign({ method, protocol: 'http:', hostname: '127.0.0.1', port, path: p, query, headers });
+  return r.headers as Record<string, string>;
+}
+
+async function send(port: number, method: string, path: string, body?: Buffer): Promise<number> {
+  const headers = await signed(port, method, path, body);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body: body ? new Uint8Array(body) : undefined });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+type Measured = { requestsPerSec: number; p50ms: number; non2xx?: number };
+
+/** A row against a peer; a peer that is missing or answered errors is reported, not compared. */
+function row(workload: string, ours: Measured, peerName: string, peer: Measured | undefined, want: number): Row {
+  const usable = peer !== undefined && !peer.non2xx && peer.requestsPerSec > 0;
+  const ratio = usable ? ours.requestsPerSec / peer.requestsPerSec : 0;
+  return {
+    workload,
+    ours: `${Math.round(ours.requestsPerSec)} req/s (p50 ${ours.p50ms.toFixed(2)} ms)`,
+    peerName,
+    peer: !peer ? 'not installed' : usable ? `${Math.round(peer.requestsPerSec)} req/s (p50 ${peer.p50ms.toFixed(2)} ms)` : `no valid run (${peer.non2xx ?? 0} non-2xx answers)`,
+    ratio,
+    target: `≥ ${want}×`,
+    pass: usable ? ratio >= want : true,
+  };
+}
+
+/** Fills `bucket` with `n` empty objects through the S3 handlers of an in-process gateway. */
+async function prefill(dataDir: string, bucket: string, n: number): Promise<void> {
+  const env = { MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET };
+  const g = await startGateway({ port: 0, host: '127.0.0.1', dataDir, log: silentLogger, env });
+  try {
+    const def = g.gateway.services.get('s3')!;
+    const key = (await g.gateway.identity.getKey(KEY))!;
+    const principal = principalOf(key);
+    const ctx = (operation: string): RequestContext => ({
+      requestId: 'prefill',
+      service: 's3',
+      operation,
+      region: 'us-east-1',
+      principal,
+      accountId: principal.accountId,
+      http: { method: 'PUT', rawUrl: '/', path: '/', query: '', headers: {}, rawHeaders: [], host: '127.0.0.1', remoteAddress: '127.0.0.1', body: Readable.from([]) },
+      gateway: g.gateway,
+      signal: new AbortController().signal,
+    });
+    await def.operations.CreateBucket!(ctx('CreateBucket'), { Bucket: bucket });
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        const i = next++;
+        await def.operations.PutObject!(ctx('PutObject'), { Bucket: bucket, Key: `k/${String(i).padStart(6, '0')}`, Body: Readable.from([]), ContentLength: 0 });
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, worker));
+  } finally {
+    await g.close();
+  }
+}
+
+export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-s3-'));
+  const rows: Row[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    await prefill(join(dir, 'gw'), 'list-bucket', listKeys);
+    const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
+    const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'gw')], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+    children.push(gw.child);
+    const port = Number(gw.match[1]);
+    const object = Buffer.alloc(MiB, 0x61);
+    if ((await send(port, 'PUT', '/bench')) !== 200) throw new Error('CreateBucket failed');
+    if ((await send(port, 'PUT', '/bench/obj', object)) !== 200) throw new Error('PutObject failed');
+    const get = wrk(`http://127.0.0.1:${port}/`, { method: 'GET', path: '/bench/obj', headers: await signed(port, 'GET', '/bench/obj') }, { seconds });
+    const putHeaders = await signed(port, 'PUT', '/bench/put', object);
+    const put = wrk(`http://127.0.0.1:${port}/`, { method: 'PUT', path: '/bench/put', headers: putHeaders, body: object.toString('latin1') }, { seconds });
+    const listPath = `/list-bucket?list-type=2&max-keys=1000&start-after=k%2F${String(Math.floor(listKeys / 2)).padStart(6, '0')}`;
+    const list = wrk(`http://127.0.0.1:${port}/`, { method: 'GET', path: listPath, headers: await signed(port, 'GET', listPath) }, { seconds, connections: 1 });
+    if (get.non2xx || put.non2xx || list.non2xx) throw new Error(`non-2xx answers: get ${get.non2xx} put ${put.non2xx} list ${list.non2xx}`);
+
+    let nginx: Measured | undefined;
+    if (have('nginx')) {
+      const root = join(dir, 'www');
+      rmSync(root, { recursive: true, force: true });
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(root, 'bench'), { recursive: true });
+      writeFileSync(join(root, 'bench', 'obj'), object);
+      const np = await freePort();
+      const conf = join(dir, 'nginx.conf');
+      writeFileSync(conf, `daemon off; master_process off; worker_processes 1; error_log stderr; pid ${join(dir, 'nginx.pid')};\nevents { worker_connections 1024; }\nhttp { access_log off; server { listen 127.0.0.1:${np}; root ${root}; } }\n`);
+      const ng = spawn('taskset', ['-c', SERVER_CORE, 'nginx', '-c', conf, '-p', dir], { stdio: 'ignore' });
+      children.push(ng);
+      await waitHttp(`http://127.0.0.1:${np}/bench/obj`);
+      nginx = wrk(`http://127.0.0.1:${np}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds });
+    }
+    let motoGet: Measured | undefined;
+    let motoPut: Measured | undefined;
+    if (have('moto_server')) {
+      const mp = await freePort();
+      const moto = await startPinned('moto_server', ['-p', String(mp)], /Running on/);
+      children.push(moto.child);
+      await send(mp, 'PUT', '/bench');
+      await send(mp, 'PUT', '/bench/obj', object);
+      motoGet = wrk(`http://127.0.0.1:${mp}/`, { method: 'GET', path: '/bench/obj', headers: await signed(mp, 'GET', '/bench/obj') }, { seconds });
+      const mh = await signed(mp, 'PUT', '/bench/put', object);
+      motoPut = wrk(`http://127.0.0.1:${mp}/`, { method: 'PUT', path: '/bench/put', headers: mh, body: object.toString('latin1') }, { seconds });
+    }
+    rows.push(row('GET 1 MiB object, 16 conns', get, 'nginx, same file from disk', nginx, 0.6));
+    rows.push(row('GET 1 MiB object, 16 conns', get, 'moto_server', motoGet, 2));
+    rows.push(row('PUT 1 MiB object (fsync), 16 conns', put, 'moto_server (in memory)', motoPut, 2));
+    rows.push({
+      workload: `LIST 1,000-key page of ${listKeys} keys, 1 conn`,
+      ours: `p50 ${list.p50ms.toFixed(2)} ms, p99 ${list.p99ms.toFixed(2)} ms`,
+      peerName: 'target',
+      peer: '20 ms',
+      ratio: 20 / Math.max(list.p50ms, 0.001),
+      target: 'p50 ≤ 20 ms',
+      pass: list.p50ms <= 20,
+    });
+    return rows;
+  } finally {
+    for (const c of children.reverse()) await stopChild(c);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `node dist/bench/s3.js [seconds] [listKeys]` runs this bench alone
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const rows = await benchS3(Number(process.argv[2] ?? 8), Number(process.argv[3] ?? 100_000));
+  printRows('s3', rows);
+}
