@@ -123,6 +123,18 @@ t.test('Host must be signed; S3 wants every x-amz-* header signed', async (t) =>
   t.match(await fails(extra, 's3'), { code: 'AccessDenied', message: 'There were headers present in the request which were not signed', fields: { HeadersNotSigned: 'x-amz-meta-smuggled' } });
 });
 
+t.test('a signed header missing from the request fails the signature', async (t) => {
+  for (const service of ['s3', 'dynamodb']) {
+    const r = await signed({ service, method: 'PUT', path: '/b/k', body: 'x', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-custom': 'v' } });
+    const i = r.rawHeaders.findIndex((h, j) => j % 2 === 0 && h.toLowerCase() === 'x-custom');
+    r.rawHeaders.splice(i, 2);
+    delete r.headers['x-custom'];
+    const e = await fails(r, service);
+    t.match(e, { code: service === 's3' ? 'SignatureDoesNotMatch' : 'InvalidSignatureException' }, service);
+    if (service === 's3') t.match(e.fields?.CanonicalRequest, /\nx-custom:\n/, 'the canonical request shows the empty value');
+  }
+});
+
 t.test('header smuggling: duplicates, mixed-case duplicates, control characters', async (t) => {
   const mk = async () => signed({ service: 's3', method: 'GET', path: '/b/k', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-meta-a': '1' } });
   let r = await mk();
