@@ -10,6 +10,8 @@
  *   ]);
  *
  * Customers cannot write AWS/ namespaces through PutMetricData; this path is the gateway's own.
+ * publishMetrics (any namespace) serves gateway features that produce customers' metrics, such as
+ * CloudWatch Logs metric filters.
  * It answers false (and stores nothing) when the CloudWatch service is not running in this gateway.
  */
 import type { Gateway } from '../../src/gateway.js';
@@ -34,6 +36,11 @@ export interface PublishedDatum {
 
 export async function publishAwsMetrics(gw: Gateway, tenant: Tenant, namespace: string, data: PublishedDatum[]): Promise<boolean> {
   if (!namespace.startsWith('AWS/')) throw new Error(`publishAwsMetrics is for AWS/ namespaces, not ${namespace}`);
+  return publishMetrics(gw, tenant, namespace, data);
+}
+
+/** Any namespace: for gateway features that write customers' metrics (Logs metric filters). */
+export async function publishMetrics(gw: Gateway, tenant: Tenant, namespace: string, data: PublishedDatum[]): Promise<boolean> {
   const backend = attached.get(gw);
   if (!backend || data.length === 0) return false;
   const now = gw.clock.now();

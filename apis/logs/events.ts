@@ -4,6 +4,7 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import type { LogsBackend, StoredLogEvent } from './backend.js';
 import { constraint, invalidParameter, required, streamNotFound } from './errors.js';
 import { FilterPatternError, compileFilterPattern } from './filter-pattern.js';
+import { applyMetricFilters } from './metric-filters.js';
 import { GROUPS, STREAMS, checkStreamName, getGroup, groupFromInput, groupKey, streamKey, tenantOf, type GroupRecord, type StreamRecord } from './model.js';
 
 const MAX_BATCH_BYTES = 1_048_576;
@@ -86,6 +87,7 @@ export function eventHandlers(backend: LogsBackend): Record<string, Handler> {
           },
         );
         await ctx.gateway.state.table<GroupRecord>(GROUPS).update(groupKey(ctx, group), (cur) => cur && { ...cur, storedBytes: cur.storedBytes + size });
+        await applyMetricFilters(ctx, group, accepted);
       } else token = (await streams.get(sk))?.uploadSequenceToken ?? '';
       return { nextSequenceToken: token, ...(Object.keys(info).length ? { rejectedLogEventsInfo: info } : {}) };
     },

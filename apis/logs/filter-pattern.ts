@@ -15,11 +15,29 @@ export class FilterPatternError extends Error {}
 export type Matcher = (message: string) => boolean;
 
 export function compileFilterPattern(pattern: string | undefined): Matcher {
+  const x = compileExtractor(pattern);
+  return (m) => x(m) !== null;
+}
+
+/** Field access on a matched event: `$.a.b` in JSON events, `$name` for named space-delimited fields. */
+export type Fields = (selector: string) => unknown;
+
+/** Like compileFilterPattern, but a match also gives access to the event's fields (metric filters). */
+export function compileExtractor(pattern: string | undefined): (message: string) => Fields | null {
   const p = (pattern ?? '').trim();
-  if (p === '') return () => true;
-  if (p.startsWith('{')) return compileJson(p);
+  const none: Fields = () => undefined;
+  if (p === '') return () => none;
+  if (p.startsWith('{')) {
+    const m = compileJson(p);
+    return (msg) => {
+      if (!m(msg)) return null;
+      const doc = JSON.parse(msg.trimStart());
+      return (sel) => (sel.startsWith('$.') || sel.startsWith('$[') ? lookup(doc, selectorPath(sel)).value : undefined);
+    };
+  }
   if (p.startsWith('[')) return compileDelimited(p);
-  return compileTerms(p);
+  const m = compileTerms(p);
+  return (msg) => (m(msg) ? none : null);
 }
 
 function wildcard(v: string): (s: string) => boolean {
@@ -190,12 +208,13 @@ function splitFields(msg: string): string[] {
   return out;
 }
 
-function compileDelimited(p: string): Matcher {
+function compileDelimited(p: string): (message: string) => Fields | null {
   if (!p.endsWith(']')) throw new FilterPatternError(`Invalid space-delimited filter pattern: missing ']' in ${p}`);
   const parts = splitTop(p.slice(1, -1));
   const fields = parts.map((part) => {
     const f = part.trim();
     if (f === '...') return { ellipsis: true as const };
+    const name = /^\s*([A-Za-z_]\w*)/.exec(f)?.[1];
     const alts = f.split('||').map((alt) =>
       alt.split('&&').map((c) => {
         const m = /^\s*([A-Za-z_][\w]*)?\s*(!=|<=|>=|=|<|>)?\s*(.*?)\s*$/.exec(c)!;
@@ -204,18 +223,24 @@ function compileDelimited(p: string): Matcher {
         return (v: string) => cmp(/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v, true);
       }),
     );
-    return { test: (v: string) => alts.some((conds) => conds.every((c) => c(v))) };
+    return { name, test: (v: string) => alts.some((conds) => conds.every((c) => c(v))) };
   });
-  const match = (vals: string[], fi: number, vi: number): boolean => {
+  const match = (vals: string[], fi: number, vi: number, got: Map<string, string>): boolean => {
     if (fi === fields.length) return vi === vals.length;
     const f = fields[fi];
     if ('ellipsis' in f) {
-      for (let k = vi; k <= vals.length; k++) if (match(vals, fi + 1, k)) return true;
+      for (let k = vi; k <= vals.length; k++) if (match(vals, fi + 1, k, got)) return true;
       return false;
     }
-    return vi < vals.length && f.test(vals[vi]) && match(vals, fi + 1, vi + 1);
+    if (vi >= vals.length || !f.test(vals[vi])) return false;
+    if (f.name) got.set(f.name, vals[vi]);
+    return match(vals, fi + 1, vi + 1, got);
   };
-  return (msg) => match(splitFields(msg), 0, 0);
+  return (msg) => {
+    const got = new Map<string, string>();
+    if (!match(splitFields(msg), 0, 0, got)) return null;
+    return (sel) => (sel.startsWith('$') ? got.get(sel.slice(1)) : undefined);
+  };
 }
 
 /** Splits on commas outside quotes. */

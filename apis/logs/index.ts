@@ -12,6 +12,7 @@ import type { LogsBackend } from './backend.js';
 import { eventHandlers } from './events.js';
 import { groupHandlers } from './groups.js';
 import { GROUPS, type GroupRecord } from './model.js';
+import { metricFilterHandlers } from './metric-filters.js';
 import { queryHandlers } from './queries.js';
 import { streamHandlers } from './streams.js';
 
@@ -62,6 +63,7 @@ export async function createLogs(gw: Gateway, opts: { backend?: LogsBackend; swe
       ...streamHandlers(backend),
       ...eventHandlers(backend),
       ...queryHandlers(backend),
+      ...metricFilterHandlers(),
     },
     health: () => ({ backend: backend.name, state: 'ok' }),
     close: async () => {
