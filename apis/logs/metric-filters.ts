@@ -13,18 +13,12 @@ import type { NewLogEvent } from './backend.js';
 import { constraint, invalidParameter, limitExceeded, required, resourceNotFound } from './errors.js';
 import { FilterPatternError, compileExtractor } from './filter-pattern.js';
 import { checkGroupName, getGroup, groupKey, tenantOf } from './model.js';
+import type { MetricTransformation } from './shapes.gen.js';
 
 const TABLE = 'logs_metric_filters';
 const MAX_PER_GROUP = 100;
 
-interface Transformation {
-  metricName: string;
-  metricNamespace: string;
-  metricValue: string;
-  defaultValue?: number;
-  dimensions?: Record<string, string>;
-  unit?: string;
-}
+type Transformation = MetricTransformation;
 
 interface FilterRecord {
   filterName: string;
