@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * DynamoDB bench: GetItem, PutItem and a Query returning 100 items, each one fixed signed
+ * request replayed by wrk, against the gateway (full SigV4 verification, embedded engine) and
+ * dynalite (no verification, in memory) in the same run. Targets: GetItem/PutItem ≥ 1.2×
+ * dynalite; p50 < 1 ms at one connection. Standalone: `node dist/bench/dynamodb.js [seconds]`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from './sha256.js';
+import { printRows, startPinned, stopChild, wrk, type Row, type WrkRequest } from './lib.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+const KEY = 'AKIABENCHMARKKEY0001';
+const SECRET = 'benchmark-secret-key-0000000000000000000';
+
+async function signedRequest(port: number, op: string, input: unknown): Promise<WrkRequest> {
+  const body = JSON.stringify(input);
+  const signer = new SignatureV4({ service: 'dynamodb', region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    path: '/',
+    headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${op}`, 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
+  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length')) as Record<string, string>;
+  return { method: 'POST', path: '/', headers, body };
+}
+
+async function call(port: number, op: string, input: unknown): Promise<unknown> {
+  const r = await signedRequest(port, op, input);
+  const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: r.headers, body: r.body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${op} failed: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+async function prepare(port: number): Promise<Record<string, WrkRequest>> {
+  await call(port, 'CreateTable', {
+    TableName: 'bench',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    ProvisionedThroughput: { ReadCapacityUnits: 1000, WriteCapacityUnits: 1000 },
+  });
+  for (let deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    const d = (await call(port, 'DescribeTable', { TableName: 'bench' })) as { Table: { TableStatus: string } };
+    if (d.Table.TableStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const item = (pk: string, sk: number) => ({ pk: { S: pk }, sk: { N: String(sk) }, name: { S: `item-${sk}` }, n: { N: '12345.678' }, tags: { SS: ['a', 'b'] } });
+  for (let i = 0; i < 100; i++) await call(port, 'PutItem', { TableName: 'bench', Item: item('q', i) });
+  await call(port, 'PutItem', { TableName: 'bench', Item: item('g', 1) });
+  return {
+    GetItem: await signedRequest(port, 'GetItem', { TableName: 'bench', Key: { pk: { S: 'g' }, sk: { N: '1' } } }),
+    PutItem: await signedRequest(port, 'PutItem', { TableName: 'bench', Item: item('p', 1) }),
+    Query100: await signedRequest(port, 'Query', { TableName: 'bench', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'q' } } }),
+  };
+}
+
+export async function benchDynamo(seconds = 6): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-ddb-'));
+  const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
+  const rows: Row[] = [];
+  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+  const dynaliteCli = join(dirname(createRequire(import.meta.url).resolve('dynalite/package.json')), 'cli.js');
+  const peer = await startPinned(process.execPath, [dynaliteCli, '--port', '0'], /listening at: http:\/\/localhost:(\d+)/);
+  try {
+    const ourPort = Number(gw.match[1]);
+    const peerPort = Number((peer.match[1] as string) ?? 0);
+    if (!peerPort) throw new Error('dynalite did not report a port');
+    const ours = await prepare(ourPort);
+    const theirs = await prepare(peerPort);
+    for (const name of ['GetItem', 'PutItem', 'Query100']) {
+      const o = wrk(`http://127.0.0.1:${ourPort}/`, ours[name]!, { seconds });
+      const p = wrk(`http://127.0.0.1:${peerPort}/`, theirs[name]!, { seconds });
+      const o1 = wrk(`http://127.0.0.1:${ourPort}/`, ours[name]!, { seconds: Math.max(2, seconds / 2), connections: 1, threads: 1 });
+      if (o.non2xx) throw new Error(`${o.non2xx} gateway ${name} responses were not 2xx`);
+      const ratio = o.requestsPerSec / p.requestsPerSec;
+      const target = name === 'Query100' ? undefined : 1.2;
+      rows.push({
+        workload: `${name}, 16 conns (p50 at 1 conn: ${o1.p50ms.toFixed(2)} ms)`,
+        ours: `${Math.round(o.requestsPerSec)} req/s (p50 ${o.p50ms.toFixed(2)} ms)`,
+        peerName: 'dynalite (no SigV4, memory)',
+        peer: `${Math.round(p.requestsPerSec)} req/s (p50 ${p.p50ms.toFixed(2)} ms)`,
+        ratio,
+        target: target ? `≥ ${target}×, p50 < 1 ms` : 'reported',
+        pass: target ? ratio >= target && o1.p50ms < 1 : true,
+      });
+    }
+    return rows;
+  } finally {
+    await stopChild(peer.child);
+    await stopChild(gw.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  printRows('dynamodb', await benchDynamo(Number(process.argv[2] ?? 6)));
+}
