@@ -60,7 +60,7 @@ t.test('CreateImage from an instance â†’ pending until its snapshots complete â†
 
   const copy = await f.call('CopyImage', { SourceImageId: ImageId, SourceRegion: 'us-east-1', Name: 'golden-copy' });
   t.not((await f.call('DescribeImages', { ImageIds: [copy.ImageId] })).Images[0].BlockDeviceMappings[0].Ebs.SnapshotId, snapId);
-  t.same(await f.call('DeregisterImage', { ImageId, DeleteAssociatedSnapshots: true }), { Return: true });
+  t.same(await f.call('DeregisterImage', { ImageId, DeleteAssociatedSnapshots: true }), {});
   await t.rejects(f.call('DescribeImages', { ImageIds: [ImageId] }), { code: 'InvalidAMIID.NotFound' });
   await t.rejects(f.call('DescribeSnapshots', { SnapshotIds: [snapId] }), { code: 'InvalidSnapshot.NotFound' });
 });

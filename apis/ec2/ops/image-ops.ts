@@ -173,7 +173,7 @@ export const imageMutationOps: OpTable = {
         await env.backend.deleteSnapshot(ctx.accountId, d.SnapshotId);
       }
     }
-    return { Return: true };
+    return {};
   },
 
   async DescribeImageAttribute(env, ctx, input: { ImageId?: string; Attribute?: string }) {

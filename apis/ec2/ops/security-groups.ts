@@ -113,7 +113,7 @@ export const securityGroupOps: OpTable = {
       tx.delete('meta', `sgname/${cur.VpcId}/${cur.GroupName}`);
       tx.delete('sg', g.id);
     });
-    return { Return: true, GroupId: g.id };
+    return {};
   },
 
   async DescribeSecurityGroups(env, ctx, input: { GroupIds?: string[]; GroupNames?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
