@@ -2,7 +2,7 @@
 /** PutMetricData, GetMetricStatistics and ListMetrics. */
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { Dimension, MetricBackend, MetricPoint } from './backend.js';
-import { invalidCombination, invalidValue } from './errors.js';
+import { invalidCombination, invalidValue, missingParameter } from './errors.js';
 import {
   alignStart,
   checkDimensions,
@@ -39,8 +39,8 @@ interface MetricDatum {
   StorageResolution?: number;
 }
 
-function toPoint(md: MetricDatum, i: number, namespace: string, now: number): MetricPoint {
-  const at = `MetricData.member.${i + 1}`;
+function toPoint(md: MetricDatum, i: number, namespace: string, now: number, prefix = 'MetricData'): MetricPoint {
+  const at = `${prefix}.member.${i + 1}`;
   const metricName = required(md?.MetricName, `${at}.MetricName`);
   checkLength(metricName, `${at}.MetricName`, 1, 255);
   const dimensions = checkDimensions(md.Dimensions, `${at}.Dimensions`);
@@ -96,16 +96,24 @@ function toPoint(md: MetricDatum, i: number, namespace: string, now: number): Me
 
 export function metricHandlers(backend: MetricBackend): Record<string, Handler> {
   return {
-    async PutMetricData(ctx: RequestContext, input: { Namespace?: string; MetricData?: MetricDatum[] }) {
+    async PutMetricData(ctx: RequestContext, input: {
+      Namespace?: string; MetricData?: MetricDatum[]; EntityMetricData?: Array<{ Entity?: unknown; MetricData?: MetricDatum[] }>; StrictEntityValidation?: boolean;
+    }) {
       const namespace = required(input.Namespace, 'Namespace');
       checkNamespace(namespace, 'Namespace', true);
-      const data = required(input.MetricData, 'MetricData');
-      if (data.length === 0) throw invalidValue('The parameter MetricData must contain at least one MetricDatum.');
-      if (data.length > MAX_METRIC_DATA) {
+      // MetricData and/or EntityMetricData (the CloudWatch agent attaches entities); entities are
+      // accepted as metadata and not kept
+      const data = input.MetricData ?? [];
+      const entities = input.EntityMetricData ?? [];
+      const total = data.length + entities.reduce((n, e) => n + (e?.MetricData?.length ?? 0), 0);
+      if (input.MetricData === undefined && input.EntityMetricData === undefined) throw missingParameter('MetricData');
+      if (total === 0) throw invalidValue('The parameter MetricData must contain at least one MetricDatum.');
+      if (total > MAX_METRIC_DATA) {
         throw invalidValue(`The collection MetricData must not have a size greater than ${MAX_METRIC_DATA}.`);
       }
       const now = ctx.gateway.clock.now();
       const points = data.map((md, i) => toPoint(md, i, namespace, now));
+      entities.forEach((e, k) => (e?.MetricData ?? []).forEach((md, i) => points.push(toPoint(md, i, namespace, now, `EntityMetricData.member.${k + 1}.MetricData`))));
       await backend.put({ accountId: ctx.accountId, region: ctx.region }, points, now);
       return {};
     },

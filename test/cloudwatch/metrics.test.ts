@@ -179,3 +179,16 @@ t.test('retention: data older than 455 days is removed', async (t) => {
   await call('PutMetricData', { Namespace: 'R', MetricData: [{ MetricName: 'new', Value: 1 }] });
   t.same((await call('ListMetrics', { Namespace: 'R' })).Metrics.map((m: { MetricName: string }) => m.MetricName), ['new'], 'the expired series is gone');
 });
+
+t.test('PutMetricData with EntityMetricData (CloudWatch agent)', async (t) => {
+  const { call } = await setup(t);
+  await call('PutMetricData', {
+    Namespace: 'CWAgent',
+    MetricData: [{ MetricName: 'plain', Value: 1 }],
+    EntityMetricData: [{ Entity: { KeyAttributes: { Type: 'Service', Name: 'web' }, Attributes: {} }, MetricData: [{ MetricName: 'mem_used', Value: 7, Unit: 'Bytes' }] }],
+  });
+  t.same((await call('ListMetrics', { Namespace: 'CWAgent' })).Metrics.map((m: { MetricName: string }) => m.MetricName).sort(), ['mem_used', 'plain']);
+  await rejects(t, call('PutMetricData', { Namespace: 'CWAgent', EntityMetricData: [{ MetricData: [{ MetricName: 'x', Value: NaN }] }] }),
+    'InvalidParameterValueException', 'InvalidParameterValue', /EntityMetricData\.member\.1\.MetricData\.member\.1\.Value/);
+  await rejects(t, call('PutMetricData', { Namespace: 'CWAgent' }), 'MissingRequiredParameterException', 'MissingParameter', /MetricData/);
+});
