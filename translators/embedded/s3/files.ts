@@ -76,13 +76,23 @@ export class FileStore {
     const cipher = iv ? createCipheriv('aes-256-ctr', this.fileKey(file), iv) : undefined;
     let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600);
     try {
+      // chunks are gathered up to WRITE_BATCH bytes and written with one writev
+      let batch: Buffer[] = [];
+      let batched = 0;
+      const flush = async () => {
+        if (batched) await writeAll(fh!, batch, batched);
+        batch = [];
+        batched = 0;
+      };
       for await (const chunk of body) {
         const plain = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         digests.update(plain);
         const b = cipher ? cipher.update(plain) : plain;
-        let off = 0;
-        while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+        batch.push(b);
+        batched += b.length;
+        if (batched >= WRITE_BATCH) await flush();
       }
+      await flush();
       if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
       const { md5, checksums } = digests.finish();
       verifyDigests(md5, checksums, opts);
@@ -93,7 +103,7 @@ export class FileStore {
         await unlink(tmp);
         return { file: '', size: 0, md5, checksums };
       }
-      await fh.sync();
+      await fh.datasync();
       await fh.close();
       fh = undefined;
       const dest = this.pathOf(file);
@@ -194,6 +204,16 @@ export class FileStore {
     }
     return n;
   }
+}
+
+const WRITE_BATCH = 1024 * 1024;
+
+/** Writes every byte of `bufs` (writev may write less than asked). */
+async function writeAll(fh: FileHandle, bufs: Buffer[], total: number): Promise<void> {
+  let { bytesWritten } = await fh.writev(bufs);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(bufs).subarray(bytesWritten);
+  while (bytesWritten < total) bytesWritten += (await fh.write(rest, bytesWritten - (total - rest.length))).bytesWritten;
 }
 
 /** AES-256-CTR decipher positioned at byte `offset` of the plaintext. */
