@@ -143,24 +143,45 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
     const bucket = await bucketFor(ctx, input.Bucket, 'read');
     const url = checkEncodingType(input.EncodingType);
     const limit = maxOf(input.MaxUploads, 'max-uploads');
-    if (input.Delimiter !== undefined && input.Delimiter !== '') throw new AwsError('NotImplemented', 'ListMultipartUploads with a delimiter is not implemented by this gateway.', { status: 501, fault: 'Receiver' });
-    const { uploads, truncated } = await env.backend.listMultipartUploads(bucket.name, {
+    const delimiter = input.Delimiter || undefined;
+    // uploads are few: fetch those after the markers, roll keys up by the delimiter, then page
+    const all = await env.backend.listMultipartUploads(bucket.name, {
       prefix: input.Prefix,
       keyMarker: input.KeyMarker,
       uploadIdMarker: input.KeyMarker ? input.UploadIdMarker : undefined,
-      limit,
+      limit: 100_000,
     });
-    const last = uploads[uploads.length - 1];
+    const uploads: UploadInfo[] = [];
+    const prefixes: string[] = [];
+    let truncated = false;
+    let nextKey: string | undefined;
+    let nextId: string | undefined;
+    const plen = (input.Prefix ?? '').length;
+    for (const u of all.uploads) {
+      const i = delimiter ? u.key.indexOf(delimiter, plen) : -1;
+      const cp = i >= 0 ? u.key.slice(0, i + delimiter!.length) : undefined;
+      if (cp !== undefined && (prefixes[prefixes.length - 1] === cp || (input.KeyMarker !== undefined && cp <= input.KeyMarker))) continue;
+      if (uploads.length + prefixes.length >= limit) {
+        truncated = true;
+        break;
+      }
+      if (cp !== undefined) prefixes.push(cp);
+      else uploads.push(u);
+      nextKey = cp ?? u.key;
+      nextId = cp === undefined ? u.uploadId : undefined;
+    }
     return {
       Bucket: bucket.name,
       KeyMarker: urlEncode(input.KeyMarker ?? '', url),
       UploadIdMarker: input.UploadIdMarker ?? '',
-      NextKeyMarker: truncated && last ? urlEncode(last.key, url) : undefined,
-      NextUploadIdMarker: truncated && last ? last.uploadId : undefined,
+      NextKeyMarker: truncated ? urlEncode(nextKey, url) : undefined,
+      NextUploadIdMarker: truncated ? nextId : undefined,
       Prefix: urlEncode(input.Prefix, url),
       MaxUploads: limit,
       IsTruncated: truncated,
       EncodingType: url ? 'url' : undefined,
+      Delimiter: urlEncode(delimiter, url),
+      CommonPrefixes: prefixes.length ? prefixes.map((p) => ({ Prefix: urlEncode(p, url) })) : undefined,
       Uploads: uploads.map((u) => ({
         UploadId: u.uploadId,
         Key: urlEncode(u.key, url),

@@ -161,3 +161,26 @@ t.test('UploadPartCopy with ranges', async (t) => {
   });
   t.equal((await fx.get('mpu', 'dst')).body.toString(), 'fghijabcde');
 });
+
+t.test('ListMultipartUploads with prefix, delimiter and markers; ListObjectVersions with a delimiter', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'mpu' });
+  const ids: Record<string, string> = {};
+  for (const k of ['a/1', 'a/2', 'b', 'c/3']) ids[k] = (await fx.call<{ UploadId: string }>('CreateMultipartUpload', { Bucket: 'mpu', Key: k })).UploadId;
+  type L = { Uploads: Array<{ Key: string }>; CommonPrefixes?: Array<{ Prefix: string }>; IsTruncated: boolean; NextKeyMarker?: string; NextUploadIdMarker?: string };
+  const d = await fx.call<L>('ListMultipartUploads', { Bucket: 'mpu', Delimiter: '/' });
+  t.same(d.Uploads.map((u) => u.Key), ['b']);
+  t.same(d.CommonPrefixes?.map((p) => p.Prefix), ['a/', 'c/']);
+  const p1 = await fx.call<L>('ListMultipartUploads', { Bucket: 'mpu', MaxUploads: 2 });
+  t.same(p1.Uploads.map((u) => u.Key), ['a/1', 'a/2']);
+  t.equal(p1.IsTruncated, true);
+  t.equal(p1.NextUploadIdMarker, ids['a/2']);
+  const p2 = await fx.call<L>('ListMultipartUploads', { Bucket: 'mpu', KeyMarker: p1.NextKeyMarker, UploadIdMarker: p1.NextUploadIdMarker });
+  t.same(p2.Uploads.map((u) => u.Key), ['b', 'c/3']);
+  t.same((await fx.call<L>('ListMultipartUploads', { Bucket: 'mpu', Prefix: 'a/' })).Uploads.map((u) => u.Key), ['a/1', 'a/2']);
+
+  for (const k of ['x/1', 'x/2', 'y']) await fx.put('mpu', k, k);
+  const v = await fx.call<{ Versions?: Array<{ Key: string }>; CommonPrefixes?: Array<{ Prefix: string }> }>('ListObjectVersions', { Bucket: 'mpu', Delimiter: '/' });
+  t.same(v.Versions?.map((x) => x.Key), ['y']);
+  t.same(v.CommonPrefixes?.map((p) => p.Prefix), ['x/']);
+});
