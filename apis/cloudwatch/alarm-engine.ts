@@ -5,6 +5,7 @@
  * from their children's states. Time comes from gw.clock only: tests advance the clock and call
  * tick(); in a running gateway a 5-second timer calls tick(), which evaluates what is due.
  */
+import { randomUUID } from 'node:crypto';
 import type { Gateway } from '../../src/gateway.js';
 import type { ActionDispatcher } from './actions.js';
 import { fetchDatapoints, judge, alarmPeriod } from './alarm-eval.js';
@@ -13,11 +14,14 @@ import type { MetricBackend } from './backend.js';
 import { evalRule, parseRule, ruleAlarms } from './composite.js';
 
 const TIMER_MS = 5000;
+const LEASE_MS = 90_000;
+const LEASES = 'cw_leases';
 
 export class AlarmEngine {
   private running: Promise<number> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastExpiry = 0;
+  private readonly id = randomUUID();
 
   constructor(
     private readonly gw: Gateway,
@@ -49,8 +53,20 @@ export class AlarmEngine {
     return this.running;
   }
 
+  /**
+   * Gateways sharing one state store evaluate alarms one at a time: the holder of a short lease
+   * in the store does the work (and fires the actions) until it stops renewing it.
+   */
+  private async holdLease(now: number): Promise<boolean> {
+    const lease = await this.gw.state.table<{ holder: string; expires: number }>(LEASES).update('alarm-scheduler', (cur) =>
+      !cur || cur.expires <= now || cur.holder === this.id ? { holder: this.id, expires: now + LEASE_MS } : cur,
+    );
+    return lease?.holder === this.id;
+  }
+
   private async evaluateDue(): Promise<number> {
     const now = this.gw.clock.now();
+    if (!(await this.holdLease(now))) return 0;
     const table = this.gw.state.table<AlarmRecord>(ALARMS);
     let count = 0;
     for (const [key, a] of await table.range()) {

@@ -249,3 +249,19 @@ t.test('PutMetricAlarm validation', async (t) => {
   await rejects(t, call('PutMetricAlarm', { AlarmName: 'v', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 1 }), 'MissingRequiredParameterException', 'MissingParameter', /Namespace/);
   t.same((await call('DescribeAlarms', {})).MetricAlarms, [], 'nothing was stored');
 });
+
+t.test('two gateways on one state store: one evaluates at a time', async (t) => {
+  const { alarm, put, cw, gw, clock } = await world(t);
+  const { AlarmEngine } = await import('../../apis/cloudwatch/alarm-engine.js');
+  const { ActionDispatcher } = await import('../../apis/cloudwatch/actions.js');
+  const other = new AlarmEngine(gw, cw.backend, new ActionDispatcher(gw));
+  await alarm('shared');
+  await put([[0.5, 9]]);
+  t.equal(await cw.alarms.tick(), 1, 'the first engine takes the lease');
+  clock.advance(MIN);
+  t.equal(await other.tick(), 0, 'the other waits while the lease is held');
+  clock.advance(MIN);
+  t.equal(await cw.alarms.tick(), 1);
+  clock.advance(31_000 + MIN);
+  t.equal(await other.tick(), 1, 'an expired lease passes to the other engine');
+});
