@@ -9,6 +9,7 @@ import { EmbeddedDynamoEngine } from '../../translators/embedded/dynamodb/engine
 import type { DynamoBackend } from './backend.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
 import { deleteItem, getItem, putItem, updateItem } from './items.js';
+import { batchExecuteStatement, executeStatement } from './partiql.js';
 import { query, scan } from './read.js';
 import { createTable, deleteTable, describeTableOp, listTables } from './tables.js';
 import {
@@ -67,6 +68,8 @@ export function dynamoOperations(b: DynamoBackend): ServiceDefinition['operation
     BatchWriteItem: batchWriteItem(b),
     TransactWriteItems: transactWriteItems(b),
     TransactGetItems: transactGetItems(b),
+    ExecuteStatement: executeStatement(b),
+    BatchExecuteStatement: batchExecuteStatement(b),
   };
 }
 
