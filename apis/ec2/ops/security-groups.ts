@@ -5,6 +5,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, invalidCombination, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
+import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
@@ -121,7 +122,7 @@ export const securityGroupOps: OpTable = {
     const names = input.GroupNames ?? [];
     if ((ids.length || names.length) && input.MaxResults !== undefined) throw invalidCombination('The parameter groupIdSet cannot be used with the parameter maxResults');
     const defVpc = await defaultVpcId(env, ctx.accountId, ctx.region);
-    const all = await env.store.list<SecurityGroupRec>(ctx.accountId, 'sg');
+    const all = ids.length || names.length ? await env.store.list<SecurityGroupRec>(ctx.accountId, 'sg') : await candidates<SecurityGroupRec>(env.store, ctx.accountId, 'sg', input.Filters);
     const missing = ids.filter((id) => !all.some((g) => g.id === id));
     if (missing.length) throw notFound('group', missing);
     if (names.length) {

@@ -4,6 +4,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, incorrectState, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
+import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import type { Tag } from '../core/store.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
@@ -81,7 +82,7 @@ export const snapshotOps: OpTable = {
   async DescribeSnapshots(env, ctx, input: { SnapshotIds?: string[]; OwnerIds?: string[]; RestorableByUserIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = checkIds('snap', input.SnapshotIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter snapshotSet cannot be used with the parameter maxResults');
-    const all = await env.store.list<SnapshotRec>(ctx.accountId, 'snapshot');
+    const all = ids.length ? await env.store.list<SnapshotRec>(ctx.accountId, 'snapshot') : await candidates<SnapshotRec>(env.store, ctx.accountId, 'snapshot', input.Filters);
     const missing = ids.filter((id) => !all.some((s) => s.id === id));
     if (missing.length) throw notFound('snapshot', missing);
     const owners = input.OwnerIds ?? [];

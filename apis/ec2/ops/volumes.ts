@@ -7,7 +7,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, incorrectState, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
-import { loadRecord, VOLUME } from '../core/load.js';
+import { candidates, loadRecord, VOLUME } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { date, type Ec2Env, type OpTable } from '../env.js';
@@ -140,7 +140,7 @@ export const volumeOps: OpTable = {
   async DescribeVolumes(env, ctx, input: { VolumeIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = checkIds('vol', input.VolumeIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter volumeSet cannot be used with the parameter maxResults');
-    const all = await env.store.list<VolumeRec>(ctx.accountId, 'volume');
+    const all = ids.length ? await env.store.list<VolumeRec>(ctx.accountId, 'volume') : await candidates<VolumeRec>(env.store, ctx.accountId, 'volume', input.Filters);
     const missing = ids.filter((id) => !all.some((v) => v.id === id));
     if (missing.length) throw notFound('volume', missing);
     const match = compileFilters<VolumeRec>(input.Filters, volumeFilters, (v) => v.Tags);

@@ -8,6 +8,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
+import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { OpTable } from '../env.js';
@@ -74,7 +75,7 @@ export const vpcOps: OpTable = {
 
   async DescribeVpcs(env, ctx, input: { VpcIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = checkIds('vpc', input.VpcIds ?? []);
-    const all = await env.store.list<VpcRec>(ctx.accountId, 'vpc');
+    const all = ids.length ? await env.store.list<VpcRec>(ctx.accountId, 'vpc') : await candidates<VpcRec>(env.store, ctx.accountId, 'vpc', input.Filters);
     const missing = ids.filter((id) => !all.some((v) => v.id === id));
     if (missing.length) throw notFound('vpc', missing);
     const match = compileFilters<VpcRec>(
@@ -195,7 +196,7 @@ export const vpcOps: OpTable = {
 
   async DescribeSubnets(env, ctx, input: { SubnetIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = checkIds('subnet', input.SubnetIds ?? []);
-    const all = await env.store.list<SubnetRec>(ctx.accountId, 'subnet');
+    const all = ids.length ? await env.store.list<SubnetRec>(ctx.accountId, 'subnet') : await candidates<SubnetRec>(env.store, ctx.accountId, 'subnet', input.Filters);
     const missing = ids.filter((id) => !all.some((s) => s.id === id));
     if (missing.length) throw notFound('subnet', missing);
     const match = compileFilters<SubnetRec>(
