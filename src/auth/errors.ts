@@ -330,3 +330,9 @@ export function missingDecodedLength(): AwsError {
 export function invalidStreamingHeader(message: string): AwsError {
   return new AwsError('InvalidRequest', message, { status: 400 });
 }
+
+/** A request to a service other than S3 that carries no signature at all. */
+export function missingAuthentication(service: string): AwsError {
+  if (familyOf(service) === 'json') return new AwsError('MissingAuthenticationTokenException', 'Request is missing Authentication Token', { status: 400 });
+  return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', { status: 403 });
+}

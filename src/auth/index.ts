@@ -6,7 +6,7 @@
  */
 export { parseSignature, parseBasicIso, type SignatureInfo } from './parse.js';
 export { Authenticator, type AuthOptions } from './authenticator.js';
-export { familyOf, type AuthFamily } from './errors.js';
+export { familyOf, missingAuthentication, type AuthFamily } from './errors.js';
 export { canonicalRequest, canonicalUri, canonicalQuery } from './canonical.js';
 export { deriveSigningKey, stringToSign, signHex, SigningKeyCache } from './signing.js';
 export { AwsChunkedDecoder, type ChunkedOptions, type ChunkSigning } from './chunked.js';

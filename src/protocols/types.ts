@@ -3,7 +3,7 @@
  * The contract of a wire codec. One codec per AWS protocol, shared by every service that speaks
  * it, driven by the service's AWS model (src/protocols/model.ts). The server calls:
  *
- *   const codec = selectCodec(def.name, req, opts)        // the protocol of this request
+ *   const codec = selectCodec(model, req, opts)           // the protocol of this request
  *   const { operation, input } = await codec.parse(req, model)
  *   …handler…
  *   codec.serialize(model, operation, output, rc)   or   codec.serializeError(model, err, rc)

@@ -3,8 +3,6 @@
 import type { WireRequest } from '../context.js';
 import { AwsError } from '../errors.js';
 
-const JSON_SERVICES = new Set(['dynamodb', 'streams.dynamodb', 'logs']);
-
 /** Header section size, duplicate Host (request smuggling), control characters in values. */
 export function checkHeaders(req: WireRequest, maxBytes: number, service: string): void {
   let total = 0;
@@ -20,11 +18,6 @@ export function checkHeaders(req: WireRequest, maxBytes: number, service: string
     });
   }
   if (hosts > 1) throw new AwsError('InvalidRequest', 'The request carries more than one Host header.');
-}
-
-export function missingAuthError(service: string): AwsError {
-  if (JSON_SERVICES.has(service)) return new AwsError('MissingAuthenticationTokenException', 'Request is missing Authentication Token', { status: 400 });
-  return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', { status: 403 });
 }
 
 export function unknownServiceError(service: string): AwsError {

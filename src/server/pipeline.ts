@@ -5,7 +5,7 @@
  * leaves as the service protocol's error shape with a request id.
  */
 import type { Readable } from 'node:stream';
-import { Authenticator, parseSignature } from '../auth/index.js';
+import { Authenticator, missingAuthentication, parseSignature } from '../auth/index.js';
 import type { Principal, RequestContext, ServiceDefinition, WireRequest, WireResponse } from '../context.js';
 import { AwsError, internalError, isAwsError, notImplemented } from '../errors.js';
 import type { GatewayHandle } from '../gateway.js';
@@ -13,7 +13,7 @@ import { guessService, selectCodec, serviceForTarget } from '../protocols/index.
 import { loadModel, type ServiceModel } from '../protocols/model.js';
 import type { Codec, CodecOptions, ResponseContext } from '../protocols/types.js';
 import { ANONYMOUS } from '../state/identity.js';
-import { checkHeaders, missingAuthError, unknownServiceError } from './guards.js';
+import { checkHeaders, unknownServiceError } from './guards.js';
 
 export interface Outcome {
   response: WireResponse;
@@ -26,7 +26,7 @@ export class Pipeline {
   private readonly codecOpts: CodecOptions;
 
   constructor(private readonly gw: GatewayHandle) {
-    this.auth = new Authenticator({ identity: gw.identity, clock: gw.clock, dev: gw.config.dev });
+    this.auth = new Authenticator({ identity: gw.identity, clock: gw.clock, dev: gw.config.dev, region: gw.config.region });
     this.codecOpts = { s3BaseDomains: gw.config.s3.baseDomains };
   }
 
@@ -56,7 +56,7 @@ export class Pipeline {
       model = loadModel(def.model);
       let principal: Principal = ANONYMOUS;
       if (sig) principal = await this.auth.authenticate(req, sig, service);
-      else if (service !== 's3') throw missingAuthError(service);
+      else if (service !== 's3') throw missingAuthentication(service);
       if (!def.streamingBody && !req.bodyBuffer) req.bodyBuffer = await readBounded(req.body, def.maxBodyBytes ?? this.gw.config.limits.maxBufferedBody, service);
       codec = selectCodec(model, req, this.codecOpts);
       const parsed = await codec.parse(req, model);
