@@ -4,6 +4,7 @@ import { AwsError } from '../../../src/errors.js';
 import { dryRunOk, incorrectInstanceState, invalidCombination, notFound } from '../core/errors.js';
 import { compileFilters, literalTagFilter, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
+import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import type { Ec2Env, OpTable } from '../env.js';
 import { STATE_CODE, type InstanceRec, type InstanceStateName } from '../records.js';
@@ -27,12 +28,12 @@ export async function liveInstances(env: Ec2Env, accountId: string): Promise<Ins
   return out;
 }
 
-/** Instances tagged key=value (any of `values`), from the tag index; expired ones left out. */
-async function instancesByTag(env: Ec2Env, accountId: string, key: string, values: string[]): Promise<InstanceRec[]> {
+/** Candidates for `filters` (from the tag index when possible), expired ones left out. */
+async function instancesFor(env: Ec2Env, accountId: string, filters: Filter[] | undefined): Promise<InstanceRec[]> {
+  if (!literalTagFilter(filters)) return liveInstances(env, accountId);
   const now = env.now();
-  const ids = await env.store.idsByTag(accountId, 'instance', key, values);
-  const got = await Promise.all(ids.map((id) => env.store.get<InstanceRec>(accountId, 'instance', id)));
-  return got.filter((i): i is InstanceRec => !!i && !(i.state === 'terminated' && now - i.stateSince > TERMINATED_RETENTION_MS));
+  const got = await candidates<InstanceRec>(env.store, accountId, 'instance', filters);
+  return got.filter((i) => !(i.state === 'terminated' && now - i.stateSince > TERMINATED_RETENTION_MS));
 }
 
 /** Loads the named instances; all must exist (EC2 lists every missing id in one error). */
@@ -101,11 +102,7 @@ export const instanceOps: OpTable = {
     const ids = input.InstanceIds ?? [];
     if (ids.length && input.MaxResults !== undefined) throw invalidCombination('The parameter instancesSet cannot be used with the parameter maxResults');
     const match = instanceMatcher(input.Filters, ctx.region);
-    let list: InstanceRec[];
-    const byTag = ids.length ? undefined : literalTagFilter(input.Filters);
-    if (ids.length) list = await loadInstances(env, ctx.accountId, ids);
-    else if (byTag) list = await instancesByTag(env, ctx.accountId, byTag.key, byTag.values);
-    else list = await liveInstances(env, ctx.accountId);
+    const list = ids.length ? await loadInstances(env, ctx.accountId, ids) : await instancesFor(env, ctx.accountId, input.Filters);
     const picked = list.filter(match);
     const page = paginate(picked, (i) => i.id, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000 });
     return { Reservations: renderReservations(page.items, ctx.region), NextToken: page.nextToken };
