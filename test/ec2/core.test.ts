@@ -70,3 +70,8 @@ t.test('addressing', async (t) => {
   t.throws(() => allocateIp(s, 'd', '10.0.0.7'), { code: 'InvalidParameterValue' }, 'broadcast is reserved');
   t.throws(() => allocateIp(s, 'd', '10.0.0.5'), { code: 'InvalidIPAddress.InUse' });
 });
+
+t.test('tag keys and values refuse control characters', async (t) => {
+  t.throws(() => tagsFromSpecs([{ ResourceType: 'instance', Tags: [{ Key: 'a\u001fb', Value: 'x' }] }], ['instance']), { code: 'InvalidParameterValue' });
+  t.throws(() => tagsFromSpecs([{ ResourceType: 'instance', Tags: [{ Key: 'a', Value: 'x\ny' }] }], ['instance']), { code: 'InvalidParameterValue' });
+});

@@ -19,6 +19,8 @@ export function validateTags(tags: Array<{ Key?: string; Value?: string }> | und
     if (key.length > 128) throw invalidParameter(`Tag key exceeds the maximum length of 128 characters`);
     if (key.toLowerCase().startsWith('aws:')) throw invalidParameter(`Tag keys starting with 'aws:' are reserved for internal use`);
     const value = t.Value ?? '';
+    // control characters are never valid (and U+001F separates the tag index's key parts)
+    if (/[\u0000-\u001f\u007f]/.test(key) || /[\u0000-\u001f\u007f]/.test(value)) throw invalidParameter('Tag keys and values may not contain control characters');
     if (value.length > 256) throw invalidParameter(`Tag value exceeds the maximum length of 256 characters`);
     const i = out.findIndex((x) => x.Key === key);
     if (i >= 0) out[i] = { Key: key, Value: value };
