@@ -134,6 +134,12 @@ export interface PartInfo {
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
 export interface S3Backend {
   readonly name: string;
   createBucket(bucket: string): Promise<void>;
@@ -155,10 +161,11 @@ export interface S3Backend {
   getMultipartUpload(bucket: string, uploadId: string): Promise<UploadInfo | undefined>;
   uploadPart(bucket: string, uploadId: string, partNumber: number, body: Readable, opts: Omit<PutOptions, 'versioning' | 'conditions' | 'owner'>): Promise<PartInfo>;
   listParts(bucket: string, uploadId: string, after: number, limit: number): Promise<{ parts: PartInfo[]; truncated: boolean }>;
+  /** `parts` may carry the part checksums the client sent; they must match the stored ones. */
   completeMultipartUpload(
     bucket: string,
     uploadId: string,
-    parts: Array<{ partNumber: number; etag: string }>,
+    parts: CompletedPart[],
     opts: { versioning: VersioningState; conditions?: WriteConditions },
   ): Promise<ObjectInfo>;
   abortMultipartUpload(bucket: string, uploadId: string): Promise<void>;

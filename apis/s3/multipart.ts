@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
-import type { ChecksumAlgorithm, UploadInfo } from './backend.js';
+import type { ChecksumAlgorithm, CompletedPart, UploadInfo } from './backend.js';
 import { bucketFor, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
 import { resolveCopySource } from './copy.js';
 import { noSuchUpload } from './errors.js';
@@ -91,7 +91,12 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
     }
     const wanted = parts.map((p) => {
       if (p.PartNumber === undefined || p.ETag === undefined) throw malformedXml();
-      return { partNumber: p.PartNumber, etag: p.ETag };
+      const checksums: CompletedPart['checksums'] = {};
+      for (const a of ALGORITHMS) {
+        const v = (p as Record<string, unknown>)[`Checksum${a}`];
+        if (typeof v === 'string') checksums[a] = v;
+      }
+      return { partNumber: p.PartNumber, etag: p.ETag, checksums: Object.keys(checksums).length ? checksums : undefined };
     });
     const info = await env.backend.completeMultipartUpload(bucket.name, input.UploadId, wanted, {
       versioning: bucket.versioning,

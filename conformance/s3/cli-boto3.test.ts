@@ -45,11 +45,17 @@ t.test('aws-cli v2: s3 mb/cp/sync/ls/rm/presign with a multipart upload', { skip
   await ok('s3', 'mb', 's3://cli-bucket');
   const big = join(dir, 'big.bin');
   writeBigFile(big, BIG);
+  // the gateway runs in this process: its memory must stay flat while the object streams through
+  const rss0 = process.memoryUsage().rss;
+  let rssMax = rss0;
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 200);
   await ok('s3', 'cp', big, 's3://cli-bucket/data/big.bin');
   const head = JSON.parse((await ok('s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'data/big.bin')).stdout);
   t.equal(head.ContentLength, BIG);
   t.match(head.ETag, /-\d+"$/, 'uploaded as multipart');
   await ok('s3', 'cp', 's3://cli-bucket/data/big.bin', join(dir, 'back.bin'));
+  clearInterval(sampler);
+  t.ok(rssMax - rss0 < 256 * 1024 * 1024, `memory flat while streaming ${BIG} bytes up and down (grew ${Math.round((rssMax - rss0) / 1048576)} MiB)`);
   t.equal(await sha256File(join(dir, 'back.bin')), await sha256File(big), 'download is byte-identical');
 
   const tree = join(dir, 'tree');

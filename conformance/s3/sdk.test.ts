@@ -147,6 +147,12 @@ t.test('virtual-hosted style, presigned URLs, tenancy, anonymous', async (t) => 
   t.equal(pub.status, 200);
   t.equal(await pub.text(), 'virtual');
 
+  const { GetBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
+  const ni = await errorOf(s3.send(new GetBucketWebsiteCommand({ Bucket: 'vhost-bucket' })));
+  t.equal(ni.name, 'NotImplemented', 'an operation not served answers NotImplemented');
+  t.equal(ni.$metadata?.httpStatusCode, 501);
+  t.match(ni.message, /GetBucketWebsite/);
+
   const opt = await fetch(`${gw.url}/vhost-bucket/dir/file.txt`, { method: 'OPTIONS', headers: { Origin: 'https://x.example', 'Access-Control-Request-Method': 'GET' } });
   t.equal(opt.status, 403, 'no CORS configuration: preflight refused');
   await opt.text();

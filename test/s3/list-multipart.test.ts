@@ -184,3 +184,26 @@ t.test('ListMultipartUploads with prefix, delimiter and markers; ListObjectVersi
   t.same(v.Versions?.map((x) => x.Key), ['y']);
   t.same(v.CommonPrefixes?.map((p) => p.Prefix), ['x/']);
 });
+
+t.test('multipart with a checksum algorithm: part checksums checked, composite checksum', async (t) => {
+  const { checksumBase64, createChecksum } = await import('../../src/checksums.js');
+  const fx = await s3Fixture(t, { s3: { backend: 'embedded', baseDomains: ['localhost'], minPartSize: 3 } });
+  await fx.call('CreateBucket', { Bucket: 'mpu' });
+  const { UploadId, ChecksumAlgorithm } = await fx.call<{ UploadId: string; ChecksumAlgorithm: string }>('CreateMultipartUpload', { Bucket: 'mpu', Key: 'c', ChecksumAlgorithm: 'CRC32' });
+  t.equal(ChecksumAlgorithm, 'CRC32');
+  const parts = ['first part', 'second'];
+  const done: Array<{ PartNumber: number; ETag: string; ChecksumCRC32: string }> = [];
+  for (const [i, p] of parts.entries()) {
+    const r = await fx.call<{ ETag: string; ChecksumCRC32: string }>('UploadPart', { Bucket: 'mpu', Key: 'c', UploadId, PartNumber: i + 1, Body: Readable.from([Buffer.from(p)]), ContentLength: p.length });
+    t.equal(r.ChecksumCRC32, checksumBase64('CRC32', Buffer.from(p)), 'part checksum computed');
+    done.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 });
+  }
+  await rejectsCode(t, fx.call('CompleteMultipartUpload', { Bucket: 'mpu', Key: 'c', UploadId, MultipartUpload: { Parts: [done[0], { ...done[1], ChecksumCRC32: 'AAAAAA==' }] } }), 'InvalidPart', 400);
+  const out = await fx.call<{ ChecksumCRC32: string }>('CompleteMultipartUpload', { Bucket: 'mpu', Key: 'c', UploadId, MultipartUpload: { Parts: done } });
+  const h = createChecksum('CRC32');
+  for (const d of done) h.update(Buffer.from(d.ChecksumCRC32, 'base64'));
+  t.equal(out.ChecksumCRC32, `${h.digest().toString('base64')}-2`, 'checksum of the part checksums, -N');
+  const head = await fx.call<{ ChecksumCRC32: string; $headers: Record<string, string> }>('HeadObject', { Bucket: 'mpu', Key: 'c', ChecksumMode: 'ENABLED' });
+  t.equal(head.ChecksumCRC32, out.ChecksumCRC32);
+  t.equal(head.$headers['x-amz-checksum-type'], 'COMPOSITE');
+});

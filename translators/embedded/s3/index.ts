@@ -6,6 +6,7 @@ import type { Database } from 'lmdb';
 import type {
   ByteRange,
   ChecksumAlgorithm,
+  CompletedPart,
   ListPage,
   ListQuery,
   ObjectInfo,
@@ -119,7 +120,7 @@ export class EmbeddedS3 implements S3Backend {
     return this.mpu.listParts(bucket, uploadId, after, limit);
   }
 
-  completeMultipartUpload(bucket: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>, opts: { versioning: VersioningState; conditions?: WriteConditions }) {
+  completeMultipartUpload(bucket: string, uploadId: string, parts: CompletedPart[], opts: { versioning: VersioningState; conditions?: WriteConditions }) {
     return this.mpu.complete(bucket, uploadId, parts, opts);
   }
 

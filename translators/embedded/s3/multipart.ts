@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Database } from 'lmdb';
-import type { ChecksumAlgorithm, ObjectInfo, ObjectMeta, PartInfo, PutOptions, UploadInfo, VersioningState, WriteConditions } from '../../../apis/s3/backend.js';
+import type { ChecksumAlgorithm, CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PutOptions, UploadInfo, VersioningState, WriteConditions } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
 import { noSuchUpload } from '../../../apis/s3/errors.js';
 import { checksumDigest } from './hashing.js';
@@ -94,7 +94,7 @@ export class Multipart {
   async complete(
     bucket: string,
     uploadId: string,
-    wanted: Array<{ partNumber: number; etag: string }>,
+    wanted: CompletedPart[],
     opts: { versioning: VersioningState; conditions?: WriteConditions },
   ): Promise<ObjectInfo> {
     const garbage: string[] = [];
@@ -114,6 +114,16 @@ export class Multipart {
         prev = w.partNumber;
         const h = have.get(w.partNumber);
         if (!h || normEtag(h.p.etag) !== normEtag(w.etag)) throw invalidPart(uploadId, w.partNumber, w.etag);
+        for (const [alg, v] of Object.entries(w.checksums ?? {}) as Array<[ChecksumAlgorithm, string]>) {
+          if (h.p.cs[alg] !== undefined && h.p.cs[alg] !== v) throw invalidPart(uploadId, w.partNumber, w.etag);
+        }
+        if (u.alg && w.checksums && w.checksums[u.alg] === undefined) {
+          throw new AwsError(
+            'InvalidRequest',
+            `The upload was created using a ${u.alg.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${w.partNumber} in the request.`,
+            { status: 400 },
+          );
+        }
         chosen.push(h.p);
       }
       chosen.forEach((p, i) => {
