@@ -94,7 +94,10 @@ export interface MetricBackend {
   aggregate(tenant: Tenant, q: AggregateQuery): Promise<AggregateBucket[]>;
   /** Metrics in a stable order (namespace, name, dimensions), `limit` at a time. */
   list(tenant: Tenant, filter: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage>;
-  /** Drops data past CloudWatch's retention (455 days); returns the number of points removed. */
+  /**
+   * Storage upkeep: drops data past CloudWatch's retention (455 days) and, in stores that keep
+   * datapoints themselves, rolls old data up to coarser periods. Returns the number of points removed.
+   */
   expire(now: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -192,3 +192,33 @@ t.test('PutMetricData with EntityMetricData (CloudWatch agent)', async (t) => {
     'InvalidParameterValueException', 'InvalidParameterValue', /EntityMetricData\.member\.1\.MetricData\.member\.1\.Value/);
   await rejects(t, call('PutMetricData', { Namespace: 'CWAgent' }), 'MissingRequiredParameterException', 'MissingParameter', /MetricData/);
 });
+
+t.test('roll-up of old data keeps statistics and percentiles', async (t) => {
+  const { call, clock, cw } = await setup(t);
+  const store = cw.backend as unknown as { rollup(now: number): Promise<number>; points: { getKeysCount(): number } };
+  // 30 minutes of 1-second data (3 values a second) and a statistic set
+  const data = [];
+  for (let s = 0; s < 1800; s += 10) data.push({ MetricName: 'hr', Values: [s % 7, s % 11, 100], StorageResolution: 1, Timestamp: new Date(T0 - 3_600_000 + s * 1000) });
+  for (let o = 0; o < data.length; o += 100) await call('PutMetricData', { Namespace: 'Roll', MetricData: data.slice(o, o + 100) });
+  await call('PutMetricData', { Namespace: 'Roll', MetricData: [{ MetricName: 'hr', StatisticValues: { SampleCount: 2, Sum: 10, Minimum: 5, Maximum: 5 }, Timestamp: new Date(T0 - 3_600_000) }] });
+  const q = (period: number, extra = {}) => call('GetMetricStatistics', {
+    Namespace: 'Roll', MetricName: 'hr', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: period, Statistics: ['Sum', 'SampleCount', 'Minimum', 'Maximum'], ...extra,
+  });
+  const before = await q(300);
+  const beforePct = await call('GetMetricStatistics', { Namespace: 'Roll', MetricName: 'hr', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 3600, ExtendedStatistics: ['p50', 'p90'] });
+  const entries = store.points.getKeysCount();
+  clock.advance(4 * 3_600_000);
+  t.ok((await store.rollup(clock.now())) > 0, 'high-resolution entries rolled to 1 minute after 3 hours');
+  t.ok(store.points.getKeysCount() <= 31 && store.points.getKeysCount() < entries, `${entries} entries became ${store.points.getKeysCount()}`);
+  t.same((await q(300)).Datapoints, before.Datapoints, '5-minute statistics unchanged');
+  clock.advance(16 * 86_400_000);
+  await store.rollup(clock.now());
+  t.equal(store.points.getKeysCount(), 6, 'one entry per 5 minutes after 15 days');
+  t.same((await q(300)).Datapoints, before.Datapoints);
+  const afterPct = await call('GetMetricStatistics', { Namespace: 'Roll', MetricName: 'hr', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 3600, ExtendedStatistics: ['p50', 'p90'] });
+  t.same(afterPct.Datapoints, beforePct.Datapoints, 'percentiles survive the roll-up');
+  clock.advance(50 * 86_400_000);
+  await store.rollup(clock.now());
+  t.equal(store.points.getKeysCount(), 1, 'one entry per hour after 63 days');
+  t.same((await q(3600)).Datapoints.map((d: { Sum: number }) => d.Sum), [before.Datapoints.reduce((s: number, d: { Sum: number }) => s + d.Sum, 0)]);
+});

@@ -20,6 +20,8 @@ export interface PointRecord {
   c?: number[];
   /** statistic set [SampleCount, Sum, Minimum, Maximum] */
   s?: [number, number, number, number];
+  /** a rolled-up entry's value distribution ([values, counts]); null when percentiles were lost */
+  d?: [number[], number[]] | null;
 }
 
 interface Acc {
@@ -50,7 +52,8 @@ export function aggregateEntries(entries: Iterable<[number, PointRecord]>, q: Ag
       if (min < b.min) b.min = min;
       if (max > b.max) b.max = max;
       if (acc.dist) {
-        if (min === max) acc.dist.push([min, n]);
+        if (rec.d) rec.d[0].forEach((v, i) => acc.dist!.push([v, rec.d![1][i]]));
+        else if (min === max && rec.d === undefined) acc.dist.push([min, n]);
         else acc.dist = null;
       }
     } else {

@@ -23,6 +23,8 @@ import {
   type Tenant,
 } from '../../../apis/cloudwatch/backend.js';
 import { aggregateEntries, type PointRecord } from './aggregate.js';
+import { TIERS, mergeEntries } from './rollup.js';
+import { STANDARD_UNITS } from '../../../apis/cloudwatch/validate.js';
 
 interface SeriesRecord {
   id: number;
@@ -38,6 +40,9 @@ interface SeriesRecord {
 type PointKey = [number, number, number, number];
 
 const RETENTION_MS = 455 * 86_400_000;
+const UNITS = [...STANDARD_UNITS];
+/** Rolled entries are keyed [series, bucket, 0, period, unit index]. */
+const unitIndex = (u: string) => Math.max(0, UNITS.indexOf(u));
 
 export class EmbeddedMetricStore implements MetricBackend {
   readonly name = 'embedded';
@@ -137,7 +142,42 @@ export class EmbeddedMetricStore implements MetricBackend {
       });
       removed += keys.length;
     }
+    await this.rollup(now);
     return removed;
+  }
+
+  /** Rolls old entries up to coarser periods (see rollup.ts); returns the number of entries merged. */
+  async rollup(now: number): Promise<number> {
+    let merged = 0;
+    for (const { value: series } of this.series.getRange({})) {
+      for (const tier of TIERS) {
+        const cutoff = Math.floor((now - tier.age) / tier.period) * tier.period;
+        const groups = new Map<string, { bucket: number; unit: string; keys: number[][]; entries: PointRecord[]; rolled: boolean }>();
+        for (const { key, value } of this.points.getRange({ start: [series.id, 0] as unknown as PointKey, end: [series.id, cutoff] as unknown as PointKey })) {
+          const k = key as unknown as number[];
+          if (tier.below !== undefined && value.r >= tier.below) continue;
+          const bucket = Math.floor(k[1] / tier.period) * tier.period;
+          const g = `${bucket}\0${value.u}`;
+          let grp = groups.get(g);
+          if (!grp) groups.set(g, (grp = { bucket, unit: value.u, keys: [], entries: [], rolled: true }));
+          grp.keys.push(k);
+          grp.entries.push(value);
+          // already one rolled entry of this period or coarser: nothing to do
+          if (!(k[2] === 0 && k[3] >= tier.period)) grp.rolled = false;
+        }
+        const todo = [...groups.values()].filter((g) => !(g.rolled && g.entries.length === 1));
+        if (todo.length === 0) continue;
+        await this.root.transaction(() => {
+          for (const g of todo) {
+            for (const k of g.keys) this.points.remove(k as unknown as PointKey);
+            const res: 1 | 60 = tier.below !== undefined ? 60 : g.entries[0].r;
+            this.points.put([series.id, g.bucket, 0, tier.period, unitIndex(g.unit)] as unknown as PointKey, mergeEntries(g.entries, res));
+            merged += g.entries.length;
+          }
+        });
+      }
+    }
+    return merged;
   }
 
   async close(): Promise<void> {
