@@ -8,6 +8,7 @@
 import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedS3 } from '../../translators/embedded/s3/index.js';
+import { attributesOps } from './attributes.js';
 import type { S3Backend } from './backend.js';
 import { bucketConfigOps } from './bucket-config.js';
 import { bucketOps } from './buckets.js';
@@ -59,6 +60,7 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     ...listOps(env),
     ...multipartOps(env),
     ...taggingOps(env),
+    ...attributesOps(env),
   };
   const operations: Record<string, Handler> = { PreflightRequest };
   for (const [name, h] of Object.entries(ops)) operations[name] = withCors(h);

@@ -168,3 +168,21 @@ t.test('multipart through the SDK', async (t) => {
   const gone = await errorOf(s3.send(new ListPartsCommand({ Bucket: 'mpu-bucket', Key: 'm', UploadId })));
   t.equal(gone.name, 'NoSuchUpload');
 });
+
+t.test('GetObjectAttributes through the SDK', async (t) => {
+  const { GetObjectAttributesCommand } = await import('@aws-sdk/client-s3');
+  const { s3 } = await setup(t);
+  await s3.send(new CreateBucketCommand({ Bucket: 'attr-bucket' }));
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'attr-bucket', Key: 'm' }));
+  const e1 = (await s3.send(new UploadPartCommand({ Bucket: 'attr-bucket', Key: 'm', UploadId, PartNumber: 1, Body: 'abcdef' }))).ETag;
+  const e2 = (await s3.send(new UploadPartCommand({ Bucket: 'attr-bucket', Key: 'm', UploadId, PartNumber: 2, Body: 'gh' }))).ETag;
+  const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'attr-bucket', Key: 'm', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }] } }));
+  const a = await s3.send(new GetObjectAttributesCommand({ Bucket: 'attr-bucket', Key: 'm', ObjectAttributes: ['ETag', 'ObjectSize', 'StorageClass', 'ObjectParts'], MaxParts: 1 }));
+  t.equal(a.ETag, done.ETag!.replace(/"/g, ''));
+  t.equal(a.ObjectSize, 8);
+  t.equal(a.StorageClass, 'STANDARD');
+  t.equal(a.ObjectParts?.TotalPartsCount, 2);
+  t.same(a.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size]), [[1, 6]]);
+  t.equal(a.ObjectParts?.IsTruncated, true);
+  t.ok(a.LastModified instanceof Date);
+});
