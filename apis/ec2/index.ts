@@ -26,6 +26,7 @@ import { routeOps } from './ops/routes.js';
 import { runOps } from './ops/run-instances.js';
 import { securityGroupOps } from './ops/security-groups.js';
 import { ruleOps } from './ops/sg-rules.js';
+import { snapshotAttributeOps } from './ops/snapshot-attrs.js';
 import { snapshotOps } from './ops/snapshots.js';
 import { tagOps } from './ops/tags.js';
 import { volumeOps } from './ops/volumes.js';
@@ -39,7 +40,7 @@ const BACKENDS: Record<string, BackendFactory> = {
   embedded: (gw, sink) => new EmbeddedEc2Backend(gw, sink),
 };
 
-export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps, routeOps, eniOps];
+export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps, routeOps, eniOps, snapshotAttributeOps];
 
 /** Builds the service around a given backend (tests pass their own; the server uses the config). */
 export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def: ServiceDefinition; env: Ec2Env } {

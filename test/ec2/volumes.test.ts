@@ -182,3 +182,35 @@ t.test('RunInstances with a data volume from a snapshot gets its bytes', async (
   await rh.close();
   t.equal(buf.toString(), 'seed data');
 });
+
+t.test('sharing a snapshot with another account (createVolumePermission)', async (t) => {
+  const f = await ec2Fixture(t);
+  const other = await f.gw.account('other');
+  const v = await f.call('CreateVolume', { AvailabilityZone: 'us-east-1a', Size: 1 });
+  f.advance(300);
+  const fh = await open(join(f.gw.dataDir, 'ec2', 'volumes', f.principal.accountId, `${v.VolumeId}.img`), 'r+');
+  await fh.write(Buffer.from('shared bytes'), 0, 12, 0);
+  await fh.close();
+  const s = await f.call('CreateSnapshot', { VolumeId: v.VolumeId });
+  f.advance(500);
+  await t.rejects(f.call('CreateVolume', { AvailabilityZone: 'us-east-1a', SnapshotId: s.SnapshotId }, other), { code: 'InvalidSnapshot.NotFound' });
+  t.same((await f.call('DescribeSnapshots', {}, other)).Snapshots, []);
+  await f.call('ModifySnapshotAttribute', { SnapshotId: s.SnapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [other.accountId] });
+  t.same((await f.call('DescribeSnapshotAttribute', { SnapshotId: s.SnapshotId, Attribute: 'createVolumePermission' })).CreateVolumePermissions, [{ UserId: other.accountId }]);
+  await t.rejects(f.call('DescribeSnapshotAttribute', { SnapshotId: s.SnapshotId, Attribute: 'createVolumePermission' }, other), { code: 'InvalidSnapshot.NotFound' }, 'only the owner reads the permissions');
+  const seen = await f.call('DescribeSnapshots', { RestorableByUserIds: ['self'] }, other);
+  t.same(seen.Snapshots.map((x: { SnapshotId: string; OwnerId: string }) => [x.SnapshotId, x.OwnerId]), [[s.SnapshotId, f.principal.accountId]]);
+  t.same((await f.call('DescribeSnapshots', { OwnerIds: ['self'] }, other)).Snapshots, [], 'not owned by the other account');
+  const nv = await f.call('CreateVolume', { AvailabilityZone: 'us-east-1b', SnapshotId: s.SnapshotId }, other);
+  const rh = await open(join(f.gw.dataDir, 'ec2', 'volumes', other.accountId, `${nv.VolumeId}.img`), 'r');
+  const buf = Buffer.alloc(12);
+  await rh.read(buf, 0, 12, 0);
+  await rh.close();
+  t.equal(buf.toString(), 'shared bytes', 'the other account got the bytes');
+  const copy = await f.call('CopySnapshot', { SourceRegion: 'us-east-1', SourceSnapshotId: s.SnapshotId }, other);
+  f.advance(500);
+  t.equal((await f.call('DescribeSnapshots', { SnapshotIds: [copy.SnapshotId] }, other)).Snapshots[0].OwnerId, other.accountId);
+  await t.rejects(f.call('DeleteSnapshot', { SnapshotId: s.SnapshotId }, other), { code: 'InvalidSnapshot.NotFound' });
+  await f.call('ResetSnapshotAttribute', { SnapshotId: s.SnapshotId, Attribute: 'createVolumePermission' });
+  await t.rejects(f.call('CreateVolume', { AvailabilityZone: 'us-east-1a', SnapshotId: s.SnapshotId }, other), { code: 'InvalidSnapshot.NotFound' });
+});

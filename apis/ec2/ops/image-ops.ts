@@ -4,14 +4,14 @@
  * DescribeImageAttribute and ModifyImageAttribute (launch permissions per account, or public).
  */
 import { AwsError } from '../../../src/errors.js';
-import { ACCOUNT_ID_RE } from '../../../src/state/identity.js';
 import { dryRunOk, incorrectInstanceState, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { checkIds, newId } from '../core/ids.js';
+import { permissionChange } from '../core/shares.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
 import type { ImageDeviceRec, ImageRec, SnapshotRec, VolumeRec } from '../records.js';
 import { checkDeviceName } from '../volume-params.js';
-import { findImage, SHARES_TABLE } from './images.js';
+import { findImage, imageShares } from './images.js';
 import { loadInstances } from './instances.js';
 import { snapshotVolume } from './snapshots.js';
 
@@ -163,8 +163,7 @@ export const imageMutationOps: OpTable = {
   async DeregisterImage(env, ctx, input: { ImageId?: string; DeleteAssociatedSnapshots?: boolean; DryRun?: boolean }) {
     const img = await ownImage(env, ctx.accountId, input.ImageId);
     if (input.DryRun) throw dryRunOk();
-    const shares = env.gw.state.table<string>(SHARES_TABLE);
-    for (const g of img.launchPermissions) await shares.delete(`${g}/${img.id}`);
+    for (const g of img.launchPermissions) await imageShares(env).revoke(g, img.id);
     await env.store.delete(ctx.accountId, 'image', img.id);
     if (input.DeleteAssociatedSnapshots) {
       for (const d of img.devices) {
@@ -209,31 +208,17 @@ export const imageMutationOps: OpTable = {
     let add: string[] = [];
     let remove: string[] = [];
     let description: string | undefined;
-    const grantee = (p: { UserId?: string; Group?: string }) => {
-      if (p.Group !== undefined) {
-        if (p.Group !== 'all') throw invalidParameter(`Value (${p.Group}) for parameter group is invalid. Only 'all' is supported.`);
-        return 'all';
-      }
-      if (!p.UserId || !ACCOUNT_ID_RE.test(p.UserId)) throw invalidParameter(`Invalid user id: '${p.UserId ?? ''}'`);
-      return p.UserId;
-    };
-    if (input.LaunchPermission) {
-      add = (input.LaunchPermission.Add ?? []).map(grantee);
-      remove = (input.LaunchPermission.Remove ?? []).map(grantee);
-    } else if (input.Attribute === 'launchPermission' || input.UserIds?.length || input.UserGroups?.length) {
-      const list = [...(input.UserIds ?? []).map((u) => grantee({ UserId: u })), ...(input.UserGroups ?? []).map((g) => grantee({ Group: g }))];
-      if (input.OperationType === 'add') add = list;
-      else if (input.OperationType === 'remove') remove = list;
-      else throw invalidParameter(`Value (${input.OperationType ?? ''}) for parameter operationType is invalid. Valid values are: add, remove.`);
+    if (input.LaunchPermission || input.Attribute === 'launchPermission' || input.UserIds?.length || input.UserGroups?.length) {
+      ({ add, remove } = permissionChange(input.LaunchPermission, { OperationType: input.OperationType, UserIds: input.UserIds, Groups: input.UserGroups }));
     } else if (input.Description?.Value !== undefined || input.Attribute === 'description') {
       description = input.Description?.Value ?? input.Value ?? '';
     } else {
       throw missingParameter('Attribute');
     }
     if (input.DryRun) throw dryRunOk();
-    const shares = env.gw.state.table<string>(SHARES_TABLE);
-    for (const g of add) await shares.put(`${g}/${img.id}`, ctx.accountId);
-    for (const g of remove) await shares.delete(`${g}/${img.id}`);
+    const shares = imageShares(env);
+    for (const g of add) await shares.grant(g, img.id, ctx.accountId);
+    for (const g of remove) await shares.revoke(g, img.id);
     await env.store.update<ImageRec>(ctx.accountId, 'image', img.id, (cur) => {
       if (!cur) return cur;
       const perms = [...cur.launchPermissions.filter((g) => !remove.includes(g)), ...add.filter((g) => !cur.launchPermissions.includes(g))];

@@ -5,6 +5,7 @@ import { invalidParameter, notFound } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
+import { Shares } from '../core/shares.js';
 import type { Ec2Env, OpTable } from '../env.js';
 import type { ImageRec, SnapshotRec } from '../records.js';
 
@@ -35,8 +36,8 @@ export async function catalogue(env: Ec2Env): Promise<ImageView[]> {
   }));
 }
 
-/** Launch permissions across accounts: '<grantee account or all>/<image id>' → owner account. */
-export const SHARES_TABLE = 'ec2-image-shares';
+/** Launch permissions across accounts. */
+export const imageShares = (env: Ec2Env) => new Shares(env.gw.state, 'ec2-image-shares');
 
 /** Images pending on their snapshots become available (or failed) once those finish. */
 async function settleImage(env: Ec2Env, owner: string, img: ImageRec): Promise<ImageRec> {
@@ -55,11 +56,7 @@ function view(img: ImageRec): ImageView {
 export async function visibleImages(env: Ec2Env, accountId: string): Promise<ImageView[]> {
   const out: ImageView[] = [];
   for (const img of await env.store.list<ImageRec>(accountId, 'image')) out.push(view(await settleImage(env, accountId, img)));
-  const shares = env.gw.state.table<string>(SHARES_TABLE);
-  const grants = [...(await shares.range({ prefix: `${accountId}/` })), ...(await shares.range({ prefix: 'all/' }))];
-  for (const [key, owner] of grants) {
-    if (owner === accountId) continue;
-    const id = key.slice(key.indexOf('/') + 1);
+  for (const [id, owner] of await imageShares(env).sharedWith(accountId)) {
     if (out.some((i) => i.id === id)) continue;
     const img = await env.store.get<ImageRec>(owner, 'image', id);
     if (img) out.push(view(await settleImage(env, owner, img)));
@@ -71,8 +68,7 @@ export async function visibleImages(env: Ec2Env, accountId: string): Promise<Ima
 export async function findImage(env: Ec2Env, accountId: string, imageId: string): Promise<ImageView | undefined> {
   const own = await env.store.get<ImageRec>(accountId, 'image', imageId);
   if (own) return view(await settleImage(env, accountId, own));
-  const shares = env.gw.state.table<string>(SHARES_TABLE);
-  const owner = (await shares.get(`${accountId}/${imageId}`)) ?? (await shares.get(`all/${imageId}`));
+  const owner = await imageShares(env).ownerFor(accountId, imageId);
   if (owner) {
     const img = await env.store.get<ImageRec>(owner, 'image', imageId);
     if (img) return view(await settleImage(env, owner, img));

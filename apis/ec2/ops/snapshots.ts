@@ -11,6 +11,7 @@ import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { date, type Ec2Env, type OpTable } from '../env.js';
 import type { ImageRec, SnapshotRec, VolumeRec } from '../records.js';
 import { loadInstances } from './instances.js';
+import { findSnapshot, sharedSnapshots, snapshotShares } from './snapshot-attrs.js';
 import { loadVolume } from './volumes.js';
 
 export function renderSnapshot(s: SnapshotRec): Record<string, unknown> {
@@ -82,7 +83,8 @@ export const snapshotOps: OpTable = {
   async DescribeSnapshots(env, ctx, input: { SnapshotIds?: string[]; OwnerIds?: string[]; RestorableByUserIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
     const ids = checkIds('snap', input.SnapshotIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter snapshotSet cannot be used with the parameter maxResults');
-    const all = ids.length ? await env.store.list<SnapshotRec>(ctx.accountId, 'snapshot') : await candidates<SnapshotRec>(env.store, ctx.accountId, 'snapshot', input.Filters);
+    const own = ids.length ? await env.store.list<SnapshotRec>(ctx.accountId, 'snapshot') : await candidates<SnapshotRec>(env.store, ctx.accountId, 'snapshot', input.Filters);
+    const all = [...own, ...(await sharedSnapshots(env, ctx.accountId))];
     const missing = ids.filter((id) => !all.some((s) => s.id === id));
     if (missing.length) throw notFound('snapshot', missing);
     const owners = input.OwnerIds ?? [];
@@ -103,7 +105,16 @@ export const snapshotOps: OpTable = {
       },
       (s) => s.Tags,
     );
-    const picked = all.filter((s) => (!ids.length || ids.includes(s.id)) && (!owners.length || owners.some((o) => o === 'self' || o === s.OwnerId)) && match(s));
+    const restorable = (input.RestorableByUserIds ?? []).map((u) => (u === 'self' ? ctx.accountId : u));
+    const picked = all
+      .filter(
+        (s) =>
+          (!ids.length || ids.includes(s.id)) &&
+          (!owners.length || owners.some((o) => (o === 'self' ? s.OwnerId === ctx.accountId : o === s.OwnerId))) &&
+          (!restorable.length || restorable.some((u) => u === s.OwnerId || s.createVolumePermissions.includes(u) || s.createVolumePermissions.includes('all'))) &&
+          match(s),
+      )
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
     const page = paginate(picked, (s) => s.id, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000 });
     return { Snapshots: page.items.map(renderSnapshot), NextToken: page.nextToken };
   },
@@ -113,7 +124,7 @@ export const snapshotOps: OpTable = {
     if (!input.SourceRegion) throw missingParameter('SourceRegion');
     if (input.SourceRegion !== ctx.region) throw invalidParameter(`Copying snapshots between regions is not supported by this gateway (source region '${input.SourceRegion}').`);
     checkIds('snap', [input.SourceSnapshotId]);
-    const src = await env.store.get<SnapshotRec>(ctx.accountId, 'snapshot', input.SourceSnapshotId);
+    const src = await findSnapshot(env, ctx.accountId, input.SourceSnapshotId);
     if (!src) throw notFound('snapshot', [input.SourceSnapshotId]);
     if (src.State !== 'completed') throw incorrectState(`Snapshot '${src.id}' is not 'completed'.`);
     const tags = tagsFromSpecs(input.TagSpecifications, ['snapshot']).get('snapshot');
@@ -121,6 +132,7 @@ export const snapshotOps: OpTable = {
     const s: SnapshotRec = {
       ...src,
       id: newId('snap'),
+      OwnerId: ctx.accountId,
       Description: input.Description ?? `[Copied ${src.id} from ${ctx.region}]`,
       StartTime: env.now(),
       State: 'pending',
@@ -130,7 +142,7 @@ export const snapshotOps: OpTable = {
       Tags: tags,
     };
     await env.store.put(ctx.accountId, 'snapshot', s.id, s);
-    await env.backend.copySnapshot(ctx.accountId, s.id, { accountId: ctx.accountId, snapshotId: src.id });
+    await env.backend.copySnapshot(ctx.accountId, s.id, { accountId: src.OwnerId, snapshotId: src.id });
     return { SnapshotId: s.id, Tags: tags };
   },
 
@@ -143,6 +155,7 @@ export const snapshotOps: OpTable = {
     const user = images.find((i) => i.devices.some((d) => d.SnapshotId === s.id));
     if (user) throw new AwsError('InvalidSnapshot.InUse', `The snapshot ${s.id} is currently in use by ${user.id}`);
     if (input.DryRun) throw dryRunOk();
+    for (const g of s.createVolumePermissions) await snapshotShares(env).revoke(g, s.id);
     await env.store.delete(ctx.accountId, 'snapshot', s.id);
     await env.backend.deleteSnapshot(ctx.accountId, s.id);
     return {};

@@ -15,6 +15,7 @@ import { zonesOf } from '../network.js';
 import type { InstanceRec, SnapshotRec, VolumeModificationRec, VolumeRec } from '../records.js';
 import { checkDeviceName, volumeParams } from '../volume-params.js';
 import { loadInstances } from './instances.js';
+import { findSnapshot } from './snapshot-attrs.js';
 
 export function renderVolume(v: VolumeRec): Record<string, unknown> {
   return {
@@ -99,7 +100,7 @@ export const volumeOps: OpTable = {
     let snap: SnapshotRec | undefined;
     if (input.SnapshotId) {
       checkIds('snap', [input.SnapshotId]);
-      snap = await env.store.get<SnapshotRec>(acct, 'snapshot', input.SnapshotId);
+      snap = await findSnapshot(env, acct, input.SnapshotId);
       if (!snap) throw notFound('snapshot', [input.SnapshotId]);
       if (snap.State !== 'completed') throw incorrectState(`Snapshot '${snap.id}' is not 'completed'.`);
     }
@@ -128,7 +129,7 @@ export const volumeOps: OpTable = {
     await env.store.put(acct, 'volume', v.id, v);
     await env.idem.remember(acct, 'CreateVolume', input.ClientToken, input, v.id, env.now());
     try {
-      await env.backend.createVolume(acct, { volumeId: v.id, zone: v.AvailabilityZone, sizeGiB: v.Size, volumeType: v.VolumeType, iops: v.Iops, throughput: v.Throughput, fromSnapshot: snap?.id });
+      await env.backend.createVolume(acct, { volumeId: v.id, zone: v.AvailabilityZone, sizeGiB: v.Size, volumeType: v.VolumeType, iops: v.Iops, throughput: v.Throughput, fromSnapshot: snap?.id, fromSnapshotAccount: snap && snap.OwnerId !== acct ? snap.OwnerId : undefined });
     } catch (e) {
       env.gw.log.error('ec2 volume creation failed in the backend', { err: String(e), volumeId: v.id });
       await env.store.update<VolumeRec>(acct, 'volume', v.id, (c) => (c ? { ...c, State: 'error' } : c));
