@@ -7,7 +7,7 @@ import type { KeyDef, RangeCondition } from './backend.js';
 import { invalidParam, validation } from './errors.js';
 import type { Condition, Operand } from './expr/ast.js';
 import type { LegacyCondition } from './legacy.js';
-import { compareScalars, validateValue, type AttributeValue } from './types.js';
+import { compareScalars, validateValue, type AttributeValue, type Item } from './types.js';
 
 interface KeyCond {
   op: string;
@@ -115,4 +115,43 @@ export function resolveKeyConditions(conds: Map<string, KeyCond>, hash: KeyDef, 
   }
   if (r.op === 'BEGINS_WITH' && range!.type === 'N') throw invalidParam('ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type');
   return { hash: h, range: { op: r.op as 'EQ', value: r.values[0]! } };
+}
+
+function rangeHolds(v: AttributeValue | undefined, r: RangeCondition): boolean {
+  if (!v) return false;
+  if (r.op === 'BEGINS_WITH') {
+    if (v.S !== undefined && r.value.S !== undefined) return v.S.startsWith(r.value.S);
+    if (v.B !== undefined && r.value.B !== undefined) return Buffer.from(v.B, 'base64').subarray(0, Buffer.byteLength(r.value.B, 'base64')).equals(Buffer.from(r.value.B, 'base64'));
+    return false;
+  }
+  const c = compareScalars(v, r.value);
+  if (c === undefined) return false;
+  switch (r.op) {
+    case 'EQ':
+      return c === 0;
+    case 'LT':
+      return c < 0;
+    case 'LE':
+      return c <= 0;
+    case 'GT':
+      return c > 0;
+    case 'GE':
+      return c >= 0;
+    case 'BETWEEN':
+      return c >= 0 && (compareScalars(v, r.value2) ?? 1) <= 0;
+    default:
+      return false;
+  }
+}
+
+/** An ExclusiveStartKey must lie inside the queried key range (DynamoDB's checks and messages). */
+export function checkStartKeyInRange(esk: Item | undefined, kc: ResolvedKeyCondition, hash: KeyDef, range: KeyDef | undefined): void {
+  if (!esk) return;
+  const sameHash = compareScalars(esk[hash.name]!, kc.hash) === 0;
+  if (!range || !kc.range) {
+    if (!sameHash) throw validation('The provided starting key is outside query boundaries based on provided conditions');
+    return;
+  }
+  if (!rangeHolds(esk[range.name], kc.range)) throw validation('The provided starting key does not match the range key predicate');
+  if (!sameHash) throw validation('The query can return at most one row and cannot be restarted');
 }

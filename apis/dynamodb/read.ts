@@ -10,7 +10,7 @@ import { validation, type ConstraintErrors } from './errors.js';
 import type { Condition, Operand, PathElem } from './expr/ast.js';
 import { evalCondition, project } from './expr/evaluate.js';
 import { prepareExpressions } from './expressions.js';
-import { fromExpression, fromLegacy, resolveKeyConditions } from './keycondition.js';
+import { checkStartKeyInRange, fromExpression, fromLegacy, resolveKeyConditions } from './keycondition.js';
 import { attributesToGet, filterCondition, type LegacyCondition } from './legacy.js';
 import { itemSize, validateValue, type Item } from './types.js';
 
@@ -146,6 +146,7 @@ export function query(backend: DynamoBackend): Handler {
     const range = index ? index.range : table.range;
     const kc = resolveKeyConditions(conds, hash, range);
     checkStartKey(table, index, input.ExclusiveStartKey);
+    checkStartKeyInRange(input.ExclusiveStartKey, kc, hash, range);
     const filter = ex.filter ?? legacyFilter;
     checkFilterNotOnKeys(filter, [hash.name, range?.name].filter(Boolean) as string[], ex.filter ? 'Filter Expression' : 'QueryFilter');
     const page = await backend.query(table, {

@@ -88,6 +88,8 @@ t.test('expression attribute checks', async (t) => {
   });
   t.match(await d.fail('PutItem', { ...base, ConditionExpression: 'foo(a)' }), { message: 'Invalid ConditionExpression: Invalid function name; function: foo' });
   t.match(await d.fail('PutItem', { ...base, ConditionExpression: '' }), { message: 'Invalid ConditionExpression: The expression can not be empty;' });
+  const long = Array.from({ length: 600 }, (_, i) => `a${i}`).join(' OR ');
+  t.match(await d.fail('PutItem', { ...base, ConditionExpression: long }), { message: /^Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: \d+$/ });
   t.match(await d.fail('PutItem', { ...base, ConditionExpression: 'a = a' }), {
     message: 'Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]',
   });

@@ -59,6 +59,12 @@ t.test('query errors', async (t) => {
     message: 'Filter Expression can only contain non-primary key attributes: Primary key attribute: sk',
   });
   t.match(await d.fail('Query', { ...base, KeyConditionExpression: 'pk = :p AND sk = :n', IndexName: 'nope' }), { message: 'The table does not have the specified index: nope' });
+  t.match(await d.fail('Query', { ...base, KeyConditionExpression: 'pk = :p AND sk > :n', ExclusiveStartKey: { pk: { S: 'p' }, sk: { N: '0' } } }), {
+    message: 'The provided starting key does not match the range key predicate',
+  });
+  t.match(await d.fail('Query', { TableName: 'events', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, ExclusiveStartKey: { pk: { S: 'q' }, sk: { N: '0' } } }), {
+    message: 'The provided starting key is outside query boundaries based on provided conditions',
+  });
   t.match(await d.fail('Query', { ...base, KeyConditionExpression: 'pk = :p AND sk = :n', Limit: 0 }), {
     message: "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
   });

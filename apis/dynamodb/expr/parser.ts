@@ -8,11 +8,15 @@ import { validation } from '../errors.js';
 import type { CmpOp, Condition, FnOperand, Operand, PathOperand, RawElem, SetValue, UpdateActions, ValueOperand } from './ast.js';
 import { Cursor, tokenize } from './lexer.js';
 
+/** DynamoDB: "The maximum length of any expression string is 4 KB." */
+const MAX_EXPRESSION_BYTES = 4096;
 const CMP = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
 
 function cursor(src: string, what: string): Cursor {
   if (src === '') throw validation(`Invalid ${what}: The expression can not be empty;`);
+  const size = Buffer.byteLength(src, 'utf8');
+  if (size > MAX_EXPRESSION_BYTES) throw validation(`Invalid ${what}: Expression size has exceeded the maximum allowed size; expression size: ${size}`);
   return new Cursor(src, tokenize(src), what);
 }
 

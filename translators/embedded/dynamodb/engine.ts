@@ -159,7 +159,8 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
   }
 
   async getItems(reads: Array<{ table: TableInfo; key: Item }>): Promise<Array<Item | undefined>> {
-    return this.env.transactionSync(() => reads.map((r) => this.items.get(itemKey(r.table, r.key))));
+    // synchronous reads within one event-loop turn share lmdb-js's read transaction: one snapshot
+    return reads.map((r) => this.items.get(itemKey(r.table, r.key)));
   }
 
   async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult[]> {
