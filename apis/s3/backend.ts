@@ -134,6 +134,17 @@ export interface PartInfo {
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
+/**
+ * Thrown by openObject when the version described by an ObjectInfo is no longer there (replaced
+ * or deleted between headObject and openObject); the caller looks the object up again.
+ */
+export class ObjectChangedError extends Error {
+  constructor(key: string) {
+    super(`object ${key} changed while being opened`);
+    this.name = 'ObjectChangedError';
+  }
+}
+
 export interface CompletedPart {
   partNumber: number;
   etag: string;

@@ -9,7 +9,7 @@ import { AwsError } from '../../src/errors.js';
 import type { ObjectInfo } from './backend.js';
 import { bucketFor, checkKey, invalidArgument, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { noSuchKey } from './errors.js';
-import { findVersion, MAX_PUT_SIZE, objectReadable, writeConditions } from './objects.js';
+import { findVersion, MAX_PUT_SIZE, objectReadable, withFreshVersion, writeConditions } from './objects.js';
 import { checksumOutput, evaluateConditions, metaFromInput, parseTagging, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
 
@@ -66,6 +66,10 @@ export function copyOps(env: S3Env): Record<string, Handler> {
   const CopyObject: Handler<S.CopyObjectInput, S.CopyObjectOutput> = async (ctx, input) => {
     const dest = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
+    return withFreshVersion(() => copyOnce(ctx, input, dest));
+  };
+
+  const copyOnce = async (ctx: RequestContext, input: S.CopyObjectInput, dest: BucketRecord) => {
     const src = await resolveCopySource(env, ctx, input.CopySource, input);
     const directive = input.MetadataDirective ?? 'COPY';
     const tagDirective = input.TaggingDirective ?? 'COPY';

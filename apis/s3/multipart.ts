@@ -8,7 +8,7 @@ import type { ChecksumAlgorithm, CompletedPart, UploadInfo } from './backend.js'
 import { bucketFor, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
 import { resolveCopySource } from './copy.js';
 import { noSuchUpload } from './errors.js';
-import { bodyLength, guardBody, tooLarge, writeConditions } from './objects.js';
+import { bodyLength, guardBody, tooLarge, withFreshVersion, writeConditions } from './objects.js';
 import { ALGORITHMS, checksumOutput, contentMd5Of, metaFromInput, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
 
@@ -69,12 +69,14 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
     const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkPartNumber(input.PartNumber);
     await uploadFor(env, bucket, input.Key, input.UploadId);
-    const src = await resolveCopySource(env, ctx, input.CopySource, input);
-    const range = parseCopyRange(input.CopySourceRange, src.info.size);
-    const length = range ? range.end - range.start + 1 : src.info.size;
-    if (length > MAX_PART_SIZE) throw tooLarge(length, MAX_PART_SIZE);
-    const body = src.info.size === 0 ? Readable.from([]) : await env.backend.openObject(src.info, src.bucket.name, range);
-    const part = await env.backend.uploadPart(bucket.name, input.UploadId, input.PartNumber, body, { contentLength: length, signal: ctx.signal });
+    const { src, part } = await withFreshVersion(async () => {
+      const src = await resolveCopySource(env, ctx, input.CopySource, input);
+      const range = parseCopyRange(input.CopySourceRange, src.info.size);
+      const length = range ? range.end - range.start + 1 : src.info.size;
+      if (length > MAX_PART_SIZE) throw tooLarge(length, MAX_PART_SIZE);
+      const body = src.info.size === 0 ? Readable.from([]) : await env.backend.openObject(src.info, src.bucket.name, range);
+      return { src, part: await env.backend.uploadPart(bucket.name, input.UploadId, input.PartNumber, body, { contentLength: length, signal: ctx.signal }) };
+    });
     const cs = checksumOutput(part.checksums);
     return {
       CopyPartResult: { ETag: part.etag, LastModified: new Date(part.lastModified), ...cs.members },

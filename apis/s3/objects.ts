@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError, isAwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
-import type { ObjectInfo, WriteConditions } from './backend.js';
+import { ObjectChangedError, type ObjectInfo, type WriteConditions } from './backend.js';
 import { aclGrants, authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
@@ -51,6 +51,20 @@ export async function findVersion(env: S3Env, bucket: BucketRecord, key: string,
     throw new AwsError(e.code, e.message, { status: 405, fields: { Method: 'GET', ResourceType: 'DeleteMarker' }, headers: { ...headers, 'Last-Modified': new Date(info.lastModified).toUTCString() } });
   }
   return info;
+}
+
+/**
+ * Runs a lookup-then-open sequence again when an overwrite or delete landed in between
+ * (ObjectChangedError from the backend), a few times at most.
+ */
+export async function withFreshVersion<R>(fn: () => Promise<R>): Promise<R> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof ObjectChangedError) || attempt >= 3) throw e;
+    }
+  }
 }
 
 /** True when the object's own canned ACL lets this caller read it. */
@@ -108,6 +122,10 @@ export function objectOps(env: S3Env): Record<string, Handler> {
   const readObject = async (ctx: RequestContext, input: S.GetObjectInput | S.HeadObjectInput, withBody: boolean) => {
     const bucket = await bucketFor(ctx, input.Bucket, 'read', { key: input.Key, objectGrant: () => objectReadable(env, ctx, input.Bucket, input.Key, input.VersionId) });
     if (input.SSECustomerAlgorithm !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-customer-algorithm');
+    return withFreshVersion(() => readVersion(ctx, bucket, input, withBody));
+  };
+
+  const readVersion = async (ctx: RequestContext, bucket: BucketRecord, input: S.GetObjectInput | S.HeadObjectInput, withBody: boolean) => {
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
     evaluateConditions(input, info);
     let range = parseRange(input.Range, info.size);

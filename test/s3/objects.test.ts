@@ -261,3 +261,22 @@ t.test('restart: unreferenced data files and temp files of a killed process are 
   t.equal((await readAll(await b.openObject(info!, 'bkt'))).toString(), 'kept', 'committed objects untouched');
   await b.close();
 });
+
+t.test('an overwrite between lookup and open: the reader gets one consistent version', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'objs' });
+  await fx.put('objs', 'k', 'old-old');
+  // race many reads with many overwrites of different lengths: every read must be a whole version
+  const versions = ['old-old', 'new', 'newest-of-all'];
+  const reads: Array<Promise<void>> = [];
+  for (let i = 0; i < 30; i++) {
+    reads.push(
+      fx.get('objs', 'k').then(({ out, body }) => {
+        if (!versions.includes(body.toString()) || out.ContentLength !== body.length) t.fail(`inconsistent read: ${body.toString()} / ${String(out.ContentLength)}`);
+      }),
+    );
+    reads.push(fx.put('objs', 'k', versions[i % 3]).then(() => undefined));
+  }
+  await Promise.all(reads);
+  t.pass('30 reads raced 30 overwrites');
+});

@@ -19,9 +19,10 @@ import type {
   VersionsPage,
   VersionsQuery,
 } from '../../../apis/s3/backend.js';
+import { ObjectChangedError } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
 import { etagMatches, methodNotAllowed, noSuchKey, noSuchVersion, preconditionFailed } from '../../../apis/s3/errors.js';
-import { FileStore } from './files.js';
+import { FileStore, type Segment } from './files.js';
 import { afterPrefix, bucketPrefix, keyOfObjectKey, objectKey, startsWith, successor, versionKey, versionKeyPrefix, versionScanPrefix } from './keys.js';
 import { newVersionId, toInfo, type ObjRec } from './records.js';
 
@@ -120,27 +121,44 @@ export class ObjectStore {
     }
   }
 
+  /** The segments behind each ObjectInfo handed out, so open() reads exactly that version. */
+  private readonly segmentsOfInfo = new WeakMap<ObjectInfo, Segment[]>();
+
+  private described(r: ObjRec, isLatest: boolean): ObjectInfo {
+    const info = toInfo(r, isLatest);
+    this.segmentsOfInfo.set(info, r.segs);
+    return info;
+  }
+
   async head(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
     if (versionId === undefined) {
       const cur = this.objects.get(objectKey(bucket, key));
-      if (cur) return toInfo(cur, true);
+      if (cur) return this.described(cur, true);
       const newest = this.versionsOf(bucket, key)[0];
-      return newest?.r.dm ? toInfo(newest.r, true) : undefined;
+      return newest?.r.dm ? this.described(newest.r, true) : undefined;
     }
     const all = this.versionsOf(bucket, key);
     const i = all.findIndex((x) => x.r.v === versionId);
-    return i < 0 ? undefined : toInfo(all[i].r, i === 0);
+    return i < 0 ? undefined : this.described(all[i].r, i === 0);
   }
 
-  /** Segments of a version, for reading. */
-  segmentsOf(bucket: string, info: ObjectInfo) {
-    const found = info.isLatest && !info.deleteMarker ? this.objects.get(objectKey(bucket, info.key)) : this.versionsOf(bucket, info.key).find((x) => x.r.v === info.versionId)?.r;
-    if (!found || found.v !== info.versionId) throw noSuchKey(info.key);
+  /** Segments of the version `info` describes (same version id and ETag), for reading. */
+  segmentsOf(bucket: string, info: ObjectInfo): Segment[] {
+    const known = this.segmentsOfInfo.get(info);
+    if (known) return known;
+    const found = this.versionsOf(bucket, info.key).find((x) => x.r.v === info.versionId)?.r;
+    if (!found || found.etag !== info.etag || found.lm !== info.lastModified) throw new ObjectChangedError(info.key);
     return found.segs;
   }
 
   async open(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable> {
-    return this.files.read(this.segmentsOf(bucket, info), range);
+    try {
+      return await this.files.read(this.segmentsOf(bucket, info), range);
+    } catch (e) {
+      // a file unlinked by a concurrent overwrite or delete: the caller looks again
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectChangedError(info.key);
+      throw e;
+    }
   }
 
   async delete(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }> {
