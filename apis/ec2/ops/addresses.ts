@@ -12,6 +12,7 @@ import { checkIds, newId } from '../core/ids.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { ec2Tx } from '../core/store.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { cidrSize, intToIp, parseCidr } from '../network.js';
 import type { AddressRec, InstanceRec } from '../records.js';
 
@@ -59,7 +60,7 @@ async function find(env: Ec2Env, ctx: RequestContext, allocationId?: string, pub
 }
 
 export const addressOps: OpTable = {
-  async AllocateAddress(env, ctx, input: { Domain?: string; Address?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async AllocateAddress(env, ctx, input: S.AllocateAddressInput) {
     if (input.Domain && input.Domain !== 'vpc') throw invalidParameter(`Value (${input.Domain}) for parameter domain is invalid. Only 'vpc' is supported.`);
     const tags = tagsFromSpecs(input.TagSpecifications, ['elastic-ip']).get('elastic-ip');
     const addrs = pool(env);
@@ -86,7 +87,7 @@ export const addressOps: OpTable = {
     return { PublicIp: ip, AllocationId: rec.id, PublicIpv4Pool: 'amazon', NetworkBorderGroup: ctx.region, Domain: 'vpc' };
   },
 
-  async AssociateAddress(env, ctx, input: { AllocationId?: string; PublicIp?: string; InstanceId?: string; NetworkInterfaceId?: string; PrivateIpAddress?: string; AllowReassociation?: boolean; DryRun?: boolean }) {
+  async AssociateAddress(env, ctx, input: S.AssociateAddressInput) {
     const a = await find(env, ctx, input.AllocationId, input.PublicIp);
     let inst: InstanceRec | undefined;
     if (input.InstanceId) {
@@ -129,7 +130,7 @@ export const addressOps: OpTable = {
     return { AssociationId: associationId };
   },
 
-  async DisassociateAddress(env, ctx, input: { AssociationId?: string; PublicIp?: string; DryRun?: boolean }) {
+  async DisassociateAddress(env, ctx, input: S.DisassociateAddressInput) {
     let a: AddressRec | undefined;
     if (input.AssociationId) {
       a = (await env.store.list<AddressRec>(ctx.accountId, 'eip')).find((x) => x.associationId === input.AssociationId);
@@ -150,7 +151,7 @@ export const addressOps: OpTable = {
     return {};
   },
 
-  async ReleaseAddress(env, ctx, input: { AllocationId?: string; PublicIp?: string; DryRun?: boolean }) {
+  async ReleaseAddress(env, ctx, input: S.ReleaseAddressInput) {
     const a = await find(env, ctx, input.AllocationId, input.PublicIp);
     if (a.associationId) throw new AwsError('InvalidIPAddress.InUse', `The address with allocation id [${a.id}] is in use`);
     if (input.DryRun) throw dryRunOk();
@@ -164,7 +165,7 @@ export const addressOps: OpTable = {
     return {};
   },
 
-  async DescribeAddresses(env, ctx, input: { AllocationIds?: string[]; PublicIps?: string[]; Filters?: Filter[] }) {
+  async DescribeAddresses(env, ctx, input: S.DescribeAddressesInput) {
     const ids = checkIds('eipalloc', input.AllocationIds ?? []);
     const ips = input.PublicIps ?? [];
     const all = await env.store.list<AddressRec>(ctx.accountId, 'eip');
@@ -191,7 +192,7 @@ export const addressOps: OpTable = {
     return { Addresses: picked.map((a) => render(a, ctx.accountId, ctx.region)) };
   },
 
-  async DescribeAddressesAttribute(env, ctx, input: { AllocationIds?: string[]; Attribute?: string; MaxResults?: number; NextToken?: string }) {
+  async DescribeAddressesAttribute(env, ctx, input: S.DescribeAddressesAttributeInput) {
     if (input.Attribute !== undefined && input.Attribute !== 'domain-name') throw invalidParameter(`Value (${input.Attribute}) for parameter attribute is invalid. Valid values are: domain-name.`);
     const ids = checkIds('eipalloc', input.AllocationIds ?? []);
     const all = await env.store.list<AddressRec>(ctx.accountId, 'eip');

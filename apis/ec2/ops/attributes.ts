@@ -9,6 +9,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import { date, type OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { InstanceRec, SecurityGroupRec } from '../records.js';
 import { liveInstances, loadInstances } from './instances.js';
 
@@ -84,7 +85,7 @@ function pickChange(input: ModifyInput): [string, unknown] {
 }
 
 export const attributeOps: OpTable = {
-  async DescribeInstanceAttribute(env, ctx, input: { InstanceId?: string; Attribute?: string }) {
+  async DescribeInstanceAttribute(env, ctx, input: S.DescribeInstanceAttributeInput) {
     if (!input.InstanceId) throw missingParameter('InstanceId');
     if (!input.Attribute) throw missingParameter('Attribute');
     if (!ATTRIBUTES.includes(input.Attribute)) throw invalidParameter(`Value (${input.Attribute}) for parameter attribute is invalid. Unknown attribute.`);
@@ -190,14 +191,14 @@ export const attributeOps: OpTable = {
     return {};
   },
 
-  async GetConsoleOutput(env, ctx, input: { InstanceId?: string; Latest?: boolean }) {
+  async GetConsoleOutput(env, ctx, input: S.GetConsoleOutputInput) {
     if (!input.InstanceId) throw missingParameter('InstanceId');
     const [i] = await loadInstances(env, ctx.accountId, [input.InstanceId]);
     const text = await env.backend.consoleOutput(ctx.accountId, i.id);
     return { InstanceId: i.id, Output: text === undefined ? undefined : Buffer.from(text, 'utf8').toString('base64'), Timestamp: date(env.now()) };
   },
 
-  async ModifyInstanceCreditSpecification(env, ctx, input: { InstanceCreditSpecifications?: Array<{ InstanceId?: string; CpuCredits?: string }>; DryRun?: boolean }) {
+  async ModifyInstanceCreditSpecification(env, ctx, input: S.ModifyInstanceCreditSpecificationInput) {
     const specs = input.InstanceCreditSpecifications ?? [];
     if (!specs.length) throw missingParameter('InstanceCreditSpecifications');
     for (const s of specs) {
@@ -221,7 +222,7 @@ export const attributeOps: OpTable = {
     return { SuccessfulInstanceCreditSpecifications: ok, UnsuccessfulInstanceCreditSpecifications: failed };
   },
 
-  async DescribeInstanceCreditSpecifications(env, ctx, input: { InstanceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeInstanceCreditSpecifications(env, ctx, input: S.DescribeInstanceCreditSpecificationsInput) {
     const ids = input.InstanceIds ?? [];
     const list = ids.length ? await loadInstances(env, ctx.accountId, ids) : await liveInstances(env, ctx.accountId);
     for (const i of list) {

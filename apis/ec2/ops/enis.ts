@@ -10,6 +10,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { InstanceRec, SecurityGroupRec } from '../records.js';
 import { renderEni } from '../render.js';
 import { liveInstances } from './instances.js';
@@ -23,7 +24,7 @@ async function byEni(env: Ec2Env, accountId: string, eniId: string | undefined):
 }
 
 export const eniOps: OpTable = {
-  async DescribeNetworkInterfaces(env, ctx, input: { NetworkInterfaceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeNetworkInterfaces(env, ctx, input: S.DescribeNetworkInterfacesInput) {
     const ids = checkIds('eni', input.NetworkInterfaceIds ?? []);
     const live = (await liveInstances(env, ctx.accountId)).filter((i) => i.state !== 'terminated');
     const missing = ids.filter((id) => !live.some((i) => i.eniId === id));
@@ -54,7 +55,7 @@ export const eniOps: OpTable = {
     };
   },
 
-  async DescribeNetworkInterfaceAttribute(env, ctx, input: { NetworkInterfaceId?: string; Attribute?: string }) {
+  async DescribeNetworkInterfaceAttribute(env, ctx, input: S.DescribeNetworkInterfaceAttributeInput) {
     const i = await byEni(env, ctx.accountId, input.NetworkInterfaceId);
     const out: Record<string, unknown> = { NetworkInterfaceId: i.eniId };
     switch (input.Attribute) {
@@ -69,7 +70,7 @@ export const eniOps: OpTable = {
     return out;
   },
 
-  async ModifyNetworkInterfaceAttribute(env, ctx, input: { NetworkInterfaceId?: string; Groups?: string[]; SourceDestCheck?: { Value?: boolean }; Description?: { Value?: string }; Attachment?: { AttachmentId?: string; DeleteOnTermination?: boolean }; DryRun?: boolean }) {
+  async ModifyNetworkInterfaceAttribute(env, ctx, input: S.ModifyNetworkInterfaceAttributeInput) {
     const i = await byEni(env, ctx.accountId, input.NetworkInterfaceId);
     const given = [input.Groups?.length ? 'groupSet' : '', input.SourceDestCheck ? 'sourceDestCheck' : '', input.Description ? 'description' : '', input.Attachment ? 'attachment' : ''].filter(Boolean);
     if (given.length === 0) throw missingParameter('Attribute');

@@ -9,6 +9,7 @@ import { checkIds, newId } from '../core/ids.js';
 import { permissionChange } from '../core/shares.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { ImageDeviceRec, ImageRec, SnapshotRec, VolumeRec } from '../records.js';
 import { checkDeviceName } from '../volume-params.js';
 import { findImage, imageShares } from './images.js';
@@ -40,7 +41,7 @@ async function ownImage(env: Ec2Env, accountId: string, imageId: string | undefi
 }
 
 export const imageMutationOps: OpTable = {
-  async CreateImage(env, ctx, input: { InstanceId?: string; Name?: string; Description?: string; NoReboot?: boolean; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateImage(env, ctx, input: S.CreateImageInput) {
     if (!input.InstanceId) throw missingParameter('InstanceId');
     const name = checkName(input.Name);
     const [inst] = await loadInstances(env, ctx.accountId, [input.InstanceId]);
@@ -77,7 +78,7 @@ export const imageMutationOps: OpTable = {
     return { ImageId: id };
   },
 
-  async RegisterImage(env, ctx, input: { Name?: string; Description?: string; Architecture?: string; RootDeviceName?: string; BootMode?: string; BlockDeviceMappings?: Array<{ DeviceName?: string; NoDevice?: string; VirtualName?: string; Ebs?: { SnapshotId?: string; VolumeSize?: number; VolumeType?: string; DeleteOnTermination?: boolean } }>; ImageLocation?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async RegisterImage(env, ctx, input: S.RegisterImageInput) {
     const name = checkName(input.Name);
     if (input.ImageLocation) throw invalidParameter('Instance-store (S3-backed) images are not supported by this gateway; register EBS snapshots.');
     const root = input.RootDeviceName ?? '/dev/xvda';
@@ -112,7 +113,7 @@ export const imageMutationOps: OpTable = {
     return { ImageId: id };
   },
 
-  async CopyImage(env, ctx, input: { SourceImageId?: string; SourceRegion?: string; Name?: string; Description?: string; Encrypted?: boolean; ClientToken?: string; CopyImageTags?: boolean; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CopyImage(env, ctx, input: S.CopyImageInput) {
     if (!input.SourceImageId) throw missingParameter('SourceImageId');
     if (!input.SourceRegion) throw missingParameter('SourceRegion');
     if (input.SourceRegion !== ctx.region) throw invalidParameter(`Copying images between regions is not supported by this gateway (source region '${input.SourceRegion}').`);
@@ -160,7 +161,7 @@ export const imageMutationOps: OpTable = {
     return { ImageId: id };
   },
 
-  async DeregisterImage(env, ctx, input: { ImageId?: string; DeleteAssociatedSnapshots?: boolean; DryRun?: boolean }) {
+  async DeregisterImage(env, ctx, input: S.DeregisterImageInput) {
     const img = await ownImage(env, ctx.accountId, input.ImageId);
     if (input.DryRun) throw dryRunOk();
     for (const g of img.launchPermissions) await imageShares(env).revoke(g, img.id);
@@ -175,7 +176,7 @@ export const imageMutationOps: OpTable = {
     return {};
   },
 
-  async DescribeImageAttribute(env, ctx, input: { ImageId?: string; Attribute?: string }) {
+  async DescribeImageAttribute(env, ctx, input: S.DescribeImageAttributeInput) {
     if (!input.ImageId) throw missingParameter('ImageId');
     checkIds('ami', [input.ImageId]);
     const img = await findImage(env, ctx.accountId, input.ImageId);
@@ -203,7 +204,7 @@ export const imageMutationOps: OpTable = {
     return out;
   },
 
-  async ModifyImageAttribute(env, ctx, input: { ImageId?: string; Attribute?: string; OperationType?: string; UserIds?: string[]; UserGroups?: string[]; Value?: string; Description?: { Value?: string }; LaunchPermission?: { Add?: Array<{ UserId?: string; Group?: string }>; Remove?: Array<{ UserId?: string; Group?: string }> }; DryRun?: boolean }) {
+  async ModifyImageAttribute(env, ctx, input: S.ModifyImageAttributeInput) {
     const img = await ownImage(env, ctx.accountId, input.ImageId);
     let add: string[] = [];
     let remove: string[] = [];

@@ -7,6 +7,7 @@ import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import { Shares } from '../core/shares.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { ImageRec, SnapshotRec } from '../records.js';
 
 /** The owner id shown for the backend's catalogue images (alias 'amazon'). */
@@ -140,7 +141,7 @@ function ownerMatches(i: ImageView, owners: string[], ctx: RequestContext): bool
 }
 
 export const imageOps: OpTable = {
-  async DescribeImages(env, ctx, input: { ImageIds?: string[]; Owners?: string[]; ExecutableUsers?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeImages(env, ctx, input: S.DescribeImagesInput) {
     const ids = checkIds('ami', input.ImageIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter imagesSet cannot be used with the parameter maxResults');
     const all: ImageView[] = [...(await visibleImages(env, ctx.accountId)), ...(await catalogue(env))];

@@ -7,6 +7,7 @@ import { checkIds } from '../core/ids.js';
 import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { STATE_CODE, type InstanceRec, type InstanceStateName } from '../records.js';
 import { instanceMatcher, renderReservations, stateOf, userInitiated } from '../render.js';
 
@@ -98,7 +99,7 @@ function statusFilters() {
 }
 
 export const instanceOps: OpTable = {
-  async DescribeInstances(env, ctx, input: { InstanceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeInstances(env, ctx, input: S.DescribeInstancesInput) {
     const ids = input.InstanceIds ?? [];
     if (ids.length && input.MaxResults !== undefined) throw invalidCombination('The parameter instancesSet cannot be used with the parameter maxResults');
     const match = instanceMatcher(input.Filters, ctx.region);
@@ -108,7 +109,7 @@ export const instanceOps: OpTable = {
     return { Reservations: renderReservations(page.items, ctx.region), NextToken: page.nextToken };
   },
 
-  async DescribeInstanceStatus(env, ctx, input: { InstanceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; IncludeAllInstances?: boolean }) {
+  async DescribeInstanceStatus(env, ctx, input: S.DescribeInstanceStatusInput) {
     const ids = input.InstanceIds ?? [];
     if (ids.length && input.MaxResults !== undefined) throw invalidCombination('The parameter instancesSet cannot be used with the parameter maxResults');
     const match = compileFilters(input.Filters, statusFilters());
@@ -132,7 +133,7 @@ export const instanceOps: OpTable = {
     };
   },
 
-  async StartInstances(env, ctx, input: { InstanceIds?: string[]; DryRun?: boolean }) {
+  async StartInstances(env, ctx, input: S.StartInstancesInput) {
     const changes = await transition(env, ctx.accountId, input.InstanceIds, input.DryRun, {
       decide(i) {
         if (i.state === 'stopped') return 'pending';
@@ -144,7 +145,7 @@ export const instanceOps: OpTable = {
     return { StartingInstances: changes };
   },
 
-  async StopInstances(env, ctx, input: { InstanceIds?: string[]; Force?: boolean; Hibernate?: boolean; DryRun?: boolean }) {
+  async StopInstances(env, ctx, input: S.StopInstancesInput) {
     if (input.Hibernate) throw new AwsError('UnsupportedHibernationConfiguration', 'Hibernation is not supported by this gateway.');
     const changes = await transition(env, ctx.accountId, input.InstanceIds, input.DryRun, {
       decide(i) {
@@ -161,7 +162,7 @@ export const instanceOps: OpTable = {
     return { StoppingInstances: changes };
   },
 
-  async RebootInstances(env, ctx, input: { InstanceIds?: string[]; DryRun?: boolean }) {
+  async RebootInstances(env, ctx, input: S.RebootInstancesInput) {
     const ids = input.InstanceIds ?? [];
     if (!ids.length) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
     const list = await loadInstances(env, ctx.accountId, ids);
@@ -173,7 +174,7 @@ export const instanceOps: OpTable = {
     return {};
   },
 
-  async TerminateInstances(env, ctx, input: { InstanceIds?: string[]; DryRun?: boolean }) {
+  async TerminateInstances(env, ctx, input: S.TerminateInstancesInput) {
     const changes = await transition(env, ctx.accountId, input.InstanceIds, input.DryRun, {
       decide(i) {
         if (i.state === 'terminated' || i.state === 'shutting-down') return undefined;

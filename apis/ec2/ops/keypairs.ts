@@ -6,6 +6,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { date, type Ec2Env, type OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { generateKey, importKey, type KeyMaterial } from '../keys.js';
 import type { KeyPairRec } from '../records.js';
 
@@ -29,7 +30,7 @@ async function store(env: Ec2Env, accountId: string, name: string, m: KeyMateria
 }
 
 export const keyPairOps: OpTable = {
-  async CreateKeyPair(env, ctx, input: { KeyName?: string; KeyType?: string; KeyFormat?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateKeyPair(env, ctx, input: S.CreateKeyPairInput) {
     const name = checkName(input.KeyName);
     const type = input.KeyType ?? 'rsa';
     if (type !== 'rsa' && type !== 'ed25519') throw invalidParameter(`Value (${type}) for parameter keyType is invalid. Valid values are: rsa, ed25519.`);
@@ -43,7 +44,7 @@ export const keyPairOps: OpTable = {
     return { KeyFingerprint: rec.KeyFingerprint, KeyMaterial: m.privateKey, KeyName: name, KeyPairId: rec.id, Tags: rec.Tags };
   },
 
-  async ImportKeyPair(env, ctx, input: { KeyName?: string; PublicKeyMaterial?: Buffer | string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async ImportKeyPair(env, ctx, input: S.ImportKeyPairInput) {
     const name = checkName(input.KeyName);
     if (!input.PublicKeyMaterial || input.PublicKeyMaterial.length === 0) throw missingParameter('PublicKeyMaterial');
     const m = importKey(input.PublicKeyMaterial);
@@ -53,7 +54,7 @@ export const keyPairOps: OpTable = {
     return { KeyFingerprint: rec.KeyFingerprint, KeyName: name, KeyPairId: rec.id, Tags: rec.Tags };
   },
 
-  async DescribeKeyPairs(env, ctx, input: { KeyNames?: string[]; KeyPairIds?: string[]; Filters?: Filter[]; IncludePublicKey?: boolean }) {
+  async DescribeKeyPairs(env, ctx, input: S.DescribeKeyPairsInput) {
     const ids = checkIds('key', input.KeyPairIds ?? []);
     const names = input.KeyNames ?? [];
     const all = await env.store.list<KeyPairRec>(ctx.accountId, 'keypair');
@@ -80,7 +81,7 @@ export const keyPairOps: OpTable = {
     };
   },
 
-  async DeleteKeyPair(env, ctx, input: { KeyName?: string; KeyPairId?: string; DryRun?: boolean }) {
+  async DeleteKeyPair(env, ctx, input: S.DeleteKeyPairInput) {
     if (!input.KeyName && !input.KeyPairId) throw missingParameter('KeyName or KeyPairId');
     if (input.KeyPairId) checkIds('key', [input.KeyPairId]);
     if (input.DryRun) throw dryRunOk();

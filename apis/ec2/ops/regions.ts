@@ -6,6 +6,7 @@ import { invalidParameter } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { paginate } from '../core/paging.js';
 import type { OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { defaultVpcId, zonesOf, type Zone } from '../network.js';
 
 interface Region {
@@ -30,7 +31,7 @@ const typeFilters = {
 };
 
 export const regionOps: OpTable = {
-  async DescribeRegions(env, ctx, input: { Filters?: Filter[]; RegionNames?: string[]; AllRegions?: boolean }) {
+  async DescribeRegions(env, ctx, input: S.DescribeRegionsInput) {
     const region = ctx.region;
     const all: Region[] = [{ RegionName: region, Endpoint: `ec2.${region}.amazonaws.com`, OptInStatus: 'opt-in-not-required' }];
     for (const n of input.RegionNames ?? []) {
@@ -40,7 +41,7 @@ export const regionOps: OpTable = {
     return { Regions: all.filter((r) => (!input.RegionNames?.length || input.RegionNames.includes(r.RegionName)) && match(r)) };
   },
 
-  async DescribeAvailabilityZones(env, ctx, input: { Filters?: Filter[]; ZoneNames?: string[]; ZoneIds?: string[]; AllAvailabilityZones?: boolean }) {
+  async DescribeAvailabilityZones(env, ctx, input: S.DescribeAvailabilityZonesInput) {
     const zones = await zonesOf(env, ctx.region);
     for (const n of input.ZoneNames ?? []) if (!zones.some((z) => z.ZoneName === n)) throw invalidParameter(`Invalid availability zone: [${n}]`);
     for (const n of input.ZoneIds ?? []) if (!zones.some((z) => z.ZoneId === n)) throw invalidParameter(`Invalid availability zone: [${n}]`);
@@ -73,7 +74,7 @@ export const regionOps: OpTable = {
     };
   },
 
-  async DescribeAccountAttributes(env, ctx, input: { AttributeNames?: string[] }) {
+  async DescribeAccountAttributes(env, ctx, input: S.DescribeAccountAttributesInput) {
     const vpcId = (await defaultVpcId(env, ctx.accountId, ctx.region)) || 'none';
     const attrs: Record<string, string[]> = {
       'supported-platforms': ['VPC'],
@@ -97,7 +98,7 @@ export const regionOps: OpTable = {
     return { InstanceTypes: page.items.map(instanceTypeInfo), NextToken: page.nextToken };
   },
 
-  async DescribeInstanceTypeOfferings(env, ctx, input: { LocationType?: string; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeInstanceTypeOfferings(env, ctx, input: S.DescribeInstanceTypeOfferingsInput) {
     const lt = input.LocationType ?? 'region';
     if (!['region', 'availability-zone', 'availability-zone-id'].includes(lt)) {
       throw invalidParameter(`Value (${lt}) for parameter locationType is invalid. Valid values are: region, availability-zone, availability-zone-id.`);

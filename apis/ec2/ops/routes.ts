@@ -13,6 +13,7 @@ import { IGW, loadRecord, RTB, VPC } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { cidrString, parseCidr } from '../network.js';
 import type { InternetGatewayRec, RouteRec, RouteTableRec, SubnetRec, VpcRec } from '../records.js';
 
@@ -85,7 +86,7 @@ async function routeOf(env: Ec2Env, ctx: RequestContext, rtb: RouteTableRec, inp
 }
 
 export const routeOps: OpTable = {
-  async CreateInternetGateway(env, ctx, input: { TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateInternetGateway(env, ctx, input: S.CreateInternetGatewayInput) {
     const tags = tagsFromSpecs(input.TagSpecifications, ['internet-gateway']).get('internet-gateway');
     if (input.DryRun) throw dryRunOk();
     const g: InternetGatewayRec = { id: newId('igw'), OwnerId: ctx.accountId, Tags: tags };
@@ -93,7 +94,7 @@ export const routeOps: OpTable = {
     return { InternetGateway: renderIgw(g) };
   },
 
-  async AttachInternetGateway(env, ctx, input: { InternetGatewayId?: string; VpcId?: string; DryRun?: boolean }) {
+  async AttachInternetGateway(env, ctx, input: S.AttachInternetGatewayInput) {
     const g = await loadIgw(env, ctx, input.InternetGatewayId);
     const vpc = await loadVpc(env, ctx, input.VpcId);
     if (g.VpcId) throw new AwsError('Resource.AlreadyAssociated', `resource ${g.id} is already attached to network ${g.VpcId}`);
@@ -107,7 +108,7 @@ export const routeOps: OpTable = {
     return {};
   },
 
-  async DetachInternetGateway(env, ctx, input: { InternetGatewayId?: string; VpcId?: string; DryRun?: boolean }) {
+  async DetachInternetGateway(env, ctx, input: S.DetachInternetGatewayInput) {
     const g = await loadIgw(env, ctx, input.InternetGatewayId);
     const vpc = await loadVpc(env, ctx, input.VpcId);
     if (g.VpcId !== vpc.id) throw new AwsError('Gateway.NotAttached', `resource ${g.id} is not attached to network ${vpc.id}`);
@@ -116,7 +117,7 @@ export const routeOps: OpTable = {
     return {};
   },
 
-  async DeleteInternetGateway(env, ctx, input: { InternetGatewayId?: string; DryRun?: boolean }) {
+  async DeleteInternetGateway(env, ctx, input: S.DeleteInternetGatewayInput) {
     const g = await loadIgw(env, ctx, input.InternetGatewayId);
     if (g.VpcId) throw new AwsError('DependencyViolation', `The internetGateway '${g.id}' has dependencies and cannot be deleted.`);
     if (input.DryRun) throw dryRunOk();
@@ -124,7 +125,7 @@ export const routeOps: OpTable = {
     return {};
   },
 
-  async DescribeInternetGateways(env, ctx, input: { InternetGatewayIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeInternetGateways(env, ctx, input: S.DescribeInternetGatewaysInput) {
     const ids = checkIds('igw', input.InternetGatewayIds ?? []);
     const all = await env.store.list<InternetGatewayRec>(ctx.accountId, 'igw');
     const missing = ids.filter((id) => !all.some((g) => g.id === id));
@@ -138,7 +139,7 @@ export const routeOps: OpTable = {
     return { InternetGateways: page.items.map(renderIgw), NextToken: page.nextToken };
   },
 
-  async CreateRouteTable(env, ctx, input: { VpcId?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateRouteTable(env, ctx, input: S.CreateRouteTableInput) {
     const vpc = await loadVpc(env, ctx, input.VpcId);
     const tags = tagsFromSpecs(input.TagSpecifications, ['route-table']).get('route-table');
     if (input.DryRun) throw dryRunOk();
@@ -147,7 +148,7 @@ export const routeOps: OpTable = {
     return { RouteTable: renderRtb(r, new Set()) };
   },
 
-  async DeleteRouteTable(env, ctx, input: { RouteTableId?: string; DryRun?: boolean }) {
+  async DeleteRouteTable(env, ctx, input: S.DeleteRouteTableInput) {
     const r = await loadRtb(env, ctx, input.RouteTableId);
     if (r.associations.length) throw new AwsError('DependencyViolation', `The routeTable '${r.id}' has dependencies and cannot be deleted.`);
     if (input.DryRun) throw dryRunOk();
@@ -155,7 +156,7 @@ export const routeOps: OpTable = {
     return {};
   },
 
-  async DescribeRouteTables(env, ctx, input: { RouteTableIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeRouteTables(env, ctx, input: S.DescribeRouteTablesInput) {
     const ids = checkIds('rtb', input.RouteTableIds ?? []);
     const all = await env.store.list<RouteTableRec>(ctx.accountId, 'rtb');
     const missing = ids.filter((id) => !all.some((r) => r.id === id));
@@ -206,7 +207,7 @@ export const routeOps: OpTable = {
     return {};
   },
 
-  async DeleteRoute(env, ctx, input: { RouteTableId?: string; DestinationCidrBlock?: string; DryRun?: boolean }) {
+  async DeleteRoute(env, ctx, input: S.DeleteRouteInput) {
     const rtb = await loadRtb(env, ctx, input.RouteTableId);
     if (!input.DestinationCidrBlock) throw missingParameter('DestinationCidrBlock');
     const c = parseCidr(input.DestinationCidrBlock);
@@ -219,7 +220,7 @@ export const routeOps: OpTable = {
     return {};
   },
 
-  async AssociateRouteTable(env, ctx, input: { RouteTableId?: string; SubnetId?: string; GatewayId?: string; DryRun?: boolean }) {
+  async AssociateRouteTable(env, ctx, input: S.AssociateRouteTableInput) {
     const rtb = await loadRtb(env, ctx, input.RouteTableId);
     if (input.GatewayId) throw invalidParameter('Gateway route table associations are not supported by this gateway.');
     if (!input.SubnetId) throw missingParameter('SubnetId');
@@ -242,7 +243,7 @@ export const routeOps: OpTable = {
     return { AssociationId: id, AssociationState: { State: 'associated' } };
   },
 
-  async DisassociateRouteTable(env, ctx, input: { AssociationId?: string; DryRun?: boolean }) {
+  async DisassociateRouteTable(env, ctx, input: S.DisassociateRouteTableInput) {
     if (!input.AssociationId) throw missingParameter('AssociationId');
     const id = input.AssociationId;
     const rtbId = await env.store.get<string>(ctx.accountId, 'meta', `rtbassoc/${id}`);

@@ -13,44 +13,10 @@ import type { BlockDeviceRec, InstanceRec, KeyPairRec, SecurityGroupRec, Snapsho
 import { renderInstance } from '../render.js';
 import { checkDeviceName, volumeParams } from '../volume-params.js';
 import { findImage, type ImageView } from './images.js';
+import type { RunInstancesInput } from '../shapes.gen.js';
 
-interface EbsSpec {
-  DeleteOnTermination?: boolean;
-  Iops?: number;
-  SnapshotId?: string;
-  VolumeSize?: number;
-  VolumeType?: string;
-  Throughput?: number;
-  Encrypted?: boolean;
-  KmsKeyId?: string;
-}
-
-interface RunInput {
-  ImageId?: string;
-  InstanceType?: string;
-  MinCount?: number;
-  MaxCount?: number;
-  KeyName?: string;
-  SecurityGroupIds?: string[];
-  SecurityGroups?: string[];
-  SubnetId?: string;
-  PrivateIpAddress?: string;
-  UserData?: string;
-  BlockDeviceMappings?: Array<{ DeviceName?: string; VirtualName?: string; NoDevice?: string; Ebs?: EbsSpec }>;
-  TagSpecifications?: TagSpecification[];
-  ClientToken?: string;
-  DisableApiTermination?: boolean;
-  DisableApiStop?: boolean;
-  InstanceInitiatedShutdownBehavior?: string;
-  Placement?: { AvailabilityZone?: string; Tenancy?: string };
-  EbsOptimized?: boolean;
-  Monitoring?: { Enabled?: boolean };
-  NetworkInterfaces?: Array<{ DeviceIndex?: number; SubnetId?: string; Groups?: string[]; PrivateIpAddress?: string; AssociatePublicIpAddress?: boolean }>;
-  MetadataOptions?: { HttpTokens?: string; HttpPutResponseHopLimit?: number; HttpEndpoint?: string; InstanceMetadataTags?: string };
-  LaunchTemplate?: unknown;
-  CreditSpecification?: { CpuCredits?: string };
-  DryRun?: boolean;
-}
+type RunInput = RunInstancesInput;
+type EbsSpec = NonNullable<NonNullable<RunInput['BlockDeviceMappings']>[number]['Ebs']>;
 
 interface VolumePlan {
   device: string;

@@ -9,6 +9,7 @@ import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { defaultEgress, defaultVpcId, ensureDefaultVpc } from '../network.js';
 import type { InstanceRec, RuleRec, SecurityGroupRec, VpcRec } from '../records.js';
 import { permissionsOf } from '../sg-model.js';
@@ -67,7 +68,7 @@ function groupFilters() {
 }
 
 export const securityGroupOps: OpTable = {
-  async CreateSecurityGroup(env, ctx, input: { GroupName?: string; Description?: string; VpcId?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateSecurityGroup(env, ctx, input: S.CreateSecurityGroupInput) {
     const name = input.GroupName;
     if (!name) throw missingParameter('GroupName');
     if (input.Description === undefined || input.Description === '') throw missingParameter('GroupDescription');
@@ -97,7 +98,7 @@ export const securityGroupOps: OpTable = {
     return { GroupId: g.id, Tags: tags };
   },
 
-  async DeleteSecurityGroup(env, ctx, input: { GroupId?: string; GroupName?: string; DryRun?: boolean }) {
+  async DeleteSecurityGroup(env, ctx, input: S.DeleteSecurityGroupInput) {
     const g = await findGroup(env, ctx, input.GroupId, input.GroupName);
     if (g.GroupName === 'default') {
       throw new AwsError('CannotDelete', `the specified group: "${g.id}" name: "default" cannot be deleted by a user`);
@@ -117,7 +118,7 @@ export const securityGroupOps: OpTable = {
     return {};
   },
 
-  async DescribeSecurityGroups(env, ctx, input: { GroupIds?: string[]; GroupNames?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeSecurityGroups(env, ctx, input: S.DescribeSecurityGroupsInput) {
     const ids = checkIds('sg', input.GroupIds ?? []);
     const names = input.GroupNames ?? [];
     if ((ids.length || names.length) && input.MaxResults !== undefined) throw invalidCombination('The parameter groupIdSet cannot be used with the parameter maxResults');

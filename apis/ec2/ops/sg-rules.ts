@@ -12,6 +12,7 @@ import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import { mergeTags, tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { RuleRec, SecurityGroupRec } from '../records.js';
 import { describeRule, permissionsOf, renderRule, rulesFromPermissions, sameRule, type GroupResolver, type IpPermission } from '../sg-model.js';
 import { findGroup } from './security-groups.js';
@@ -146,7 +147,7 @@ export const ruleOps: OpTable = {
   UpdateSecurityGroupRuleDescriptionsIngress: (env, ctx, input) => updateDescriptions(env, ctx, input, false),
   UpdateSecurityGroupRuleDescriptionsEgress: (env, ctx, input) => updateDescriptions(env, ctx, input, true),
 
-  async DescribeSecurityGroupRules(env, ctx, input: { SecurityGroupRuleIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeSecurityGroupRules(env, ctx, input: S.DescribeSecurityGroupRulesInput) {
     const ids = checkIds('sgr', input.SecurityGroupRuleIds ?? []);
     const groups = await env.store.list<SecurityGroupRec>(ctx.accountId, 'sg');
     const all: Array<{ g: SecurityGroupRec; r: RuleRec }> = [];
@@ -163,7 +164,7 @@ export const ruleOps: OpTable = {
     return { SecurityGroupRules: page.items.map((x) => renderRule(x.g, x.r)), NextToken: page.nextToken };
   },
 
-  async ModifySecurityGroupRules(env, ctx, input: { GroupId?: string; SecurityGroupRules?: Array<{ SecurityGroupRuleId?: string; SecurityGroupRule?: Record<string, unknown> }>; DryRun?: boolean }) {
+  async ModifySecurityGroupRules(env, ctx, input: S.ModifySecurityGroupRulesInput) {
     if (!input.GroupId) throw missingParameter('GroupId');
     const g = await findGroup(env, ctx, input.GroupId);
     const res = await resolver(env, ctx, g.VpcId);

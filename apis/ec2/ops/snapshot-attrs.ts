@@ -7,6 +7,7 @@ import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/
 import { checkIds } from '../core/ids.js';
 import { permissionChange, Shares } from '../core/shares.js';
 import type { Ec2Env, OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { SnapshotRec } from '../records.js';
 
 export const snapshotShares = (env: Ec2Env) => new Shares(env.gw.state, 'ec2-snapshot-shares');
@@ -43,14 +44,14 @@ function checkAttribute(a: string | undefined, allowed: string[]): string {
 }
 
 export const snapshotAttributeOps: OpTable = {
-  async DescribeSnapshotAttribute(env, ctx, input: { SnapshotId?: string; Attribute?: string }) {
+  async DescribeSnapshotAttribute(env, ctx, input: S.DescribeSnapshotAttributeInput) {
     const s = await ownSnapshot(env, ctx.accountId, input.SnapshotId);
     const a = checkAttribute(input.Attribute, ['createVolumePermission', 'productCodes']);
     if (a === 'productCodes') return { SnapshotId: s.id, ProductCodes: [] };
     return { SnapshotId: s.id, CreateVolumePermissions: s.createVolumePermissions.map((g) => (g === 'all' ? { Group: 'all' } : { UserId: g })) };
   },
 
-  async ModifySnapshotAttribute(env, ctx, input: { SnapshotId?: string; Attribute?: string; OperationType?: string; UserIds?: string[]; GroupNames?: string[]; CreateVolumePermission?: { Add?: Array<{ UserId?: string; Group?: string }>; Remove?: Array<{ UserId?: string; Group?: string }> }; DryRun?: boolean }) {
+  async ModifySnapshotAttribute(env, ctx, input: S.ModifySnapshotAttributeInput) {
     const s = await ownSnapshot(env, ctx.accountId, input.SnapshotId);
     if (input.Attribute !== undefined) checkAttribute(input.Attribute, ['createVolumePermission']);
     const { add, remove } = permissionChange(input.CreateVolumePermission, { OperationType: input.OperationType, UserIds: input.UserIds, Groups: input.GroupNames });
@@ -64,7 +65,7 @@ export const snapshotAttributeOps: OpTable = {
     return {};
   },
 
-  async ResetSnapshotAttribute(env, ctx, input: { SnapshotId?: string; Attribute?: string; DryRun?: boolean }) {
+  async ResetSnapshotAttribute(env, ctx, input: S.ResetSnapshotAttributeInput) {
     const s = await ownSnapshot(env, ctx.accountId, input.SnapshotId);
     checkAttribute(input.Attribute, ['createVolumePermission']);
     if (input.DryRun) throw dryRunOk();

@@ -9,6 +9,7 @@ import { paginate } from '../core/paging.js';
 import type { Tag } from '../core/store.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { date, type Ec2Env, type OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { ImageRec, SnapshotRec, VolumeRec } from '../records.js';
 import { loadInstances } from './instances.js';
 import { findSnapshot, sharedSnapshots, snapshotShares } from './snapshot-attrs.js';
@@ -53,7 +54,7 @@ export async function snapshotVolume(env: Ec2Env, accountId: string, vol: Volume
 }
 
 export const snapshotOps: OpTable = {
-  async CreateSnapshot(env, ctx, input: { VolumeId?: string; Description?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateSnapshot(env, ctx, input: S.CreateSnapshotInput) {
     const v = await loadVolume(env, ctx.accountId, input.VolumeId);
     const tags = tagsFromSpecs(input.TagSpecifications, ['snapshot']).get('snapshot');
     if (v.State !== 'available' && v.State !== 'in-use') throw incorrectState(`The volume '${v.id}' is '${v.State}'.`);
@@ -62,7 +63,7 @@ export const snapshotOps: OpTable = {
     return renderSnapshot(await snapshotVolume(env, ctx.accountId, v, input.Description ?? '', tags));
   },
 
-  async CreateSnapshots(env, ctx, input: { InstanceSpecification?: { InstanceId?: string; ExcludeBootVolume?: boolean; ExcludeDataVolumeIds?: string[] }; Description?: string; TagSpecifications?: TagSpecification[]; CopyTagsFromSource?: string; DryRun?: boolean }) {
+  async CreateSnapshots(env, ctx, input: S.CreateSnapshotsInput) {
     const spec = input.InstanceSpecification;
     if (!spec?.InstanceId) throw missingParameter('InstanceSpecification.InstanceId');
     const [inst] = await loadInstances(env, ctx.accountId, [spec.InstanceId]);
@@ -80,7 +81,7 @@ export const snapshotOps: OpTable = {
     return { Snapshots: out };
   },
 
-  async DescribeSnapshots(env, ctx, input: { SnapshotIds?: string[]; OwnerIds?: string[]; RestorableByUserIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeSnapshots(env, ctx, input: S.DescribeSnapshotsInput) {
     const ids = checkIds('snap', input.SnapshotIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter snapshotSet cannot be used with the parameter maxResults');
     const own = ids.length ? await env.store.list<SnapshotRec>(ctx.accountId, 'snapshot') : await candidates<SnapshotRec>(env.store, ctx.accountId, 'snapshot', input.Filters);
@@ -119,7 +120,7 @@ export const snapshotOps: OpTable = {
     return { Snapshots: page.items.map(renderSnapshot), NextToken: page.nextToken };
   },
 
-  async CopySnapshot(env, ctx, input: { SourceRegion?: string; SourceSnapshotId?: string; Description?: string; Encrypted?: boolean; TagSpecifications?: TagSpecification[]; DestinationRegion?: string; DryRun?: boolean }) {
+  async CopySnapshot(env, ctx, input: S.CopySnapshotInput) {
     if (!input.SourceSnapshotId) throw missingParameter('SourceSnapshotId');
     if (!input.SourceRegion) throw missingParameter('SourceRegion');
     if (input.SourceRegion !== ctx.region) throw invalidParameter(`Copying snapshots between regions is not supported by this gateway (source region '${input.SourceRegion}').`);
@@ -146,7 +147,7 @@ export const snapshotOps: OpTable = {
     return { SnapshotId: s.id, Tags: tags };
   },
 
-  async DeleteSnapshot(env, ctx, input: { SnapshotId?: string; DryRun?: boolean }) {
+  async DeleteSnapshot(env, ctx, input: S.DeleteSnapshotInput) {
     if (!input.SnapshotId) throw missingParameter('SnapshotId');
     checkIds('snap', [input.SnapshotId]);
     const s = await env.store.get<SnapshotRec>(ctx.accountId, 'snapshot', input.SnapshotId);

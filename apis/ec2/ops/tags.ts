@@ -8,6 +8,7 @@ import { paginate } from '../core/paging.js';
 import type { Ec2Tx, Kind, Rec, Tag } from '../core/store.js';
 import { mergeTags, validateTags } from '../core/tags.js';
 import type { OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import type { SecurityGroupRec } from '../records.js';
 
 interface Taggable {
@@ -68,7 +69,7 @@ interface TagRow {
 }
 
 export const tagOps: OpTable = {
-  async CreateTags(env, ctx, input: { Resources?: string[]; Tags?: Array<{ Key?: string; Value?: string }>; DryRun?: boolean }) {
+  async CreateTags(env, ctx, input: S.CreateTagsInput) {
     const ids = input.Resources ?? [];
     if (!ids.length) throw missingParameter('ResourceId');
     if (!input.Tags?.length) throw missingParameter('Tag');
@@ -81,7 +82,7 @@ export const tagOps: OpTable = {
     return {};
   },
 
-  async DeleteTags(env, ctx, input: { Resources?: string[]; Tags?: Array<{ Key?: string; Value?: string }>; DryRun?: boolean }) {
+  async DeleteTags(env, ctx, input: S.DeleteTagsInput) {
     const ids = input.Resources ?? [];
     if (!ids.length) throw missingParameter('ResourceId');
     ids.forEach(taggableOf);
@@ -98,7 +99,7 @@ export const tagOps: OpTable = {
     return {};
   },
 
-  async DescribeTags(env, ctx, input: { Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeTags(env, ctx, input: S.DescribeTagsInput) {
     const rows: TagRow[] = [];
     for (const t of TAGGABLE) {
       for (const r of await env.store.list<Rec>(ctx.accountId, t.kind)) {

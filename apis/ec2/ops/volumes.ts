@@ -11,6 +11,7 @@ import { candidates, loadRecord, VOLUME } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { date, type Ec2Env, type OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { zonesOf } from '../network.js';
 import type { InstanceRec, SnapshotRec, VolumeModificationRec, VolumeRec } from '../records.js';
 import { checkDeviceName, volumeParams } from '../volume-params.js';
@@ -138,7 +139,7 @@ export const volumeOps: OpTable = {
     return renderVolume(v);
   },
 
-  async DescribeVolumes(env, ctx, input: { VolumeIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeVolumes(env, ctx, input: S.DescribeVolumesInput) {
     const ids = checkIds('vol', input.VolumeIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter volumeSet cannot be used with the parameter maxResults');
     const all = ids.length ? await env.store.list<VolumeRec>(ctx.accountId, 'volume') : await candidates<VolumeRec>(env.store, ctx.accountId, 'volume', input.Filters);
@@ -150,7 +151,7 @@ export const volumeOps: OpTable = {
     return { Volumes: page.items.map(renderVolume), NextToken: page.nextToken };
   },
 
-  async DeleteVolume(env, ctx, input: { VolumeId?: string; DryRun?: boolean }) {
+  async DeleteVolume(env, ctx, input: S.DeleteVolumeInput) {
     const v = await loadVolume(env, ctx.accountId, input.VolumeId);
     const check = (cur: VolumeRec) => {
       if (cur.attachment) throw new AwsError('VolumeInUse', `Volume ${cur.id} is currently attached to ${cur.attachment.InstanceId}`);
@@ -168,7 +169,7 @@ export const volumeOps: OpTable = {
     return {};
   },
 
-  async AttachVolume(env, ctx, input: { Device?: string; InstanceId?: string; VolumeId?: string; DryRun?: boolean }) {
+  async AttachVolume(env, ctx, input: S.AttachVolumeInput) {
     if (!input.Device) throw missingParameter('Device');
     if (!input.InstanceId) throw missingParameter('InstanceId');
     checkDeviceName(input.Device);
@@ -200,7 +201,7 @@ export const volumeOps: OpTable = {
     return attachmentOf(updated);
   },
 
-  async DetachVolume(env, ctx, input: { VolumeId?: string; InstanceId?: string; Device?: string; Force?: boolean; DryRun?: boolean }) {
+  async DetachVolume(env, ctx, input: S.DetachVolumeInput) {
     const v = await loadVolume(env, ctx.accountId, input.VolumeId);
     if (input.InstanceId) checkIds('i', [input.InstanceId]);
     const check = (vol: VolumeRec, i: InstanceRec | undefined) => {
@@ -231,7 +232,7 @@ export const volumeOps: OpTable = {
     return attachmentOf(updated);
   },
 
-  async ModifyVolume(env, ctx, input: { VolumeId?: string; Size?: number; VolumeType?: string; Iops?: number; Throughput?: number; MultiAttachEnabled?: boolean; DryRun?: boolean }) {
+  async ModifyVolume(env, ctx, input: S.ModifyVolumeInput) {
     const v = await loadVolume(env, ctx.accountId, input.VolumeId);
     if (v.State !== 'available' && v.State !== 'in-use') throw incorrectState(`The volume '${v.id}' is '${v.State}'.`);
     if (input.Size !== undefined && input.Size < v.Size) throw invalidParameter(`New size cannot be smaller than existing size`);
@@ -277,7 +278,7 @@ export const volumeOps: OpTable = {
     return { VolumeModification: renderModification(mod) };
   },
 
-  async DescribeVolumesModifications(env, ctx, input: { VolumeIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeVolumesModifications(env, ctx, input: S.DescribeVolumesModificationsInput) {
     const ids = checkIds('vol', input.VolumeIds ?? []);
     const all = await env.store.list<VolumeModificationRec>(ctx.accountId, 'volmod');
     const missing = ids.filter((id) => !all.some((m) => m.id === id));
@@ -299,7 +300,7 @@ export const volumeOps: OpTable = {
     return { VolumesModifications: page.items.map(renderModification), NextToken: page.nextToken };
   },
 
-  async DescribeVolumeAttribute(env, ctx, input: { VolumeId?: string; Attribute?: string }) {
+  async DescribeVolumeAttribute(env, ctx, input: S.DescribeVolumeAttributeInput) {
     const v = await loadVolume(env, ctx.accountId, input.VolumeId);
     if (input.Attribute === 'autoEnableIO') return { VolumeId: v.id, AutoEnableIO: { Value: false } };
     if (input.Attribute === 'productCodes') return { VolumeId: v.id, ProductCodes: [] };

@@ -12,6 +12,7 @@ import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import type { OpTable } from '../env.js';
+import type * as S from '../shapes.gen.js';
 import { cidrContains, cidrOverlaps, cidrString, freeIpCount, newVpc, parseCidr, putVpc, zonesOf } from '../network.js';
 import type { InternetGatewayRec, RouteTableRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
 
@@ -57,7 +58,7 @@ const VPC_ATTRS = ['enableDnsSupport', 'enableDnsHostnames', 'enableNetworkAddre
 const ATTR_FIELD = { enableDnsSupport: 'EnableDnsSupport', enableDnsHostnames: 'EnableDnsHostnames', enableNetworkAddressUsageMetrics: 'EnableNetworkAddressUsageMetrics' } as const;
 
 export const vpcOps: OpTable = {
-  async CreateVpc(env, ctx, input: { CidrBlock?: string; InstanceTenancy?: string; TagSpecifications?: TagSpecification[]; AmazonProvidedIpv6CidrBlock?: boolean; DryRun?: boolean }) {
+  async CreateVpc(env, ctx, input: S.CreateVpcInput) {
     if (!input.CidrBlock) throw missingParameter('CidrBlock');
     const c = parseCidr(input.CidrBlock);
     if (!c) throw invalidParameter(`Value (${input.CidrBlock}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
@@ -73,7 +74,7 @@ export const vpcOps: OpTable = {
     return { Vpc: renderVpc(vpc) };
   },
 
-  async DescribeVpcs(env, ctx, input: { VpcIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeVpcs(env, ctx, input: S.DescribeVpcsInput) {
     const ids = checkIds('vpc', input.VpcIds ?? []);
     const all = ids.length ? await env.store.list<VpcRec>(ctx.accountId, 'vpc') : await candidates<VpcRec>(env.store, ctx.accountId, 'vpc', input.Filters);
     const missing = ids.filter((id) => !all.some((v) => v.id === id));
@@ -99,7 +100,7 @@ export const vpcOps: OpTable = {
     return { Vpcs: page.items.map(renderVpc), NextToken: page.nextToken };
   },
 
-  async DeleteVpc(env, ctx, input: { VpcId?: string; DryRun?: boolean }) {
+  async DeleteVpc(env, ctx, input: S.DeleteVpcInput) {
     if (!input.VpcId) throw missingParameter('VpcId');
     const id = checkIds('vpc', [input.VpcId])[0];
     const vpc = await env.store.get<VpcRec>(ctx.accountId, 'vpc', id);
@@ -128,7 +129,7 @@ export const vpcOps: OpTable = {
     return {};
   },
 
-  async DescribeVpcAttribute(env, ctx, input: { VpcId?: string; Attribute?: string }) {
+  async DescribeVpcAttribute(env, ctx, input: S.DescribeVpcAttributeInput) {
     if (!input.VpcId) throw missingParameter('VpcId');
     const id = checkIds('vpc', [input.VpcId])[0];
     const attr = input.Attribute as (typeof VPC_ATTRS)[number];
@@ -138,7 +139,7 @@ export const vpcOps: OpTable = {
     return { VpcId: id, [ATTR_FIELD[attr]]: { Value: vpc[ATTR_FIELD[attr]] } };
   },
 
-  async ModifyVpcAttribute(env, ctx, input: { VpcId?: string; EnableDnsSupport?: { Value?: boolean }; EnableDnsHostnames?: { Value?: boolean }; EnableNetworkAddressUsageMetrics?: { Value?: boolean }; DryRun?: boolean }) {
+  async ModifyVpcAttribute(env, ctx, input: S.ModifyVpcAttributeInput) {
     if (!input.VpcId) throw missingParameter('VpcId');
     const id = checkIds('vpc', [input.VpcId])[0];
     const set = Object.values(ATTR_FIELD).filter((f) => input[f]?.Value !== undefined);
@@ -148,12 +149,11 @@ export const vpcOps: OpTable = {
     const f = set[0];
     const value = input[f]!.Value!;
     if (f === 'EnableDnsHostnames' && value && !vpc.EnableDnsSupport) throw invalidParameter('Cannot enable DNS hostnames while DNS support is disabled.');
-    if (input.DryRun) throw dryRunOk();
     await env.store.update<VpcRec>(ctx.accountId, 'vpc', id, (cur) => (cur ? { ...cur, [f]: value } : cur));
     return {};
   },
 
-  async CreateSubnet(env, ctx, input: { VpcId?: string; CidrBlock?: string; AvailabilityZone?: string; AvailabilityZoneId?: string; TagSpecifications?: TagSpecification[]; DryRun?: boolean }) {
+  async CreateSubnet(env, ctx, input: S.CreateSubnetInput) {
     if (!input.VpcId) throw missingParameter('VpcId');
     if (!input.CidrBlock) throw missingParameter('CidrBlock');
     const vpcId = checkIds('vpc', [input.VpcId])[0];
@@ -194,7 +194,7 @@ export const vpcOps: OpTable = {
     return { Subnet: renderSubnet(s, ctx.region) };
   },
 
-  async DescribeSubnets(env, ctx, input: { SubnetIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }) {
+  async DescribeSubnets(env, ctx, input: S.DescribeSubnetsInput) {
     const ids = checkIds('subnet', input.SubnetIds ?? []);
     const all = ids.length ? await env.store.list<SubnetRec>(ctx.accountId, 'subnet') : await candidates<SubnetRec>(env.store, ctx.accountId, 'subnet', input.Filters);
     const missing = ids.filter((id) => !all.some((s) => s.id === id));
@@ -225,7 +225,7 @@ export const vpcOps: OpTable = {
     return { Subnets: page.items.map((s) => renderSubnet(s, ctx.region)), NextToken: page.nextToken };
   },
 
-  async DeleteSubnet(env, ctx, input: { SubnetId?: string; DryRun?: boolean }) {
+  async DeleteSubnet(env, ctx, input: S.DeleteSubnetInput) {
     if (!input.SubnetId) throw missingParameter('SubnetId');
     const id = checkIds('subnet', [input.SubnetId])[0];
     const s = await env.store.get<SubnetRec>(ctx.accountId, 'subnet', id);
