@@ -159,6 +159,8 @@ export interface DynamoBackend {
   deleteTable(account: string, name: string): Promise<TableInfo | undefined>;
   tableStats(table: TableInfo, index?: string): Promise<TableStats>;
   getItem(table: TableInfo, key: Item): Promise<Item | undefined>;
+  /** Bytes of the item collection (all items sharing a partition key value). */
+  collectionSize(table: TableInfo, hash: AttributeValue): Promise<number>;
   /**
    * Atomic: all ops see one snapshot and are committed together, or none is. Tables with an
    * enabled stream get one stream record per changed item, in commit order.

@@ -132,3 +132,21 @@ export function checkCommon(input: Record<string, unknown>, extra?: (c: Constrai
 }
 
 
+
+/**
+ * ItemCollectionMetrics: only for tables with local secondary indexes, and only when asked
+ * (ReturnItemCollectionMetrics=SIZE); the size estimate is a 1 GB-wide range around the
+ * collection's actual size.
+ */
+export async function collectionMetrics(
+  backend: DynamoBackend,
+  mode: string | undefined,
+  table: TableInfo,
+  key: Item,
+): Promise<{ ItemCollectionKey: Item; SizeEstimateRangeGB: number[] } | undefined> {
+  if (mode !== 'SIZE' || !table.indexes.some((i) => i.kind === 'LSI')) return undefined;
+  const hash = key[table.hash.name]!;
+  const gb = (await backend.collectionSize(table, hash)) / 2 ** 30;
+  const lo = Math.floor(gb);
+  return { ItemCollectionKey: { [table.hash.name]: hash }, SizeEstimateRangeGB: [lo, lo + 1] };
+}

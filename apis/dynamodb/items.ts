@@ -14,6 +14,7 @@ import {
   validateItemKeys,
   validateKey,
   writeUnits,
+  collectionMetrics,
 } from './common.js';
 import { conditionalCheckFailed, invalidParam, validation } from './errors.js';
 import type { Condition, PathElem, UpdateActions } from './expr/ast.js';
@@ -66,6 +67,8 @@ export function putItem(backend: DynamoBackend): Handler {
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
     const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, item), 'write');
     if (cc) out.ConsumedCapacity = cc;
+    const icm = await collectionMetrics(backend, input.ReturnItemCollectionMetrics, table, keyOfItem(table, item));
+    if (icm) out.ItemCollectionMetrics = icm;
     return out;
   };
 }
@@ -120,6 +123,8 @@ export function deleteItem(backend: DynamoBackend): Handler {
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
     const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old), 'write');
     if (cc) out.ConsumedCapacity = cc;
+    const icm = await collectionMetrics(backend, input.ReturnItemCollectionMetrics, table, input.Key);
+    if (icm) out.ItemCollectionMetrics = icm;
     return out;
   };
 }
@@ -181,6 +186,8 @@ export function updateItem(backend: DynamoBackend): Handler {
     }
     const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, res!.new), 'write');
     if (cc) out.ConsumedCapacity = cc;
+    const icm = await collectionMetrics(backend, input.ReturnItemCollectionMetrics, table, key);
+    if (icm) out.ItemCollectionMetrics = icm;
     return out;
   };
 }

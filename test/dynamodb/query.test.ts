@@ -129,6 +129,9 @@ t.test('secondary indexes', async (t) => {
   await put('o2', 'open', '10');
   await put('o3', 'closed', '20');
   await put('o4', undefined, '5');
+  const icm = await d.call('PutItem', { TableName: 'orders', Item: { pk: { S: 'c1' }, sk: { S: 'o9' } }, ReturnItemCollectionMetrics: 'SIZE' });
+  t.same(icm.ItemCollectionMetrics, { ItemCollectionKey: { pk: { S: 'c1' } }, SizeEstimateRangeGB: [0, 1] });
+  await d.call('DeleteItem', { TableName: 'orders', Key: { pk: { S: 'c1' }, sk: { S: 'o9' } } });
   t.match(await d.fail('PutItem', { TableName: 'orders', Item: { pk: { S: 'c1' }, sk: { S: 'bad' }, status: { N: '1' } } }), {
     message: 'One or more parameter values were invalid: Type mismatch for Index Key status Expected: S Actual: N IndexName: byStatus',
   });

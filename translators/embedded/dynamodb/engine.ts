@@ -23,7 +23,7 @@ import type {
   WriteResult,
 } from '../../../apis/dynamodb/backend.js';
 import { resourceInUse, resourceNotFound } from '../../../apis/dynamodb/errors.js';
-import { itemSize, type Item } from '../../../apis/dynamodb/types.js';
+import { itemSize, type AttributeValue, type Item } from '../../../apis/dynamodb/types.js';
 import { escapeTerminated, hashPart, idPrefix, indexKey, partitionPrefix, rawKeyBytes } from './keys.js';
 import { iteratePage, type KeyWindow } from './pages.js';
 import { StreamLog } from './streams.js';
@@ -156,6 +156,16 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
 
   async getItem(table: TableInfo, key: Item): Promise<Item | undefined> {
     return this.items.get(itemKey(table, key));
+  }
+
+  async collectionSize(table: TableInfo, hash: AttributeValue): Promise<number> {
+    const p = partitionPrefix(table.id, hashPart(hash));
+    let bytes = 0;
+    for (const { key, value } of this.items.getRange({ start: p })) {
+      if (!key.subarray(0, p.length).equals(p)) break;
+      bytes += itemSize(value);
+    }
+    return bytes;
   }
 
   async getItems(reads: Array<{ table: TableInfo; key: Item }>): Promise<Array<Item | undefined>> {
