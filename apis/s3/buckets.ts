@@ -5,7 +5,10 @@ import { AwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
 import {
   accessDenied,
+  authorize,
   bucketFor,
+  bucketRecord,
+  headerNotImplemented,
   bucketKey,
   maxOf,
   ownerOf,
@@ -55,6 +58,10 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
         { status: 400 },
       );
     }
+    if (input.ObjectLockEnabledForBucket) throw headerNotImplemented('x-amz-bucket-object-lock-enabled');
+    if (input.GrantRead ?? input.GrantWrite ?? input.GrantReadACP ?? input.GrantWriteACP ?? input.GrantFullControl) throw headerNotImplemented('x-amz-grant-*');
+    // objects belong to the account that wrote them and ACLs apply: that is ObjectWriter
+    if (input.ObjectOwnership !== undefined && input.ObjectOwnership !== 'ObjectWriter') throw headerNotImplemented('x-amz-object-ownership');
     const acl = input.ACL;
     if (acl !== undefined && !CANNED_BUCKET_ACLS.includes(acl)) throw new AwsError('InvalidArgument', 'Invalid canned ACL', { status: 400, fields: { ArgumentName: 'x-amz-acl', ArgumentValue: acl } });
     const rec: BucketRecord = { name, owner: ctx.accountId, region, created: ctx.gateway.clock.now(), acl: acl === 'private' ? undefined : acl };
@@ -85,7 +92,14 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
   };
 
   const HeadBucket: Handler<S.HeadBucketInput, S.HeadBucketOutput> = async (ctx, input) => {
-    const b = await bucketFor(ctx, input.Bucket, 'read');
+    const b = await bucketRecord(ctx, input.Bucket);
+    try {
+      await authorize(ctx, b, 'read');
+    } catch (e) {
+      // clients find a bucket's region with an unsigned HeadBucket: the region travels with the 403
+      if (e instanceof AwsError && e.status === 403) throw new AwsError(e.code, e.message, { status: 403, headers: { 'x-amz-bucket-region': b.region } });
+      throw e;
+    }
     return { BucketRegion: b.region, AccessPointAlias: false };
   };
 

@@ -77,3 +77,14 @@ t.test('versioning configuration', async (t) => {
   await fx.call('PutBucketVersioning', { Bucket: 'vbkt', VersioningConfiguration: { Status: 'Enabled' } });
   t.same(await fx.call('GetBucketVersioning', { Bucket: 'vbkt' }), { Status: 'Enabled' });
 });
+
+t.test('HeadBucket tells the region even when it refuses; unsupported create options are refused', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'regional' });
+  const anon = { kind: 'anonymous' as const, accountId: '', arn: '*', userId: 'anonymous' };
+  const e = await rejectsCode(t, fx.call('HeadBucket', { Bucket: 'regional' }, { as: anon }), 'AccessDenied', 403);
+  t.same(e?.headers, { 'x-amz-bucket-region': 'us-east-1' });
+  await rejectsCode(t, fx.call('CreateBucket', { Bucket: 'locked', ObjectLockEnabledForBucket: true }), 'NotImplemented', 501);
+  await rejectsCode(t, fx.call('CreateBucket', { Bucket: 'owned', ObjectOwnership: 'BucketOwnerEnforced' }), 'NotImplemented', 501);
+  await fx.call('CreateBucket', { Bucket: 'writer', ObjectOwnership: 'ObjectWriter' });
+});
