@@ -30,19 +30,23 @@ interface Acc {
   dist: Array<[number, number]> | null;
 }
 
-export function aggregateEntries(entries: Iterable<[number, PointRecord]>, q: AggregateQuery): AggregateBucket[] {
+/** Aggregates entries given as (timestamp, record) pairs; `each` calls back once per entry. */
+export function aggregateEntries(each: (visit: (ts: number, rec: PointRecord) => void) => void, q: AggregateQuery): AggregateBucket[] {
   const periodMs = q.period * 1000;
   const wantPct = (q.percentiles?.length ?? 0) > 0;
-  const accs = new Map<string, Acc>();
-  for (const [ts, rec] of entries) {
-    if (ts < q.start || ts >= q.end) continue;
-    if (q.unit !== undefined && rec.u !== q.unit) continue;
+  // one bucket per period (numeric keys) unless units are kept apart
+  const oneUnit = q.unit !== undefined || q.mergeUnits === true;
+  const byTime = new Map<number, Acc>();
+  const byUnit = new Map<string, Acc>();
+  each((ts, rec) => {
+    if (ts < q.start || ts >= q.end) return;
+    if (q.unit !== undefined && rec.u !== q.unit) return;
     const bucketStart = q.start + Math.floor((ts - q.start) / periodMs) * periodMs;
-    const key = q.mergeUnits && q.unit === undefined ? String(bucketStart) : `${bucketStart}\0${rec.u}`;
-    let acc = accs.get(key);
+    let acc = oneUnit ? byTime.get(bucketStart) : byUnit.get(`${bucketStart}\0${rec.u}`);
     if (!acc) {
       acc = { b: { timestamp: bucketStart, unit: rec.u, sampleCount: 0, sum: 0, min: Infinity, max: -Infinity }, dist: wantPct ? [] : null };
-      accs.set(key, acc);
+      if (oneUnit) byTime.set(bucketStart, acc);
+      else byUnit.set(`${bucketStart}\0${rec.u}`, acc);
     }
     const b = acc.b;
     if (rec.s) {
@@ -68,9 +72,9 @@ export function aggregateEntries(entries: Iterable<[number, PointRecord]>, q: Ag
         if (acc.dist && c > 0) acc.dist.push([v, c]);
       }
     }
-  }
+  });
   const out: AggregateBucket[] = [];
-  for (const acc of accs.values()) {
+  for (const acc of oneUnit ? byTime.values() : byUnit.values()) {
     if (wantPct) {
       acc.b.percentiles = {};
       for (const p of q.percentiles!) acc.b.percentiles[p] = acc.dist ? percentile(acc.dist, p) : undefined;

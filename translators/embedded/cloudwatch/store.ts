@@ -70,11 +70,21 @@ export class EmbeddedMetricStore implements MetricBackend {
 
   async put(tenant: Tenant, pts: MetricPoint[], receivedAt: number): Promise<void> {
     // one write transaction: all entries or none
+    // series keys (a SHA-1 of the dimensions) once per distinct metric of the call
+    const keyOf = new Map<string, Buffer>();
+    const seriesKeys = pts.map((p) => {
+      const m = p.metric;
+      const local = `${m.namespace}\0${m.metricName}\0${dimensionKey(m.dimensions)}`;
+      let k = keyOf.get(local);
+      if (!k) keyOf.set(local, (k = EmbeddedMetricStore.seriesKey(tenant, m)));
+      return k;
+    });
     await this.root.transaction(() => {
-      const ids = new Map<string, [Buffer, SeriesRecord]>();
-      for (const p of pts) {
-        const sk = EmbeddedMetricStore.seriesKey(tenant, p.metric);
-        const hk = sk.toString('latin1');
+      const ids = new Map<Buffer, [Buffer, SeriesRecord]>();
+      for (let i = 0; i < pts.length; i++) {
+        const p = pts[i];
+        const sk = seriesKeys[i];
+        const hk = sk;
         let rec = ids.get(hk)?.[1] ?? this.series.get(sk);
         if (!rec) {
           const id = (this.meta.get('nextSeriesId') ?? 1) as number;
@@ -100,12 +110,9 @@ export class EmbeddedMetricStore implements MetricBackend {
     const rec = this.series.get(EmbeddedMetricStore.seriesKey(tenant, q.metric));
     if (!rec) return [];
     const entries = this.points.getRange({ start: [rec.id, q.start] as unknown as PointKey, end: [rec.id, q.end] as unknown as PointKey });
-    return aggregateEntries(
-      (function* () {
-        for (const { key, value } of entries) yield [key[1], value] as [number, PointRecord];
-      })(),
-      q,
-    );
+    return aggregateEntries((visit) => {
+      for (const { key, value } of entries) visit(key[1], value);
+    }, q);
   }
 
   async list(tenant: Tenant, f: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage> {
