@@ -55,11 +55,13 @@ export function corsHeaders(rule: CORSRule, origin: string, method: string, requ
   return h;
 }
 
-function forbidden(method: string): AwsError {
+function forbidden(method: string, configured: boolean): AwsError {
   return new AwsError(
     'AccessForbidden',
-    'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.',
-    { status: 403, fields: { Method: method, ResourceType: 'OBJECT' } },
+    configured
+      ? 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.'
+      : 'CORSResponse: CORS is not enabled for this bucket.',
+    { status: 403, fields: { Method: method, ResourceType: configured ? 'OBJECT' : 'BUCKET' } },
   );
 }
 
@@ -74,7 +76,7 @@ export const PreflightRequest: Handler<{ Bucket?: string; Key?: string }> = asyn
   if (!b) throw noSuchBucket(input.Bucket);
   const requested = (header(ctx, 'access-control-request-headers') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const rule = b.cors ? matchRule(b.cors, origin, method, requested) : undefined;
-  if (!rule) throw forbidden(method);
+  if (!rule) throw forbidden(method, b.cors !== undefined);
   return { $status: 200, $headers: corsHeaders(rule, origin, method, requested) };
 };
 
