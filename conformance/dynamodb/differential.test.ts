@@ -116,6 +116,39 @@ function generate(seed: number, n: number): Op[] {
         { TableName: 'missing', Key: key },
       ]);
       ops.push({ name: 'GetItem', cmd: GetItemCommand, input: bad });
+      const badPut = pick<Record<string, unknown>>([
+        { TableName: 'diff', Item: { ...key, n: { N: '1e126' } } },
+        { TableName: 'diff', Item: { ...key, n: { N: '123456789012345678901234567890123456789' } } },
+        { TableName: 'diff', Item: { ...key, n: { N: 'abc' } } },
+        { TableName: 'diff', Item: { ...key, s: { SS: ['a', 'a'] } } },
+        { TableName: 'diff', Item: { ...key, s: { SS: [] } } },
+        { TableName: 'diff', Item: { ...key, s: { NULL: false } } },
+        { TableName: 'diff', Item: { pk: pk() } },
+        { TableName: 'diff', Item: { pk: pk(), sk: { S: 'x' } } },
+        { TableName: 'diff', Item: key, ConditionExpression: 'a = :v' },
+        { TableName: 'diff', Item: key, ConditionExpression: 'a = :v', ExpressionAttributeValues: { ':v': { N: '1' }, ':w': { N: '2' } } },
+        { TableName: 'diff', Item: key, ConditionExpression: 'size = :v', ExpressionAttributeValues: { ':v': { N: '1' } } },
+        { TableName: 'diff', Item: key, ConditionExpression: 'a = = :v', ExpressionAttributeValues: { ':v': { N: '1' } } },
+        { TableName: 'diff', Item: key, ConditionExpression: 'attribute_exists(a, b)' },
+        { TableName: 'diff', Item: key, ConditionExpression: 'a BETWEEN :b AND :a', ExpressionAttributeValues: { ':a': { N: '1' }, ':b': { N: '2' } } },
+        { TableName: 'diff', Item: key, ConditionExpression: 'begins_with(a, :n)', ExpressionAttributeValues: { ':n': { N: '1' } } },
+        { TableName: 'diff', Item: key, ReturnValues: 'ALL_NEW' },
+        { TableName: 'diff', Item: key, Expected: { a: { Exists: true } } },
+        { TableName: 'diff', Item: key, Expected: { a: { ComparisonOperator: 'BETWEEN', AttributeValueList: [{ N: '1' }] } } },
+      ]);
+      ops.push({ name: 'PutItem', cmd: PutItemCommand, input: badPut });
+      const badUpdate = pick<Record<string, unknown>>([
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET pk = :v', ExpressionAttributeValues: { ':v': { S: 'x' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET a = :v, a.b = :v', ExpressionAttributeValues: { ':v': { S: 'x' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'ADD a :v', ExpressionAttributeValues: { ':v': { S: 'x' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET a = :v REMOVE b SET c = :v', ExpressionAttributeValues: { ':v': { S: 'x' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET a = b + :v', ExpressionAttributeValues: { ':v': { S: 'x' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET a = nothere + :v', ExpressionAttributeValues: { ':v': { N: '1' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET a = list_append(:v, :v)', ExpressionAttributeValues: { ':v': { N: '1' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'DELETE a :v', ExpressionAttributeValues: { ':v': { N: '1' } } },
+        { TableName: 'diff', Key: key, UpdateExpression: 'SET #a = :v', ExpressionAttributeValues: { ':v': { N: '1' } } },
+      ]);
+      ops.push({ name: 'UpdateItem', cmd: UpdateItemCommand, input: badUpdate });
     }
   }
   return ops;
