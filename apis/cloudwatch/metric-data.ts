@@ -3,6 +3,7 @@
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { MetricBackend } from './backend.js';
 import { invalidNextToken, invalidValue } from './errors.js';
+import type { Val } from './math-eval.js';
 import { checkQueries, resultSeries, runQueries, type MetricDataQuery } from './queries.js';
 import { required, toMs } from './validate.js';
 
@@ -13,6 +14,25 @@ interface Token {
   o: number;
   /** Request fingerprint: a token only continues the same request. */
   f: string;
+  /** The gateway time of the first page: later pages align their buckets the same way. */
+  n: number;
+}
+
+/** Results of recent paged requests, so later pages do not recompute them (per gateway). */
+const pages = new Map<string, { values: Map<string, Val>; expires: number }>();
+const PAGE_CACHE_MS = 60_000;
+const PAGE_CACHE_MAX = 16;
+
+function cached(key: string, now: number): Map<string, Val> | undefined {
+  const hit = pages.get(key);
+  if (hit && hit.expires > now) return hit.values;
+  pages.delete(key);
+  return undefined;
+}
+
+function remember(key: string, values: Map<string, Val>, now: number): void {
+  if (pages.size >= PAGE_CACHE_MAX) pages.delete(pages.keys().next().value!);
+  pages.set(key, { values, expires: now + PAGE_CACHE_MS });
 }
 
 function fingerprint(input: unknown): string {
@@ -47,6 +67,7 @@ export function metricDataHandlers(backend: MetricBackend): Record<string, Handl
       }
       const fp = fingerprint(input);
       let offset = 0;
+      let firstNow = ctx.gateway.clock.now();
       if (input.NextToken !== undefined) {
         let tok: Token;
         try {
@@ -54,11 +75,13 @@ export function metricDataHandlers(backend: MetricBackend): Record<string, Handl
         } catch {
           throw invalidNextToken();
         }
-        if (typeof tok?.o !== 'number' || tok.f !== fp) throw invalidNextToken();
+        if (typeof tok?.o !== 'number' || typeof tok.n !== 'number' || tok.f !== fp) throw invalidNextToken();
         offset = tok.o;
+        firstNow = tok.n;
       }
-      const range = { start, end, now: ctx.gateway.clock.now() };
-      const values = await runQueries(backend, { accountId: ctx.accountId, region: ctx.region }, queries, range);
+      const range = { start, end, now: firstNow };
+      const cacheKey = `${ctx.accountId}/${ctx.region}/${fp}/${firstNow}`;
+      const values = cached(cacheKey, ctx.gateway.clock.now()) ?? (await runQueries(backend, { accountId: ctx.accountId, region: ctx.region }, queries, range));
       const MetricDataResults: Array<Record<string, unknown>> = [];
       let skip = offset;
       let room = max;
@@ -86,7 +109,10 @@ export function metricDataHandlers(backend: MetricBackend): Record<string, Handl
         }
       }
       const out: Record<string, unknown> = { MetricDataResults, Messages: [] };
-      if (more) out.NextToken = Buffer.from(JSON.stringify({ o: offset + max, f: fp } satisfies Token)).toString('base64url');
+      if (more) {
+        out.NextToken = Buffer.from(JSON.stringify({ o: offset + max, f: fp, n: firstNow } satisfies Token)).toString('base64url');
+        remember(cacheKey, values, ctx.gateway.clock.now());
+      } else pages.delete(cacheKey);
       return out;
     },
   };
