@@ -6,6 +6,7 @@ import type { Ec2Backend } from './backend.js';
 import type { InstanceTypeCatalog } from './catalog.js';
 import type { Idempotency } from './core/idempotency.js';
 import type { Ec2Store } from './core/store.js';
+import type { Operations } from './shapes.gen.js';
 
 export interface Ec2Env {
   gw: Gateway;
@@ -19,6 +20,12 @@ export interface Ec2Env {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Op = (env: Ec2Env, ctx: RequestContext, input: any) => Promise<unknown>;
 export type OpTable = Record<string, Op>;
+
+type InputOf<K extends keyof Operations> = Parameters<Operations[K]>[1];
+type OutputOf<K extends keyof Operations> = Awaited<ReturnType<Operations[K]>>;
+
+/** An operation table whose handlers are checked against the generated model types, in and out. */
+export type TypedOps = { [K in keyof Operations]?: (env: Ec2Env, ctx: RequestContext, input: InputOf<K>) => Promise<OutputOf<K>> };
 
 /** Milliseconds since the epoch to the Date a codec renders as an ISO timestamp. */
 export function date(ms: number): Date {

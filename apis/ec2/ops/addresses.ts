@@ -11,7 +11,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
 import { ec2Tx } from '../core/store.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { cidrSize, intToIp, parseCidr } from '../network.js';
 import type { AddressRec, InstanceRec } from '../records.js';
@@ -59,7 +59,7 @@ async function find(env: Ec2Env, ctx: RequestContext, allocationId?: string, pub
   return a;
 }
 
-export const addressOps: OpTable = {
+export const addressOps: TypedOps = {
   async AllocateAddress(env, ctx, input: S.AllocateAddressInput) {
     if (input.Domain && input.Domain !== 'vpc') throw invalidParameter(`Value (${input.Domain}) for parameter domain is invalid. Only 'vpc' is supported.`);
     const tags = tagsFromSpecs(input.TagSpecifications, ['elastic-ip']).get('elastic-ip');

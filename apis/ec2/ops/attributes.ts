@@ -8,7 +8,7 @@ import { dryRunOk, incorrectInstanceState, invalidCombination, invalidParameter,
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
-import { date, type OpTable } from '../env.js';
+import { date, type TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { InstanceRec, SecurityGroupRec } from '../records.js';
 import { liveInstances, loadInstances } from './instances.js';
@@ -84,7 +84,7 @@ function pickChange(input: ModifyInput): [string, unknown] {
   return [a, raw];
 }
 
-export const attributeOps: OpTable = {
+export const attributeOps: TypedOps = {
   async DescribeInstanceAttribute(env, ctx, input: S.DescribeInstanceAttributeInput) {
     if (!input.InstanceId) throw missingParameter('InstanceId');
     if (!input.Attribute) throw missingParameter('Attribute');

@@ -9,7 +9,7 @@ import { dryRunOk, invalidCombination, invalidParameter, missingParameter, notFo
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { InstanceRec, SecurityGroupRec } from '../records.js';
 import { renderEni } from '../render.js';
@@ -23,7 +23,7 @@ async function byEni(env: Ec2Env, accountId: string, eniId: string | undefined):
   return i;
 }
 
-export const eniOps: OpTable = {
+export const eniOps: TypedOps = {
   async DescribeNetworkInterfaces(env, ctx, input: S.DescribeNetworkInterfacesInput) {
     const ids = checkIds('eni', input.NetworkInterfaceIds ?? []);
     const live = (await liveInstances(env, ctx.accountId)).filter((i) => i.state !== 'terminated');

@@ -8,7 +8,7 @@ import { dryRunOk, incorrectInstanceState, invalidParameter, missingParameter, n
 import { checkIds, newId } from '../core/ids.js';
 import { permissionChange } from '../core/shares.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { ImageDeviceRec, ImageRec, SnapshotRec, VolumeRec } from '../records.js';
 import { checkDeviceName } from '../volume-params.js';
@@ -40,7 +40,7 @@ async function ownImage(env: Ec2Env, accountId: string, imageId: string | undefi
   return img;
 }
 
-export const imageMutationOps: OpTable = {
+export const imageMutationOps: TypedOps = {
   async CreateImage(env, ctx, input: S.CreateImageInput) {
     if (!input.InstanceId) throw missingParameter('InstanceId');
     const name = checkName(input.Name);

@@ -6,7 +6,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import { Shares } from '../core/shares.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { ImageRec, SnapshotRec } from '../records.js';
 
@@ -140,7 +140,7 @@ function ownerMatches(i: ImageView, owners: string[], ctx: RequestContext): bool
   return owners.some((o) => (o === 'self' ? i.OwnerId === ctx.accountId : o === i.OwnerId || (i.alias !== undefined && o === i.alias)));
 }
 
-export const imageOps: OpTable = {
+export const imageOps: TypedOps = {
   async DescribeImages(env, ctx, input: S.DescribeImagesInput) {
     const ids = checkIds('ami', input.ImageIds ?? []);
     if (ids.length && input.MaxResults !== undefined) throw invalidParameter('The parameter imagesSet cannot be used with the parameter maxResults');

@@ -6,7 +6,7 @@ import { compileFilters, literalTagFilter, type Filter } from '../core/filters.j
 import { checkIds } from '../core/ids.js';
 import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { STATE_CODE, type InstanceRec, type InstanceStateName } from '../records.js';
 import { instanceMatcher, renderReservations, stateOf, userInitiated } from '../render.js';
@@ -98,7 +98,7 @@ function statusFilters() {
   };
 }
 
-export const instanceOps: OpTable = {
+export const instanceOps: TypedOps = {
   async DescribeInstances(env, ctx, input: S.DescribeInstancesInput) {
     const ids = input.InstanceIds ?? [];
     if (ids.length && input.MaxResults !== undefined) throw invalidCombination('The parameter instancesSet cannot be used with the parameter maxResults');

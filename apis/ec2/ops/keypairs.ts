@@ -5,7 +5,7 @@ import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/
 import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds, newId } from '../core/ids.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import { date, type Ec2Env, type OpTable } from '../env.js';
+import { date, type Ec2Env, type TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { generateKey, importKey, type KeyMaterial } from '../keys.js';
 import type { KeyPairRec } from '../records.js';
@@ -29,7 +29,7 @@ async function store(env: Ec2Env, accountId: string, name: string, m: KeyMateria
   return rec;
 }
 
-export const keyPairOps: OpTable = {
+export const keyPairOps: TypedOps = {
   async CreateKeyPair(env, ctx, input: S.CreateKeyPairInput) {
     const name = checkName(input.KeyName);
     const type = input.KeyType ?? 'rsa';

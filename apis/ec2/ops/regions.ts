@@ -5,7 +5,7 @@ import { instanceTypeInfo, type InstanceTypeDef } from '../catalog.js';
 import { invalidParameter } from '../core/errors.js';
 import { compileFilters, type Filter } from '../core/filters.js';
 import { paginate } from '../core/paging.js';
-import type { OpTable } from '../env.js';
+import type { TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { defaultVpcId, zonesOf, type Zone } from '../network.js';
 
@@ -30,7 +30,7 @@ const typeFilters = {
   'bare-metal': () => false,
 };
 
-export const regionOps: OpTable = {
+export const regionOps: TypedOps = {
   async DescribeRegions(env, ctx, input: S.DescribeRegionsInput) {
     const region = ctx.region;
     const all: Region[] = [{ RegionName: region, Endpoint: `ec2.${region}.amazonaws.com`, OptInStatus: 'opt-in-not-required' }];

@@ -12,7 +12,7 @@ import { checkIds, newId } from '../core/ids.js';
 import { IGW, loadRecord, RTB, VPC } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { cidrString, parseCidr } from '../network.js';
 import type { InternetGatewayRec, RouteRec, RouteTableRec, SubnetRec, VpcRec } from '../records.js';
@@ -85,7 +85,7 @@ async function routeOf(env: Ec2Env, ctx: RequestContext, rtb: RouteTableRec, inp
   throw missingParameter('GatewayId');
 }
 
-export const routeOps: OpTable = {
+export const routeOps: TypedOps = {
   async CreateInternetGateway(env, ctx, input: S.CreateInternetGatewayInput) {
     const tags = tagsFromSpecs(input.TagSpecifications, ['internet-gateway']).get('internet-gateway');
     if (input.DryRun) throw dryRunOk();

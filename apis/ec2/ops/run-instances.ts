@@ -7,7 +7,7 @@ import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/
 import { checkIds, newId, newMac } from '../core/ids.js';
 import type { Tag } from '../core/store.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import { allocateIp, ensureDefaultVpc, zonesOf } from '../network.js';
 import type { BlockDeviceRec, InstanceRec, KeyPairRec, SecurityGroupRec, SnapshotRec, SubnetRec, VolumeRec } from '../records.js';
 import { renderInstance } from '../render.js';
@@ -121,7 +121,7 @@ async function pickGroups(env: Ec2Env, ctx: RequestContext, input: RunInput, sub
   return out;
 }
 
-export const runOps: OpTable = {
+export const runOps: TypedOps = {
   async RunInstances(env, ctx, input: RunInput) {
     const acct = ctx.accountId;
     const saved = await env.idem.lookup<{ reservationId: string; ids: string[] }>(acct, 'RunInstances', input.ClientToken, input);

@@ -8,7 +8,7 @@ import { checkIds, newId } from '../core/ids.js';
 import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { defaultEgress, defaultVpcId, ensureDefaultVpc } from '../network.js';
 import type { InstanceRec, RuleRec, SecurityGroupRec, VpcRec } from '../records.js';
@@ -67,7 +67,7 @@ function groupFilters() {
   return spec as Record<string, (g: SecurityGroupRec) => string | number | undefined | Array<string | number | undefined>>;
 }
 
-export const securityGroupOps: OpTable = {
+export const securityGroupOps: TypedOps = {
   async CreateSecurityGroup(env, ctx, input: S.CreateSecurityGroupInput) {
     const name = input.GroupName;
     if (!name) throw missingParameter('GroupName');

@@ -11,7 +11,7 @@ import { compileFilters, type Filter } from '../core/filters.js';
 import { checkIds } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import { mergeTags, tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { RuleRec, SecurityGroupRec } from '../records.js';
 import { describeRule, permissionsOf, renderRule, rulesFromPermissions, sameRule, type GroupResolver, type IpPermission } from '../sg-model.js';
@@ -139,7 +139,7 @@ async function updateDescriptions(env: Ec2Env, ctx: RequestContext, input: RuleI
   return { Return: true };
 }
 
-export const ruleOps: OpTable = {
+export const ruleOps: TypedOps = {
   AuthorizeSecurityGroupIngress: (env, ctx, input: RuleInput) => authorize(env, ctx, input, false),
   AuthorizeSecurityGroupEgress: (env, ctx, input: RuleInput) => authorize(env, ctx, input, true),
   RevokeSecurityGroupIngress: (env, ctx, input: RuleInput) => revoke(env, ctx, input, false),

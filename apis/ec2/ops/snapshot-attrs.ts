@@ -6,7 +6,7 @@
 import { dryRunOk, invalidParameter, missingParameter, notFound } from '../core/errors.js';
 import { checkIds } from '../core/ids.js';
 import { permissionChange, Shares } from '../core/shares.js';
-import type { Ec2Env, OpTable } from '../env.js';
+import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { SnapshotRec } from '../records.js';
 
@@ -43,7 +43,7 @@ function checkAttribute(a: string | undefined, allowed: string[]): string {
   return a;
 }
 
-export const snapshotAttributeOps: OpTable = {
+export const snapshotAttributeOps: TypedOps = {
   async DescribeSnapshotAttribute(env, ctx, input: S.DescribeSnapshotAttributeInput) {
     const s = await ownSnapshot(env, ctx.accountId, input.SnapshotId);
     const a = checkAttribute(input.Attribute, ['createVolumePermission', 'productCodes']);

@@ -8,7 +8,7 @@ import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import type { Tag } from '../core/store.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import { date, type Ec2Env, type OpTable } from '../env.js';
+import { date, type Ec2Env, type TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { ImageRec, SnapshotRec, VolumeRec } from '../records.js';
 import { loadInstances } from './instances.js';
@@ -53,7 +53,7 @@ export async function snapshotVolume(env: Ec2Env, accountId: string, vol: Volume
   return (await env.store.get<SnapshotRec>(accountId, 'snapshot', s.id)) ?? s;
 }
 
-export const snapshotOps: OpTable = {
+export const snapshotOps: TypedOps = {
   async CreateSnapshot(env, ctx, input: S.CreateSnapshotInput) {
     const v = await loadVolume(env, ctx.accountId, input.VolumeId);
     const tags = tagsFromSpecs(input.TagSpecifications, ['snapshot']).get('snapshot');

@@ -7,7 +7,7 @@ import { isId, type IdPrefix } from '../core/ids.js';
 import { paginate } from '../core/paging.js';
 import type { Ec2Tx, Kind, Rec, Tag } from '../core/store.js';
 import { mergeTags, validateTags } from '../core/tags.js';
-import type { OpTable } from '../env.js';
+import type { TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { SecurityGroupRec } from '../records.js';
 
@@ -68,7 +68,7 @@ interface TagRow {
   ResourceType: string;
 }
 
-export const tagOps: OpTable = {
+export const tagOps: TypedOps = {
   async CreateTags(env, ctx, input: S.CreateTagsInput) {
     const ids = input.Resources ?? [];
     if (!ids.length) throw missingParameter('ResourceId');

@@ -10,7 +10,7 @@ import { checkIds, newId } from '../core/ids.js';
 import { candidates, loadRecord, VOLUME } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import { date, type Ec2Env, type OpTable } from '../env.js';
+import { date, type Ec2Env, type TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { zonesOf } from '../network.js';
 import type { InstanceRec, SnapshotRec, VolumeModificationRec, VolumeRec } from '../records.js';
@@ -87,7 +87,7 @@ interface CreateVolumeInput {
   DryRun?: boolean;
 }
 
-export const volumeOps: OpTable = {
+export const volumeOps: TypedOps = {
   async CreateVolume(env, ctx, input: CreateVolumeInput) {
     const acct = ctx.accountId;
     const saved = await env.idem.lookup<string>(acct, 'CreateVolume', input.ClientToken, input);

@@ -11,7 +11,7 @@ import { checkIds, newId } from '../core/ids.js';
 import { candidates } from '../core/load.js';
 import { paginate } from '../core/paging.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
-import type { OpTable } from '../env.js';
+import type { TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import { cidrContains, cidrOverlaps, cidrString, freeIpCount, newVpc, parseCidr, putVpc, zonesOf } from '../network.js';
 import type { InternetGatewayRec, RouteTableRec, SecurityGroupRec, SubnetRec, VpcRec } from '../records.js';
@@ -57,7 +57,7 @@ function renderSubnet(s: SubnetRec, region: string): Record<string, unknown> {
 const VPC_ATTRS = ['enableDnsSupport', 'enableDnsHostnames', 'enableNetworkAddressUsageMetrics'] as const;
 const ATTR_FIELD = { enableDnsSupport: 'EnableDnsSupport', enableDnsHostnames: 'EnableDnsHostnames', enableNetworkAddressUsageMetrics: 'EnableNetworkAddressUsageMetrics' } as const;
 
-export const vpcOps: OpTable = {
+export const vpcOps: TypedOps = {
   async CreateVpc(env, ctx, input: S.CreateVpcInput) {
     if (!input.CidrBlock) throw missingParameter('CidrBlock');
     const c = parseCidr(input.CidrBlock);
@@ -248,15 +248,15 @@ export const vpcOps: OpTable = {
     return {};
   },
 
-  async ModifySubnetAttribute(env, ctx, input: { SubnetId?: string; MapPublicIpOnLaunch?: { Value?: boolean }; DryRun?: boolean } & Record<string, unknown>) {
+  async ModifySubnetAttribute(env, ctx, input: S.ModifySubnetAttributeInput) {
     if (!input.SubnetId) throw missingParameter('SubnetId');
     const id = checkIds('subnet', [input.SubnetId])[0];
     const s = await env.store.get<SubnetRec>(ctx.accountId, 'subnet', id);
     if (!s) throw notFound('subnet', [id]);
-    const others = Object.keys(input).filter((k) => !['SubnetId', 'MapPublicIpOnLaunch', 'DryRun'].includes(k) && input[k] !== undefined);
+    const given = input as unknown as Record<string, unknown>;
+    const others = Object.keys(given).filter((k) => !['SubnetId', 'MapPublicIpOnLaunch'].includes(k) && given[k] !== undefined);
     if (others.length) throw invalidParameter(`The subnet attribute ${others[0]} is not supported by this gateway.`);
     if (input.MapPublicIpOnLaunch?.Value === true) throw invalidParameter('Public IP addresses on launch are not supported by this gateway (no public address pool for subnets).');
-    if (input.DryRun) throw dryRunOk();
     await env.store.update<SubnetRec>(ctx.accountId, 'subnet', id, (cur) => (cur ? { ...cur, MapPublicIpOnLaunch: input.MapPublicIpOnLaunch?.Value ?? cur.MapPublicIpOnLaunch } : cur));
     return {};
   },
