@@ -280,3 +280,18 @@ t.test('an overwrite between lookup and open: the reader gets one consistent ver
   await Promise.all(reads);
   t.pass('30 reads raced 30 overwrites');
 });
+
+t.test('1,024-byte keys of any UTF-8, including control bytes', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'objs' });
+  const multi = 'ü'.repeat(512); // 1,024 bytes
+  await fx.put('objs', multi, 'm');
+  t.equal((await fx.get('objs', multi)).body.toString(), 'm');
+  const ctl = '\u0001\u0000'.repeat(256) + 'x'.repeat(512); // 1,024 bytes, half of them control bytes
+  await fx.put('objs', ctl, 'c');
+  t.equal((await fx.get('objs', ctl)).body.toString(), 'c');
+  await fx.call('DeleteObject', { Bucket: 'objs', Key: ctl });
+  await rejectsCode(t, fx.call('HeadObject', { Bucket: 'objs', Key: ctl }), 'NoSuchKey', 404);
+  // the embedded version index escapes 0x00/0x01: keys made almost only of them do not fit LMDB
+  await rejectsCode(t, fx.put('objs', '\u0001'.repeat(1000), 'x'), 'KeyTooLongError', 400);
+});

@@ -10,6 +10,17 @@
  * order of keys and separates the key from the sequence number.
  */
 
+/** LMDB's key size limit, minus room for the bucket name, separators and the sequence number. */
+const MAX_ESCAPED_KEY = 1978 - 64 - 9;
+
+/** True when a key fits the version index (only keys made mostly of 0x00/0x01 bytes do not). */
+export function keyFits(key: string): boolean {
+  const raw = Buffer.from(key, 'utf8');
+  let n = raw.length;
+  for (const b of raw) if (b <= 1) n++;
+  return n <= MAX_ESCAPED_KEY;
+}
+
 export function bucketPrefix(bucket: string): Buffer {
   return Buffer.from(bucket + '/', 'utf8');
 }

@@ -13,7 +13,7 @@ import { noSuchUpload } from '../../../apis/s3/errors.js';
 import { checksumDigest } from './hashing.js';
 import { afterPrefix, partKey, partPrefix, uploadKey, bucketPrefix } from './keys.js';
 import { newUploadId, toInfo, toPartInfo, toUploadInfo, type ObjRec, type PartRec, type UploadRec } from './records.js';
-import type { ObjectStore } from './store.js';
+import { checkKeyFits, type ObjectStore } from './store.js';
 
 function invalidPart(uploadId: string, partNumber: number, etag: string): AwsError {
   return new AwsError(
@@ -41,6 +41,7 @@ export class Multipart {
   }
 
   async create(bucket: string, key: string, meta: ObjectMeta, owner: string, alg?: ChecksumAlgorithm): Promise<UploadInfo> {
+    checkKeyFits(key);
     const u: UploadRec = { id: newUploadId(), k: key, initiated: this.now(), owner, meta, alg };
     await this.uploads.put(uploadKey(bucket, u.id), u);
     return toUploadInfo(u);

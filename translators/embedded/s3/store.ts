@@ -23,8 +23,12 @@ import { ObjectChangedError } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
 import { etagMatches, methodNotAllowed, noSuchKey, noSuchVersion, preconditionFailed } from '../../../apis/s3/errors.js';
 import { FileStore, type Segment } from './files.js';
-import { afterPrefix, bucketPrefix, keyOfObjectKey, objectKey, startsWith, successor, versionKey, versionKeyPrefix, versionScanPrefix } from './keys.js';
+import { afterPrefix, bucketPrefix, keyFits, keyOfObjectKey, objectKey, startsWith, successor, versionKey, versionKeyPrefix, versionScanPrefix } from './keys.js';
 import { newVersionId, toInfo, type ObjRec } from './records.js';
+
+export function checkKeyFits(key: string): void {
+  if (!keyFits(key)) throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400 });
+}
 
 const NINE_FF = Buffer.alloc(9, 0xff);
 
@@ -65,6 +69,7 @@ export class ObjectStore {
   }
 
   async put(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts: PutOptions): Promise<ObjectInfo> {
+    checkKeyFits(key);
     const w = await this.files.write(body, { ...opts, encrypt: meta.serverSideEncryption === 'AES256' });
     const rec: Omit<ObjRec, 'seq' | 'v'> = {
       k: key,
