@@ -2,6 +2,9 @@
 /**
  * DynamoDB (signing name `dynamodb`, model dynamodb-2012-08-10). Validation and semantics live
  * here; storage is a DynamoBackend picked from config (`dynamodb.backend`, 'embedded' by default).
+ * Config options of the embedded engine: `dynamodb.durability` ('fsync' default, or 'os': leave
+ * flushing to the OS, several times faster single writes) and `dynamodb.ttlSweepSeconds` (60;
+ * 0 disables the TTL sweeper).
  */
 import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -34,7 +37,9 @@ export function dynamoBackend(gw: Gateway): DynamoBackend {
   if (!b) {
     const kind = gw.config.dynamodb.backend;
     if (kind !== 'embedded') throw new Error(`dynamodb backend '${kind}' is not available in this build`);
-    const engine = new EmbeddedDynamoEngine(gw.config.dataDir);
+    const durability = gw.config.dynamodb.durability ?? 'fsync';
+    if (durability !== 'fsync' && durability !== 'os') throw new Error(`'dynamodb.durability' must be fsync or os, got '${String(durability)}'`);
+    const engine = new EmbeddedDynamoEngine(gw.config.dataDir, { durability });
     b = engine;
     backends.set(gw, b);
     // closed after both services (dynamodb, streams.dynamodb) and the TTL sweeper stopped
