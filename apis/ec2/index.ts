@@ -17,6 +17,7 @@ import { eventSink } from './lifecycle.js';
 import { addressOps } from './ops/addresses.js';
 import { attributeOps } from './ops/attributes.js';
 import { eniOps } from './ops/enis.js';
+import { networkAclOps } from './ops/network-acls.js';
 import { imageMutationOps } from './ops/image-ops.js';
 import { imageOps } from './ops/images.js';
 import { instanceOps } from './ops/instances.js';
@@ -40,7 +41,7 @@ const BACKENDS: Record<string, BackendFactory> = {
   embedded: (gw, sink) => new EmbeddedEc2Backend(gw, sink),
 };
 
-export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps, routeOps, eniOps, snapshotAttributeOps];
+export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps, routeOps, eniOps, snapshotAttributeOps, networkAclOps];
 
 /** Builds the service around a given backend (tests pass their own; the server uses the config). */
 export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def: ServiceDefinition; env: Ec2Env } {

@@ -126,8 +126,8 @@ t.test('Terraform call sequences', async (t) => {
     }
     const main = await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.main', Values: ['true'] }, { Name: 'vpc-id', Values: [vpcId] }] }));
     t.equal(main.RouteTables?.length, 1, 'main route table');
-    const nacl = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'default', Values: ['true'] }, { Name: 'vpc-id', Values: [vpcId] }] })).catch((e) => e);
-    t.equal(errName(nacl), 'NotImplemented', 'network ACLs are not implemented: the provider only logs a warning here');
+    const nacl = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'default', Values: ['true'] }, { Name: 'vpc-id', Values: [vpcId] }] }));
+    t.match(nacl.NetworkAcls?.[0].NetworkAclId, /^acl-[0-9a-f]{17}$/, 'default network ACL');
     const sg = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }, { Name: 'vpc-id', Values: [vpcId] }] }));
     t.equal(sg.SecurityGroups?.length, 1, 'default security group');
   });

@@ -39,3 +39,18 @@ t.test('internet gateways and route tables', async (t) => {
   await f.call('DeleteVpc', { VpcId: Vpc.VpcId });
   t.same((await f.call('DescribeRouteTables', { Filters: [{ Name: 'vpc-id', Values: [Vpc.VpcId] }] })).RouteTables, [], 'the main table went with its VPC');
 });
+
+t.test('default network ACL per VPC', async (t) => {
+  const f = await ec2Fixture(t);
+  const { Vpc } = await f.call('CreateVpc', { CidrBlock: '10.30.0.0/16' });
+  const { Subnet } = await f.call('CreateSubnet', { VpcId: Vpc.VpcId, CidrBlock: '10.30.1.0/24' });
+  const d = await f.call('DescribeNetworkAcls', { Filters: [{ Name: 'default', Values: ['true'] }, { Name: 'vpc-id', Values: [Vpc.VpcId] }] });
+  t.equal(d.NetworkAcls.length, 1);
+  const acl = d.NetworkAcls[0];
+  t.match(acl.NetworkAclId, /^acl-[0-9a-f]{17}$/);
+  t.same(acl.Associations.map((a: { SubnetId: string }) => a.SubnetId), [Subnet.SubnetId]);
+  t.same(acl.Entries.filter((e: { Egress: boolean }) => !e.Egress).map((e: { RuleNumber: number; RuleAction: string }) => [e.RuleNumber, e.RuleAction]), [[100, 'allow'], [32767, 'deny']]);
+  const again = await f.call('DescribeNetworkAcls', { NetworkAclIds: [acl.NetworkAclId] });
+  t.equal(again.NetworkAcls[0].VpcId, Vpc.VpcId, 'the id is stable');
+  await t.rejects(f.call('DescribeNetworkAcls', { NetworkAclIds: ['acl-0123456789abcdef0'] }), { code: 'InvalidNetworkAclID.NotFound' });
+});

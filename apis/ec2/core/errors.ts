@@ -22,6 +22,7 @@ const NOT_FOUND: Record<string, NotFoundForm> = {
   igw: { code: 'InvalidInternetGatewayID.NotFound', one: (i) => `The internetGateway ID '${i}' does not exist`, many: (i) => `The internetGateway IDs '${i}' do not exist` },
   rtb: { code: 'InvalidRouteTableID.NotFound', one: (i) => `The routeTable ID '${i}' does not exist`, many: (i) => `The routeTable IDs '${i}' do not exist` },
   eni: { code: 'InvalidNetworkInterfaceID.NotFound', one: (i) => `The networkInterface ID '${i}' does not exist`, many: (i) => `The networkInterface IDs '${i}' do not exist` },
+  acl: { code: 'InvalidNetworkAclID.NotFound', one: (i) => `The networkAcl ID '${i}' does not exist`, many: (i) => `The networkAcl IDs '${i}' do not exist` },
   modification: { code: 'InvalidVolumeModification.NotFound', one: (i) => `Modification for volume '${i}' does not exist.`, many: (i) => `Modifications for volumes '${i}' do not exist.` },
 };
 

@@ -23,6 +23,7 @@ const MALFORMED: Partial<Record<IdPrefix, string>> = {
   eni: 'InvalidNetworkInterfaceID.Malformed',
   sgr: 'InvalidSecurityGroupRuleId.Malformed',
   key: 'InvalidKeyPairId.Malformed',
+  acl: 'InvalidNetworkAclID.Malformed',
 };
 
 export function isId(prefix: IdPrefix, s: unknown): s is string {
