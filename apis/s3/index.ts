@@ -6,6 +6,7 @@
  * hosts), `minPartSize` (bytes, default 5 MiB), `lifecycleIntervalMs` (default one hour, 0: off).
  */
 import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import { AwsError } from '../../src/errors.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedS3 } from '../../translators/embedded/s3/index.js';
 import { attributesOps } from './attributes.js';
@@ -40,7 +41,16 @@ function backendFor(gw: Gateway): S3Backend {
 /** Adds the bucket's CORS headers to successful responses of requests carrying an Origin. */
 function withCors(h: Handler): Handler {
   return async (ctx, input: { Bucket?: string }) => {
-    const out = await h(ctx, input);
+    let out;
+    try {
+      out = await h(ctx, input);
+    } catch (e) {
+      // browsers need the CORS headers to read an error too
+      const cors = e instanceof AwsError && ctx.http.headers.origin !== undefined ? await actualRequestHeaders(ctx, input.Bucket).catch(() => undefined) : undefined;
+      if (!cors) throw e;
+      const err = e as AwsError;
+      throw new AwsError(err.code, err.message, { status: err.status, fault: err.fault, fields: err.fields, headers: { ...cors, ...(err.headers ?? {}) } });
+    }
     if (ctx.http.headers.origin === undefined) return out;
     const cors = await actualRequestHeaders(ctx, input.Bucket);
     if (!cors) return out;

@@ -89,6 +89,8 @@ t.test('CORS: configuration, preflight from the rules, headers on actual request
   const got = await fx.call<{ $headers: Record<string, string>; Body: Readable }>('GetObject', { Bucket: 'web', Key: 'k' }, { headers: { origin: 'https://app.example.com' }, http: { method: 'GET' } });
   got.Body.destroy();
   t.equal(got.$headers['Access-Control-Allow-Origin'], 'https://app.example.com');
+  const miss = await rejectsCode(t, fx.call('GetObject', { Bucket: 'web', Key: 'missing' }, { headers: { origin: 'https://app.example.com' }, http: { method: 'GET' } }), 'NoSuchKey', 404);
+  t.equal(miss?.headers?.['Access-Control-Allow-Origin'], 'https://app.example.com', 'errors carry the CORS headers too');
   await fx.call('DeleteBucketCors', { Bucket: 'web' });
   await rejectsCode(t, pre({ origin: 'https://app.example.com', 'access-control-request-method': 'GET' }), 'AccessForbidden', 403);
 });

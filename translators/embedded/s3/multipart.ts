@@ -31,11 +31,14 @@ export class Multipart {
   readonly uploads: Database<UploadRec, Buffer>;
   readonly parts: Database<PartRec, Buffer>;
 
+  private readonly now: () => number;
+
   constructor(
     private readonly store: ObjectStore,
-    private readonly now: () => number,
+    now: () => number,
     private readonly minPartSize: number,
   ) {
+    this.now = () => Math.floor(now() / 1000) * 1000;
     this.uploads = store.env.openDB<UploadRec, Buffer>({ name: 'uploads', keyEncoding: 'binary', encoding: 'msgpack' });
     this.parts = store.env.openDB<PartRec, Buffer>({ name: 'parts', keyEncoding: 'binary', encoding: 'msgpack' });
   }

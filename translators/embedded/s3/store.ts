@@ -50,7 +50,8 @@ export class ObjectStore {
     this.objects = this.env.openDB<ObjRec, Buffer>({ name: 'objects', keyEncoding: 'binary', encoding: 'msgpack' });
     this.versions = this.env.openDB<ObjRec, Buffer>({ name: 'versions', keyEncoding: 'binary', encoding: 'msgpack' });
     this.meta = this.env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
-    this.now = now;
+    // S3 times have one-second resolution (listings show .000Z; HTTP dates have no fraction)
+    this.now = () => Math.floor(now() / 1000) * 1000;
   }
 
   /** Next sequence number; call inside a write transaction. */
