@@ -85,7 +85,12 @@ export interface Ec2Backend {
   start(accountId: string, instanceId: string): Promise<void>;
   stop(accountId: string, instanceId: string, force: boolean): Promise<void>;
   reboot(accountId: string, instanceId: string): Promise<void>;
-  terminate(accountId: string, instanceId: string): Promise<void>;
+  /**
+   * Destroys the machine. `keepVolumes` are attached volumes that must survive it
+   * (DeleteOnTermination=false): take them out first. The API deletes the others through
+   * deleteVolume once the instance is reported terminated.
+   */
+  terminate(accountId: string, instanceId: string, keepVolumes: string[]): Promise<void>;
   /** Applied while stopped (EC2 refuses type changes on running instances). */
   resize(accountId: string, instanceId: string, shape: { instanceType: string; vcpus: number; memoryMiB: number }): Promise<void>;
   /** The serial console text the guest wrote so far, or undefined when there is none. */

@@ -183,7 +183,7 @@ export const instanceOps: TypedOps = {
         }
         return 'shutting-down';
       },
-      act: (e, a, i) => e.backend.terminate(a, i.id),
+      act: (e, a, i) => e.backend.terminate(a, i.id, i.blockDevices.filter((b) => !b.DeleteOnTermination).map((b) => b.VolumeId)),
       reason: userShutdown,
     });
     return { TerminatingInstances: changes };

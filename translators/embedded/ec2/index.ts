@@ -87,8 +87,8 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     await this.console(accountId, instanceId, 'mcgw embedded hypervisor: reboot');
   }
 
-  async terminate(accountId: string, instanceId: string): Promise<void> {
-    await this.console(accountId, instanceId, 'mcgw embedded hypervisor: destroy');
+  async terminate(accountId: string, instanceId: string, keepVolumes: string[]): Promise<void> {
+    await this.console(accountId, instanceId, `mcgw embedded hypervisor: destroy${keepVolumes.length ? ` (keeping ${keepVolumes.join(', ')})` : ''}`);
     await this.scheduler.after(this.times.terminate, { kind: 'instance', accountId, id: instanceId, state: 'terminated' });
   }
 
