@@ -5,7 +5,7 @@
  * dynalite (no verification, in memory) in the same run. Targets: GetItem/PutItem ≥ 1.2×
  * dynalite; p50 < 1 ms at one connection. Standalone: `node dist/bench/dynamodb.js [seconds]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,11 +70,14 @@ async function prepare(port: number): Promise<Record<string, WrkRequest>> {
   };
 }
 
-export async function benchDynamo(seconds = 6): Promise<Row[]> {
+/** `durability`: the embedded engine's dynamodb.durability ('fsync' flushes every write). */
+export async function benchDynamo(seconds = 6, durability: 'fsync' | 'os' = 'fsync'): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-ddb-'));
   const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
+  const config = join(dir, 'bench-config.json');
+  writeFileSync(config, JSON.stringify({ dynamodb: { backend: 'embedded', durability, ttlSweepSeconds: 0 } }));
   const rows: Row[] = [];
-  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
   const dynaliteCli = join(dirname(createRequire(import.meta.url).resolve('dynalite/package.json')), 'cli.js');
   const peer = await startPinned(process.execPath, [dynaliteCli, '--port', '0'], /listening at: http:\/\/localhost:(\d+)/);
   try {
@@ -91,7 +94,7 @@ export async function benchDynamo(seconds = 6): Promise<Row[]> {
       const ratio = o.requestsPerSec / p.requestsPerSec;
       const target = name === 'Query100' ? undefined : 1.2;
       rows.push({
-        workload: `${name}, 16 conns (p50 at 1 conn: ${o1.p50ms.toFixed(2)} ms)`,
+        workload: `${name} (durability ${durability}), 16 conns (p50 at 1 conn: ${o1.p50ms.toFixed(2)} ms)`,
         ours: `${Math.round(o.requestsPerSec)} req/s (p50 ${o.p50ms.toFixed(2)} ms)`,
         peerName: 'dynalite (no SigV4, memory)',
         peer: `${Math.round(p.requestsPerSec)} req/s (p50 ${p.p50ms.toFixed(2)} ms)`,
@@ -109,5 +112,5 @@ export async function benchDynamo(seconds = 6): Promise<Row[]> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  printRows('dynamodb', await benchDynamo(Number(process.argv[2] ?? 6)));
+  printRows('dynamodb', await benchDynamo(Number(process.argv[2] ?? 6), process.argv[3] === 'os' ? 'os' : 'fsync'));
 }
