@@ -171,3 +171,16 @@ t.test('projection expressions', async (t) => {
   const old = await d.call('GetItem', { TableName: 'events', Key: { pk: { S: 'p' }, sk: { N: '1.0' } }, AttributesToGet: ['f', 'pk'] });
   t.same(old.Item, { f: { S: 'f' }, pk: { S: 'p' } });
 });
+
+t.test('accounts never see each other\'s tables or items', async (t) => {
+  const d = await ddb(t);
+  const other = await d.gw.account('other');
+  await d.call('CreateTable', hashTable());
+  await d.call('CreateTable', hashTable(), other);
+  await d.call('PutItem', { TableName: 'items', Item: { id: { S: 'a' }, owner: { S: 'first' } } });
+  await d.call('PutItem', { TableName: 'items', Item: { id: { S: 'a' }, owner: { S: 'second' } } }, other);
+  t.equal((await d.call('GetItem', { TableName: 'items', Key: { id: { S: 'a' } } })).Item.owner.S, 'first');
+  t.equal((await d.call('GetItem', { TableName: 'items', Key: { id: { S: 'a' } } }, other)).Item.owner.S, 'second');
+  await d.call('DeleteTable', { TableName: 'items' }, other);
+  t.equal((await d.call('Scan', { TableName: 'items' })).Count, 1, 'the other account\'s delete left this table alone');
+});
