@@ -62,6 +62,32 @@ export class FileStore {
     return createHmac('sha256', this.masterKey).update(file).digest();
   }
 
+  private readonly dirSyncs = new Map<string, { running: Promise<void>; again?: Promise<void> }>();
+
+  /**
+   * fsyncs a directory. Callers arriving while a sync runs share the next one (their rename may
+   * have come after the running sync started), so concurrent writers cost one sync per round.
+   */
+  syncDir(dir: string): Promise<void> {
+    const st = this.dirSyncs.get(dir);
+    if (!st) {
+      const running = fsyncDir(dir).finally(() => {
+        const cur = this.dirSyncs.get(dir);
+        if (cur && cur.running === running && !cur.again) this.dirSyncs.delete(dir);
+      });
+      this.dirSyncs.set(dir, { running });
+      return running;
+    }
+    if (!st.again) {
+      st.again = st.running.catch(() => undefined).then(() => {
+        st.again = undefined;
+        this.dirSyncs.delete(dir);
+        return this.syncDir(dir);
+      });
+    }
+    return st.again;
+  }
+
   pathOf(file: string): string {
     return join(this.dataDir, file.slice(0, 2), file);
   }
@@ -107,8 +133,11 @@ export class FileStore {
       await fh.close();
       fh = undefined;
       const dest = this.pathOf(file);
-      await mkdir(join(this.dataDir, file.slice(0, 2)), { recursive: true, mode: 0o700 });
+      const dir = join(this.dataDir, file.slice(0, 2));
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       await rename(tmp, dest);
+      // the new directory entry must be durable before a record can point at it (power loss)
+      await this.syncDir(dir);
       return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
       if (fh) await fh.close().catch(() => undefined);
@@ -207,6 +236,15 @@ export class FileStore {
 }
 
 const WRITE_BATCH = 1024 * 1024;
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Writes every byte of `bufs` (writev may write less than asked). */
 async function writeAll(fh: FileHandle, bufs: Buffer[], total: number): Promise<void> {
