@@ -71,6 +71,10 @@ t.test('expression attribute checks', async (t) => {
   t.match(await d.fail('PutItem', { ...base, ConditionExpression: 'a = :v', ExpressionAttributeValues: { x: { S: 'x' } } }), {
     message: 'ExpressionAttributeValues contains invalid key: Syntax error; key: "x"',
   });
+  t.match(await d.fail('PutItem', { ...base, ConditionExpression: 'a = :v', ExpressionAttributeValues: { ':v': { SS: [] } } }), {
+    message: 'ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :v',
+  });
+  t.match(await d.fail('PutItem', { ...base, ConditionExpression: 'a = :v', ExpressionAttributeValues: { ':v': { S: 1 } } }), { code: 'SerializationException' });
   t.match(await d.fail('PutItem', { ...base, ConditionExpression: 'a = :v' }), {
     message: 'Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v',
   });

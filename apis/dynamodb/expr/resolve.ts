@@ -38,6 +38,8 @@ export class ExprContext {
         try {
           validateValue(values[k]!);
         } catch (e) {
+          // JSON type errors stay SerializationExceptions; DynamoDB's rules get the map's prefix
+          if ((e as { code?: string }).code !== 'ValidationException') throw e;
           throw validation(`ExpressionAttributeValues contains invalid value: ${(e as Error).message} for key ${k}`);
         }
       }
