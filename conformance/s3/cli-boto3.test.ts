@@ -161,3 +161,78 @@ t.test('boto3', async (t) => {
     presigned: true,
   });
 });
+
+const BOTO_CONFIG = String.raw`
+import boto3, botocore, json, datetime, urllib.request
+from botocore.config import Config
+s3 = boto3.client('s3', config=Config(s3={'addressing_style': 'path'}, signature_version='s3v4'))
+out = {}
+b = 'cfg-bucket'
+s3.create_bucket(Bucket=b)
+def code(f):
+    try:
+        f()
+        return 'ok'
+    except botocore.exceptions.ClientError as e:
+        return e.response['Error']['Code']
+out['nocors'] = code(lambda: s3.get_bucket_cors(Bucket=b))
+s3.put_bucket_cors(Bucket=b, CORSConfiguration={'CORSRules': [{'AllowedOrigins': ['https://a.example'], 'AllowedMethods': ['GET', 'PUT'], 'AllowedHeaders': ['*'], 'ExposeHeaders': ['ETag'], 'MaxAgeSeconds': 300}]})
+out['cors'] = s3.get_bucket_cors(Bucket=b)['CORSRules']
+s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+    {'ID': 'tmp', 'Status': 'Enabled', 'Filter': {'Prefix': 'tmp/'}, 'Expiration': {'Days': 7}},
+    {'ID': 'tagged', 'Status': 'Enabled', 'Filter': {'And': {'Prefix': 'x/', 'Tags': [{'Key': 'k', 'Value': 'v'}]}}, 'NoncurrentVersionExpiration': {'NoncurrentDays': 3}},
+    {'ID': 'mpu', 'Status': 'Disabled', 'Filter': {}, 'AbortIncompleteMultipartUpload': {'DaysAfterInitiation': 2}}]})
+out['lifecycle'] = s3.get_bucket_lifecycle_configuration(Bucket=b)['Rules']
+out['noenc'] = code(lambda: s3.get_bucket_encryption(Bucket=b))
+s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={'Rules': [{'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}}]})
+out['enc'] = s3.get_bucket_encryption(Bucket=b)['ServerSideEncryptionConfiguration']['Rules'][0]['ApplyServerSideEncryptionByDefault']
+out['sse'] = s3.put_object(Bucket=b, Key='secret', Body=b'x')['ServerSideEncryption']
+s3.put_bucket_tagging(Bucket=b, Tagging={'TagSet': [{'Key': 'team', 'Value': 'storage'}]})
+out['btags'] = s3.get_bucket_tagging(Bucket=b)['TagSet']
+s3.put_bucket_policy(Bucket=b, Policy=json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': '*', 'Action': 's3:GetObject', 'Resource': 'arn:aws:s3:::cfg-bucket/pub/*'}]}))
+out['policy'] = json.loads(s3.get_bucket_policy(Bucket=b)['Policy'])['Statement'][0]['Action']
+out['public'] = s3.get_bucket_policy_status(Bucket=b)['PolicyStatus']['IsPublic']
+s3.put_object(Bucket=b, Key='pub/a', Body=b'public')
+out['anon'] = urllib.request.urlopen(s3.meta.endpoint_url + '/cfg-bucket/pub/a').read().decode()
+s3.put_bucket_acl(Bucket=b, ACL='public-read')
+out['acl'] = sorted(g['Permission'] for g in s3.get_bucket_acl(Bucket=b)['Grants'])
+s3.put_object_acl(Bucket=b, Key='secret', ACL='public-read')
+out['oacl'] = [g['Grantee'].get('URI') for g in s3.get_object_acl(Bucket=b, Key='secret')['Grants'] if g['Permission'] == 'READ']
+out['website'] = code(lambda: s3.get_bucket_website(Bucket=b))
+out['attrs'] = s3.get_object_attributes(Bucket=b, Key='secret', ObjectAttributes=['ObjectSize', 'StorageClass'])['ObjectSize']
+s3.delete_bucket_cors(Bucket=b)
+s3.delete_bucket_lifecycle(Bucket=b)
+s3.delete_bucket_encryption(Bucket=b)
+s3.delete_bucket_tagging(Bucket=b)
+s3.delete_bucket_policy(Bucket=b)
+out['gone'] = [code(lambda: s3.get_bucket_cors(Bucket=b)), code(lambda: s3.get_bucket_lifecycle_configuration(Bucket=b)), code(lambda: s3.get_bucket_policy(Bucket=b)), code(lambda: s3.get_bucket_tagging(Bucket=b))]
+print(json.dumps(out, default=str))
+`;
+
+t.test('boto3: bucket configurations (CORS, lifecycle, encryption, tagging, policy, ACLs)', async (t) => {
+  const gw = await startTestGateway(t);
+  const r = await run('python3', ['-c', BOTO_CONFIG], { env: gw.env(), timeoutMs: 120_000 });
+  t.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout || '{}');
+  t.same(out, {
+    nocors: 'NoSuchCORSConfiguration',
+    cors: [{ AllowedOrigins: ['https://a.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 300 }],
+    lifecycle: [
+      { ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 7 } },
+      { ID: 'tagged', Status: 'Enabled', Filter: { And: { Prefix: 'x/', Tags: [{ Key: 'k', Value: 'v' }] } }, NoncurrentVersionExpiration: { NoncurrentDays: 3 } },
+      { ID: 'mpu', Status: 'Disabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } },
+    ],
+    noenc: 'ServerSideEncryptionConfigurationNotFoundError',
+    enc: { SSEAlgorithm: 'AES256' },
+    sse: 'AES256',
+    btags: [{ Key: 'team', Value: 'storage' }],
+    policy: 's3:GetObject',
+    public: true,
+    anon: 'public',
+    acl: ['FULL_CONTROL', 'READ'],
+    oacl: ['http://acs.amazonaws.com/groups/global/AllUsers'],
+    website: 'NotImplemented',
+    attrs: 1,
+    gone: ['NoSuchCORSConfiguration', 'NoSuchLifecycleConfiguration', 'NoSuchBucketPolicy', 'NoSuchTagSet'],
+  });
+});
