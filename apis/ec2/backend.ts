@@ -107,6 +107,8 @@ export interface Ec2Backend {
   copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void>;
   deleteSnapshot(accountId: string, snapshotId: string): Promise<void>;
 
+  /** Starts background work (task polling, timers) once the server has created the service. */
+  startBackground?(): void;
   /**
    * Makes every transition that is due by now visible (the embedded simulator runs its due
    * timers; a polling backend may check its tasks). Called before each request is served.

@@ -6,7 +6,6 @@
  */
 import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
-import { EmbeddedEc2Backend } from '../../translators/embedded/ec2/index.js';
 import type { Ec2Backend, Ec2EventSink } from './backend.js';
 import { InstanceTypeCatalog } from './catalog.js';
 import { dryRunOk } from './core/errors.js';
@@ -37,9 +36,22 @@ export const EC2_MODEL = 'ec2-2016-11-15';
 
 export type BackendFactory = (gw: Gateway, sink: Ec2EventSink) => Ec2Backend;
 
-const BACKENDS: Record<string, BackendFactory> = {
-  embedded: (gw, sink) => new EmbeddedEc2Backend(gw, sink),
-};
+/**
+ * A backend's translator lives in translators/<backend>/ec2/index.js and exports
+ * `createEc2Backend: BackendFactory`; nothing here names a backend, so adding one (Proxmox) does
+ * not change apis/ec2.
+ */
+export async function loadBackend(name: string): Promise<BackendFactory> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`ec2.backend '${name}' is not a backend name`);
+  let mod: { createEc2Backend?: BackendFactory };
+  try {
+    mod = (await import(`../../translators/${name}/ec2/index.js`)) as { createEc2Backend?: BackendFactory };
+  } catch (e) {
+    throw new Error(`ec2.backend '${name}' has no translator in this build (translators/${name}/ec2): ${(e as Error).message}`);
+  }
+  if (typeof mod.createEc2Backend !== 'function') throw new Error(`translators/${name}/ec2 does not export createEc2Backend`);
+  return mod.createEc2Backend;
+}
 
 export const ALL_OPS: OpTable[] = [regionOps, runOps, instanceOps, attributeOps, imageOps, imageMutationOps, keyPairOps, securityGroupOps, ruleOps, vpcOps, volumeOps, snapshotOps, tagOps, addressOps, routeOps, eniOps, snapshotAttributeOps, networkAclOps];
 
@@ -77,14 +89,8 @@ export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def
   return { def, env };
 }
 
-export const createService: ServiceFactory = (gw) => {
-  const name = gw.config.ec2.backend ?? 'embedded';
-  const make = BACKENDS[name];
-  if (!make) throw new Error(`ec2.backend '${name}' has no translator in this build (available: ${Object.keys(BACKENDS).join(', ')})`);
-  const { def, env } = buildEc2Service(gw, make);
-  if (env.backend instanceof EmbeddedEc2Backend) {
-    env.backend.startTimers();
-    gw.onClose(() => env.backend.close?.());
-  }
+export const createService: ServiceFactory = async (gw) => {
+  const { def, env } = buildEc2Service(gw, await loadBackend(gw.config.ec2.backend ?? 'embedded'));
+  env.backend.startBackground?.();
   return def;
 };

@@ -75,3 +75,10 @@ t.test('tag keys and values refuse control characters', async (t) => {
   t.throws(() => tagsFromSpecs([{ ResourceType: 'instance', Tags: [{ Key: 'a\u001fb', Value: 'x' }] }], ['instance']), { code: 'InvalidParameterValue' });
   t.throws(() => tagsFromSpecs([{ ResourceType: 'instance', Tags: [{ Key: 'a', Value: 'x\ny' }] }], ['instance']), { code: 'InvalidParameterValue' });
 });
+
+t.test('backends are found by name under translators/<name>/ec2', async (t) => {
+  const { loadBackend } = await import('../../apis/ec2/index.js');
+  t.type(await loadBackend('embedded'), 'function');
+  await t.rejects(loadBackend('proxmox'), /ec2.backend 'proxmox' has no translator in this build/);
+  await t.rejects(loadBackend('../etc'), /is not a backend name/);
+});

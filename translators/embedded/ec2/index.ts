@@ -50,8 +50,8 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     );
   }
 
-  /** Starts the real-time poll (the server); tests drive the scheduler by hand. */
-  startTimers(intervalMs = 200): void {
+  /** Starts the real-time poll; requests also run due jobs (settle), so tests need no timer. */
+  startBackground(intervalMs = 200): void {
     this.scheduler.start(intervalMs);
   }
 
@@ -165,3 +165,6 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     this.scheduler.stop();
   }
 }
+
+/** The factory apis/ec2 loads for `ec2.backend: embedded`. */
+export const createEc2Backend = (gw: Gateway, sink: Ec2EventSink): Ec2Backend => new EmbeddedEc2Backend(gw, sink);
