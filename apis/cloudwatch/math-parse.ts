@@ -5,6 +5,8 @@
  * operators AND, OR, NOT, with the usual precedence.
  */
 
+import { leftAssoc, readQuoted } from './lex.js';
+
 export type Node =
   | { k: 'num'; v: number }
   | { k: 'str'; v: string }
@@ -45,15 +47,10 @@ function tokenize(src: string): Tok[] {
       continue;
     }
     if (c === '"' || c === "'") {
-      let j = i + 1;
-      let s = '';
-      while (j < src.length && src[j] !== c) {
-        if (src[j] === '\\' && j + 1 < src.length) j++;
-        s += src[j++];
-      }
-      if (j >= src.length) throw new MathSyntaxError(`Unterminated string starting at position ${i + 1}`);
-      out.push({ t: 'str', v: s, pos: i });
-      i = j + 1;
+      const q = readQuoted(src, i);
+      if (!q) throw new MathSyntaxError(`Unterminated string starting at position ${i + 1}`);
+      out.push({ t: 'str', v: q.text, pos: i });
+      i = q.next;
       continue;
     }
     const two = src.slice(i, i + 2);
@@ -86,22 +83,12 @@ export function parseExpression(src: string): Node {
     p++;
   };
 
-  const or = (): Node => {
-    let a = and();
-    while (isWord('OR') || isOp('OR')) {
-      p++;
-      a = { k: 'bin', op: 'OR', a, b: and() };
-    }
-    return a;
+  /** Consumes one of these operators (symbols or words) and returns its canonical name. */
+  const op = (...ops: string[]) => () => {
+    for (const o of ops) if (isOp(o) || isWord(o)) return (p++, o);
+    return undefined;
   };
-  const and = (): Node => {
-    let a = not();
-    while (isWord('AND') || isOp('AND')) {
-      p++;
-      a = { k: 'bin', op: 'AND', a, b: not() };
-    }
-    return a;
-  };
+  const bin = (o: string, a: Node, b: Node): Node => ({ k: 'bin', op: o, a, b });
   const not = (): Node => {
     if (isWord('NOT')) {
       p++;
@@ -109,32 +96,20 @@ export function parseExpression(src: string): Node {
     }
     return cmp();
   };
+  const and = leftAssoc(not, op('AND'), bin);
+  const or = leftAssoc(and, op('OR'), bin);
   const cmp = (): Node => {
     const a = add();
-    for (const op of ['==', '!=', '<=', '>=', '<', '>']) {
-      if (isOp(op)) {
+    for (const o of ['==', '!=', '<=', '>=', '<', '>']) {
+      if (isOp(o)) {
         p++;
-        return { k: 'bin', op, a, b: add() };
+        return bin(o, a, add());
       }
     }
     return a;
   };
-  const add = (): Node => {
-    let a = mul();
-    while (isOp('+') || isOp('-')) {
-      const op = toks[p++].v;
-      a = { k: 'bin', op, a, b: mul() };
-    }
-    return a;
-  };
-  const mul = (): Node => {
-    let a = pow();
-    while (isOp('*') || isOp('/')) {
-      const op = toks[p++].v;
-      a = { k: 'bin', op, a, b: pow() };
-    }
-    return a;
-  };
+  const mul = leftAssoc(() => pow(), op('*', '/'), bin);
+  const add = leftAssoc(mul, op('+', '-'), bin);
   const pow = (): Node => {
     const a = unary();
     if (isOp('^')) {

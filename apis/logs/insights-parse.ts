@@ -8,6 +8,8 @@
  * in [..], not in [..], ispresent(f), and / or / not, parentheses, arithmetic + - * /.
  */
 
+import { leftAssoc, readQuoted } from '../cloudwatch/lex.js';
+
 export class QuerySyntaxError extends Error {}
 
 export type Expr =
@@ -60,15 +62,10 @@ function tokenize(src: string): Tok[] {
       out.push({ t: 'name', v: m[1] });
       i += m[0].length;
     } else if (c === '"' || c === "'") {
-      let j = i + 1;
-      let s = '';
-      while (j < src.length && src[j] !== c) {
-        if (src[j] === '\\' && j + 1 < src.length) j++;
-        s += src[j++];
-      }
-      if (j >= src.length) throw new QuerySyntaxError(`unterminated string at position ${i + 1}`);
-      out.push({ t: 'str', v: s });
-      i = j + 1;
+      const q = readQuoted(src, i);
+      if (!q) throw new QuerySyntaxError(`unterminated string at position ${i + 1}`);
+      out.push({ t: 'str', v: q.text });
+      i = q.next;
     } else if (c === '/' && (out.length === 0 || ['like', '=~', '(', ','].includes(out[out.length - 1].v.toLowerCase()) || out[out.length - 2]?.v.toLowerCase() === 'parse')) {
       const end = src.indexOf('/', i + 1);
       if (end < 0) throw new QuerySyntaxError(`unterminated regular expression at position ${i + 1}`);
@@ -132,22 +129,13 @@ function parseStage(toks: Tok[]): Command {
     p++;
   };
 
-  const or = (): Expr => {
-    let a = and();
-    while (is('or')) {
-      p++;
-      a = { k: 'bin', op: 'or', a, b: and() };
-    }
-    return a;
+  const op = (...ops: string[]) => () => {
+    for (const o of ops) if (is(o)) return (p++, o);
+    return undefined;
   };
-  const and = (): Expr => {
-    let a = not();
-    while (is('and')) {
-      p++;
-      a = { k: 'bin', op: 'and', a, b: not() };
-    }
-    return a;
-  };
+  const bin = (o: string, a: Expr, b: Expr): Expr => ({ k: 'bin', op: o, a, b });
+  const and = leftAssoc(() => not(), op('and'), bin);
+  const or = leftAssoc(and, op('or'), bin);
   const not = (): Expr => {
     if (is('not')) {
       p++;
@@ -170,22 +158,8 @@ function parseStage(toks: Tok[]): Command {
     }
     return a;
   };
-  const add = (): Expr => {
-    let a = mul();
-    while (is('+') || is('-')) {
-      const op = take().v;
-      a = { k: 'bin', op, a, b: mul() };
-    }
-    return a;
-  };
-  const mul = (): Expr => {
-    let a = unary();
-    while (is('*') || is('/')) {
-      const op = take().v;
-      a = { k: 'bin', op, a, b: unary() };
-    }
-    return a;
-  };
+  const mul = leftAssoc(() => unary(), op('*', '/'), bin);
+  const add = leftAssoc(mul, op('+', '-'), bin);
   const unary = (): Expr => {
     if (is('-')) {
       p++;

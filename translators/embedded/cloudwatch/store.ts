@@ -56,7 +56,9 @@ export class EmbeddedMetricStore implements MetricBackend {
   constructor(dataDir: string) {
     const path = join(dataDir, 'cloudwatch');
     mkdirSync(path, { recursive: true, mode: 0o700 });
-    this.root = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false });
+    // writes are acknowledged once committed and visible; the flush to disk follows (overlapping
+    // sync keeps the file consistent): an OS crash can lose the last moments of metrics, not the store
+    this.root = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false, separateFlushed: true });
     // binary keys: exact byte order for prefix scans (series keys hold \0 separators)
     this.series = this.root.openDB({ name: 'series', encoding: 'msgpack', keyEncoding: 'binary' });
     this.points = this.root.openDB({ name: 'points', encoding: 'msgpack' });

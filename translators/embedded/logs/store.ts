@@ -42,7 +42,9 @@ export class EmbeddedLogStore implements LogsBackend {
   constructor(dataDir: string) {
     const path = join(dataDir, 'logs');
     mkdirSync(path, { recursive: true, mode: 0o700 });
-    this.root = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false });
+    // writes are acknowledged once committed and visible; the flush to disk follows (overlapping
+    // sync keeps the file consistent): an OS crash can lose the last moments of log events, not the store
+    this.root = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false, separateFlushed: true });
     this.ids = this.root.openDB({ name: 'ids', encoding: 'msgpack', keyEncoding: 'binary' });
     this.names = this.root.openDB({ name: 'names', encoding: 'msgpack' });
     this.byStream = this.root.openDB({ name: 'byStream', encoding: 'msgpack' });
