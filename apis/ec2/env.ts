@@ -2,7 +2,7 @@
 /** What every EC2 operation module gets: the store, the backend, the catalogue and the clock. */
 import type { RequestContext } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
-import type { Ec2Backend } from './backend.js';
+import type { Ec2Backend, Ec2EventSink } from './backend.js';
 import type { InstanceTypeCatalog } from './catalog.js';
 import type { Idempotency } from './core/idempotency.js';
 import type { Ec2Store } from './core/store.js';
@@ -12,6 +12,8 @@ export interface Ec2Env {
   gw: Gateway;
   store: Ec2Store;
   backend: Ec2Backend;
+  /** Where transitions are applied (the backend reports through it; the API may too). */
+  sink: Ec2EventSink;
   types: InstanceTypeCatalog;
   idem: Idempotency;
   now(): number;

@@ -61,7 +61,7 @@ export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def
   const sink = eventSink(() => env!);
   const backend = makeBackend(gw, sink);
   const store = new Ec2Store(gw.state);
-  env = { gw, store, backend, types: new InstanceTypeCatalog(gw.config), idem: new Idempotency(store), now: () => gw.clock.now() };
+  env = { gw, store, backend, sink, types: new InstanceTypeCatalog(gw.config), idem: new Idempotency(store), now: () => gw.clock.now() };
   const e = env;
   const operations: Record<string, Handler> = {};
   for (const table of ALL_OPS) {

@@ -247,3 +247,33 @@ t.test('tag filters answered from the tag index (LMDB store), kept in step with 
   f.advance(60 * 60 * 1000 + 1);
   t.equal(await count(['alpha beta']), 1, 'expired terminated instances are not answered from the index');
 });
+
+t.test('a backend that fails to launch: the instance ends terminated with Server.InternalError, its address freed', async (t) => {
+  const { buildEc2Service } = await import('../../apis/ec2/index.js');
+  const { EmbeddedEc2Backend } = await import('../../translators/embedded/ec2/index.js');
+  const { testGateway, TestClock } = await import('../helpers/context.js');
+  const gw = await testGateway({ clock: new TestClock() });
+  t.teardown(() => gw.dispose());
+  const { def } = buildEc2Service(gw, (g, sink) => {
+    const b = new EmbeddedEc2Backend(g, sink);
+    b.launch = async () => {
+      throw new Error('hypervisor unreachable');
+    };
+    b.terminate = async () => {
+      throw new Error('hypervisor unreachable');
+    };
+    return b;
+  });
+  gw.services.set('ec2', def);
+  const p = await gw.account();
+  const call = (op: string, input: Record<string, unknown>) => def.operations[op]!(gw.context(p, 'ec2', op), input);
+  const img = await call('DescribeImages', { Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] });
+  const r = await call('RunInstances', { ImageId: img.Images[0].ImageId, MinCount: 1, MaxCount: 1 });
+  const i = r.Instances[0];
+  t.equal(i.State.Name, 'terminated');
+  t.equal(i.StateReason.Code, 'Server.InternalError');
+  const subnets = await call('DescribeSubnets', {});
+  t.same(subnets.Subnets.map((s: { AvailableIpAddressCount: number }) => s.AvailableIpAddressCount), [4091, 4091, 4091], 'the private address went back');
+  const vols = await call('DescribeVolumes', {});
+  t.ok(vols.Volumes.every((v: { State: string }) => v.State === 'deleting'), 'the root volume is being deleted');
+});

@@ -302,7 +302,12 @@ export const runOps: TypedOps = {
         await env.store.update<InstanceRec>(acct, 'instance', inst.id, (i) =>
           i ? { ...i, state: 'shutting-down', stateSince: now, StateReason: { Code: 'Server.InternalError', Message: 'Server.InternalError: Internal error on launch' } } : i,
         );
-        await env.backend.terminate(acct, inst.id, inst.blockDevices.filter((b) => !b.DeleteOnTermination).map((b) => b.VolumeId)).catch(() => undefined);
+        try {
+          await env.backend.terminate(acct, inst.id, inst.blockDevices.filter((b) => !b.DeleteOnTermination).map((b) => b.VolumeId));
+        } catch {
+          // nothing to tear down in the backend: finish the record (address, volumes) ourselves
+          await env.sink.emit({ kind: 'instance', accountId: acct, id: inst.id, state: 'terminated' });
+        }
       }
     }));
     const fresh = await Promise.all(created.insts.map((i) => env.store.get<InstanceRec>(acct, 'instance', i.id)));
