@@ -82,4 +82,17 @@ t.test('aws-cli v2', { skip: AWS_CLI_V2 ? false : 'aws-cli v2 (/usr/bin/aws) is 
   t.match(dry.stderr, /DryRunOperation/);
   const del = await aws('ec2', 'delete-security-group', '--group-id', groupId);
   t.equal(del.code, 0, del.stderr);
+
+  const kp = await aws('ec2', 'create-key-pair', '--key-name', 'cli-key', '--key-type', 'ed25519', '--tag-specifications', 'ResourceType=key-pair,Tags=[{Key=team,Value=cli}]');
+  t.equal(kp.code, 0, kp.stderr);
+  t.match(JSON.parse(kp.stdout).KeyMaterial, /OPENSSH PRIVATE KEY/);
+  const vol = await aws('ec2', 'create-volume', '--availability-zone', `${gw.region}b`, '--size', '1', '--volume-type', 'gp3', '--tag-specifications', 'ResourceType=volume,Tags=[{Key=team,Value=cli}]');
+  t.equal(vol.code, 0, vol.stderr);
+  const volumeId = JSON.parse(vol.stdout).VolumeId;
+  const byTag = await aws('ec2', 'describe-volumes', '--filters', 'Name=tag:team,Values=cli', 'Name=size,Values=1');
+  t.same(JSON.parse(byTag.stdout).Volumes.map((v: { VolumeId: string }) => v.VolumeId), [volumeId]);
+  const tags = await aws('ec2', 'describe-tags', '--filters', 'Name=key,Values=team');
+  t.same(JSON.parse(tags.stdout).Tags.map((x: { ResourceType: string }) => x.ResourceType).sort(), ['key-pair', 'volume']);
+  const types = await aws('ec2', 'describe-instance-types', '--instance-types', 'm5.large', '--query', 'InstanceTypes[0].VCpuInfo.DefaultVCpus');
+  t.equal(types.stdout.trim(), '2');
 });
