@@ -6,10 +6,11 @@ import { malformedXml } from '../../src/protocols/restxml-input.js';
 import { bucketFor, bucketKey, headerNotImplemented, S3_TABLE, type BucketRecord } from './common.js';
 import { validateCors } from './cors.js';
 import { validateLifecycle } from './lifecycle.js';
+import { checkPolicyWrite, isPublicPolicy, validateOwnership, validatePublicAccessBlock } from './ownership.js';
 import { parsePolicy } from './policy.js';
 import type * as S from './shapes.gen.js';
 
-type ConfigField = 'policy' | 'cors' | 'lifecycle' | 'encryption';
+type ConfigField = 'policy' | 'cors' | 'lifecycle' | 'encryption' | 'ownership' | 'publicAccessBlock';
 
 async function update(ctx: RequestContext, b: BucketRecord, fn: (r: BucketRecord) => BucketRecord): Promise<void> {
   await ctx.gateway.state.table<BucketRecord>(S3_TABLE).update(bucketKey(b.name), (cur) => (cur ? fn(cur) : cur));
@@ -62,7 +63,11 @@ export function bucketConfigOps(): Record<string, Handler> {
   const policy = configOps<'policy', S.PutBucketPolicyInput>(
     'policy',
     ['NoSuchBucketPolicy', 'The bucket policy does not exist'],
-    (input, b) => ({ text: input.Policy, statements: parsePolicy(input.Policy, b.name) }),
+    (input, b) => {
+      const statements = parsePolicy(input.Policy, b.name);
+      checkPolicyWrite(b, statements);
+      return { text: input.Policy, statements };
+    },
     (v) => ({ Policy: v.text }),
   );
   const cors = configOps<'cors', S.PutBucketCorsInput>(
@@ -83,11 +88,23 @@ export function bucketConfigOps(): Record<string, Handler> {
     encryptionOf,
     (v) => ({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: v.algorithm }, BucketKeyEnabled: v.bucketKeyEnabled ?? false }] } }),
   );
+  const ownership = configOps<'ownership', S.PutBucketOwnershipControlsInput>(
+    'ownership',
+    ['OwnershipControlsNotFoundError', 'The bucket ownership controls were not found'],
+    (input, b) => validateOwnership(input.OwnershipControls?.Rules, b),
+    (v) => ({ OwnershipControls: { Rules: [{ ObjectOwnership: v }] } }),
+  );
+  const publicAccessBlock = configOps<'publicAccessBlock', S.PutPublicAccessBlockInput>(
+    'publicAccessBlock',
+    ['NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'],
+    (input) => validatePublicAccessBlock(input.PublicAccessBlockConfiguration),
+    (v) => ({ PublicAccessBlockConfiguration: v }),
+  );
   const GetBucketPolicyStatus: Handler<S.GetBucketPolicyStatusInput, S.GetBucketPolicyStatusOutput> = async (ctx, input) => {
     await policy.get(ctx, input); // NoSuchBucketPolicy, access
     const b = await bucketFor(ctx, input.Bucket, 'owner');
     // public: an Allow to everyone (conditions, which could narrow it, are not accepted)
-    return { PolicyStatus: { IsPublic: (b.policy?.statements ?? []).some((st) => st.effect === 'Allow' && st.principals.includes('*')) } };
+    return { PolicyStatus: { IsPublic: isPublicPolicy(b.policy?.statements ?? []) } };
   };
   return {
     PutBucketPolicy: policy.put,
@@ -103,5 +120,11 @@ export function bucketConfigOps(): Record<string, Handler> {
     PutBucketEncryption: encryption.put,
     GetBucketEncryption: encryption.get,
     DeleteBucketEncryption: encryption.del,
+    PutBucketOwnershipControls: ownership.put,
+    GetBucketOwnershipControls: ownership.get,
+    DeleteBucketOwnershipControls: ownership.del,
+    PutPublicAccessBlock: publicAccessBlock.put,
+    GetPublicAccessBlock: publicAccessBlock.get,
+    DeletePublicAccessBlock: publicAccessBlock.del,
   };
 }

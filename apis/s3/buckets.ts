@@ -16,6 +16,7 @@ import {
   type BucketRecord,
   type S3Env,
 } from './common.js';
+import { aclNotSupported, checkAclWrite, OWNERSHIPS, type ObjectOwnership } from './ownership.js';
 import type * as S from './shapes.gen.js';
 
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -60,11 +61,12 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
     }
     if (input.ObjectLockEnabledForBucket) throw headerNotImplemented('x-amz-bucket-object-lock-enabled');
     if (input.GrantRead ?? input.GrantWrite ?? input.GrantReadACP ?? input.GrantWriteACP ?? input.GrantFullControl) throw headerNotImplemented('x-amz-grant-*');
-    // objects belong to the account that wrote them and ACLs apply: that is ObjectWriter
-    if (input.ObjectOwnership !== undefined && input.ObjectOwnership !== 'ObjectWriter') throw headerNotImplemented('x-amz-object-ownership');
+    const ownership = (input.ObjectOwnership ?? 'ObjectWriter') as ObjectOwnership;
+    if (!OWNERSHIPS.includes(ownership)) throw new AwsError('InvalidArgument', 'Invalid x-amz-object-ownership header', { status: 400, fields: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
     const acl = input.ACL;
     if (acl !== undefined && !CANNED_BUCKET_ACLS.includes(acl)) throw new AwsError('InvalidArgument', 'Invalid canned ACL', { status: 400, fields: { ArgumentName: 'x-amz-acl', ArgumentValue: acl } });
-    const rec: BucketRecord = { name, owner: ctx.accountId, region, created: ctx.gateway.clock.now(), acl: acl === 'private' ? undefined : acl };
+    if (ownership === 'BucketOwnerEnforced' && acl !== undefined && acl !== 'private') throw aclNotSupported();
+    const rec: BucketRecord = { name, owner: ctx.accountId, region, created: ctx.gateway.clock.now(), acl: acl === 'private' ? undefined : acl, ownership };
     const t = table(ctx);
     const existing = await t.get(bucketKey(name));
     if (existing) {
@@ -167,6 +169,7 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
     }
     const acl = input.ACL ?? 'private';
     if (!CANNED_BUCKET_ACLS.includes(acl)) throw new AwsError('InvalidArgument', 'Invalid canned ACL', { status: 400, fields: { ArgumentName: 'x-amz-acl', ArgumentValue: acl } });
+    checkAclWrite(b, acl);
     await table(ctx).update(bucketKey(b.name), (cur) => (cur ? { ...cur, acl: acl === 'private' ? undefined : acl } : cur));
     return {};
   };

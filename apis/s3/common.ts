@@ -8,7 +8,8 @@ import type { RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { S3Backend, VersioningState } from './backend.js';
 import { actionOf, evaluatePolicy, type PolicyStatement } from './policy.js';
-import type { CORSRule, Rule2 } from './shapes.gen.js';
+import { aclsApply, effectiveStatements, type ObjectOwnership } from './ownership.js';
+import type { CORSRule, PublicAccessBlockConfiguration, Rule2 } from './shapes.gen.js';
 
 export const S3_TABLE = 's3';
 
@@ -26,6 +27,8 @@ export interface BucketRecord {
   lifecycle?: Rule2[];
   /** Default encryption of new objects ('AES256'). */
   encryption?: { algorithm: 'AES256'; bucketKeyEnabled?: boolean };
+  ownership?: ObjectOwnership;
+  publicAccessBlock?: PublicAccessBlockConfiguration;
 }
 
 /** What handlers share: the backend and the service's region default. */
@@ -113,11 +116,13 @@ export async function bucketRecord(ctx: RequestContext, name: string): Promise<B
 export async function authorize(ctx: RequestContext, b: BucketRecord, access: Access, opts: AccessOptions = {}): Promise<void> {
   const action = opts.action ?? actionOf(ctx.operation);
   const resource = opts.key !== undefined ? `arn:aws:s3:::${b.name}/${opts.key}` : `arn:aws:s3:::${b.name}`;
-  const decision = evaluatePolicy(b.policy?.statements, ctx.principal, action, resource);
+  const callerAccount = ctx.principal.kind === 'anonymous' ? undefined : ctx.accountId;
+  const decision = evaluatePolicy(effectiveStatements(b, callerAccount), ctx.principal, action, resource);
   if (decision === 'deny') throw accessDenied();
   if (ctx.principal.kind !== 'anonymous' && ctx.accountId === b.owner) return;
   if (access === 'owner' && OWNER_ONLY.has(ctx.operation)) throw accessDenied();
   if (decision === 'allow') return;
+  if (!aclsApply(b)) throw accessDenied();
   if (access !== 'owner' && aclGrants(b.acl, access, ctx.principal.kind === 'anonymous')) return;
   if (access === 'read' && opts.objectGrant && (await opts.objectGrant())) return;
   throw accessDenied();

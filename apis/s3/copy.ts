@@ -9,6 +9,7 @@ import { AwsError } from '../../src/errors.js';
 import type { ObjectInfo } from './backend.js';
 import { bucketFor, checkKey, invalidArgument, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { noSuchKey } from './errors.js';
+import { objectOwner } from './ownership.js';
 import { findVersion, MAX_PUT_SIZE, objectReadable, withFreshVersion, writeConditions } from './objects.js';
 import { checksumOutput, evaluateConditions, metaFromInput, parseTagging, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
@@ -106,7 +107,7 @@ export function copyOps(env: S3Env): Record<string, Handler> {
         acl: meta.acl,
         serverSideEncryption: replaced.serverSideEncryption,
       },
-      { versioning: dest.versioning, contentLength: src.info.size, checksums, conditions: writeConditions(undefined, ctx), owner: ctx.accountId, signal: ctx.signal },
+      { versioning: dest.versioning, contentLength: src.info.size, checksums, conditions: writeConditions(undefined, ctx), owner: objectOwner(dest, ctx.accountId, input.ACL), signal: ctx.signal },
     );
     const cs = checksumOutput(info.checksums);
     return {

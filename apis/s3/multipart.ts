@@ -8,6 +8,7 @@ import type { ChecksumAlgorithm, CompletedPart, UploadInfo } from './backend.js'
 import { bucketFor, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
 import { resolveCopySource } from './copy.js';
 import { noSuchUpload } from './errors.js';
+import { objectOwner } from './ownership.js';
 import { bodyLength, guardBody, tooLarge, withFreshVersion, writeConditions } from './objects.js';
 import { ALGORITHMS, checksumOutput, contentMd5Of, metaFromInput, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
@@ -42,7 +43,7 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
     const meta = metaFromInput(input, ctx, bucket);
     const alg = input.ChecksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined;
     if (alg !== undefined && !ALGORITHMS.includes(alg)) throw invalidArgument('Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 'x-amz-checksum-algorithm', alg);
-    const u = await env.backend.createMultipartUpload(bucket.name, input.Key, meta, ctx.accountId, alg);
+    const u = await env.backend.createMultipartUpload(bucket.name, input.Key, meta, objectOwner(bucket, ctx.accountId, input.ACL), alg);
     return { Bucket: bucket.name, Key: input.Key, UploadId: u.uploadId, ChecksumAlgorithm: alg, ServerSideEncryption: meta.serverSideEncryption };
   };
 

@@ -7,6 +7,7 @@ import { malformedXml } from '../../src/protocols/restxml-input.js';
 import { ObjectChangedError, type ObjectInfo, type WriteConditions } from './backend.js';
 import { aclGrants, authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
+import { objectOwner } from './ownership.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
 
@@ -112,7 +113,7 @@ export function objectOps(env: S3Env): Record<string, Handler> {
       checksums,
       trailingChecksums: trailing,
       conditions: writeConditions(input.IfNoneMatch, ctx),
-      owner: ctx.accountId,
+      owner: objectOwner(bucket, ctx.accountId, input.ACL),
       signal: ctx.signal,
     });
     const cs = checksumOutput(info.checksums);

@@ -9,6 +9,7 @@ import type { RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { ByteRange, ChecksumAlgorithm, ObjectInfo, ObjectMeta } from './backend.js';
 import { etagMatches, preconditionFailed } from './errors.js';
+import { checkAclWrite } from './ownership.js';
 import { header, headerNotImplemented, invalidArgument, type BucketRecord } from './common.js';
 
 export const STORAGE_CLASSES = new Set([
@@ -91,6 +92,7 @@ export function metaFromInput(input: MetaInput, ctx: RequestContext, bucket: Buc
     throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', { status: 400, fields: { StorageClassRequested: input.StorageClass } });
   }
   if (input.ACL !== undefined && !CANNED_OBJECT_ACLS.has(input.ACL)) throw invalidArgument('Invalid canned ACL', 'x-amz-acl', input.ACL);
+  checkAclWrite(bucket, input.ACL);
   const userMetadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.Metadata ?? {})) userMetadata[k.toLowerCase()] = v;
   const metaSize = Object.entries(userMetadata).reduce((a, [k, v]) => a + Buffer.byteLength(k) + Buffer.byteLength(v), 0);

@@ -7,6 +7,7 @@ import { grantsOf } from './buckets.js';
 import { bucketFor, bucketKey, checkKey, headerNotImplemented, invalidArgument, ownerOf, S3_TABLE, type BucketRecord, type S3Env } from './common.js';
 import { findVersion } from './objects.js';
 import { CANNED_OBJECT_ACLS, validateTags } from './objmeta.js';
+import { checkAclWrite } from './ownership.js';
 import type * as S from './shapes.gen.js';
 
 function tagSetOf(input: { Tagging?: { TagSet?: Array<{ Key?: string; Value?: string }> } }): Array<{ Key: string; Value: string }> {
@@ -79,6 +80,7 @@ export function taggingOps(env: S3Env): Record<string, Handler> {
     }
     const acl = input.ACL ?? 'private';
     if (!CANNED_OBJECT_ACLS.has(acl)) throw invalidArgument('Invalid canned ACL', 'x-amz-acl', acl);
+    checkAclWrite(bucket, acl);
     const info = await env.backend.updateObjectMeta(bucket.name, input.Key, input.VersionId, { acl: acl === 'private' ? undefined : acl });
     const $headers: Record<string, string> = {};
     if (bucket.versioning) $headers['x-amz-version-id'] = info.versionId;

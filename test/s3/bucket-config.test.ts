@@ -171,3 +171,44 @@ t.test('SSE-S3: default bucket encryption and per-request AES256 encrypt at rest
   t.equal(onDisk.length, 4);
   t.notOk(onDisk.some((c) => c.includes('top secret')), 'no plaintext at rest');
 });
+
+t.test('ownership controls and public access block change what ACLs and policies do', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'own' });
+  t.same(await fx.call('GetBucketOwnershipControls', { Bucket: 'own' }), { OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] } }, 'created ObjectWriter');
+  await rejectsCode(t, fx.call('GetPublicAccessBlock', { Bucket: 'own' }), 'NoSuchPublicAccessBlockConfiguration', 404);
+  await fx.put('own', 'open', 'o', { ACL: 'public-read' });
+  (await fx.call<{ Body: Readable }>('GetObject', { Bucket: 'own', Key: 'open' }, { as: ANONYMOUS })).Body.destroy();
+
+  // IgnorePublicAcls: the object's public-read no longer counts; BlockPublicAcls refuses new ones
+  await fx.call('PutPublicAccessBlock', { Bucket: 'own', PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true } });
+  t.same(await fx.call('GetPublicAccessBlock', { Bucket: 'own' }), { PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false } });
+  await rejectsCode(t, fx.call('GetObject', { Bucket: 'own', Key: 'open' }, { as: ANONYMOUS }), 'AccessDenied', 403);
+  await rejectsCode(t, fx.put('own', 'again', 'x', { ACL: 'public-read' }), 'AccessDenied', 403);
+  await rejectsCode(t, fx.call('PutBucketAcl', { Bucket: 'own', ACL: 'public-read' }), 'AccessDenied', 403);
+
+  // BlockPublicPolicy / RestrictPublicBuckets
+  const pub = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::own/*' }] });
+  await fx.call('PutPublicAccessBlock', { Bucket: 'own', PublicAccessBlockConfiguration: { BlockPublicPolicy: true } });
+  await rejectsCode(t, fx.call('PutBucketPolicy', { Bucket: 'own', Policy: pub }), 'AccessDenied', 403);
+  await fx.call('DeletePublicAccessBlock', { Bucket: 'own' });
+  await fx.call('PutBucketPolicy', { Bucket: 'own', Policy: pub });
+  await fx.put('own', 'plain', 'p');
+  (await fx.call<{ Body: Readable }>('GetObject', { Bucket: 'own', Key: 'plain' }, { as: ANONYMOUS })).Body.destroy();
+  await fx.call('PutPublicAccessBlock', { Bucket: 'own', PublicAccessBlockConfiguration: { RestrictPublicBuckets: true } });
+  await rejectsCode(t, fx.call('GetObject', { Bucket: 'own', Key: 'plain' }, { as: ANONYMOUS }), 'AccessDenied', 403, 'public policy restricted');
+  await fx.call('DeletePublicAccessBlock', { Bucket: 'own' });
+  await fx.call('DeleteBucketPolicy', { Bucket: 'own' });
+
+  // BucketOwnerEnforced: ACLs disabled, the bucket owner owns what others write
+  await rejectsCode(t, fx.call('PutBucketOwnershipControls', { Bucket: 'own', OwnershipControls: { Rules: [{ ObjectOwnership: 'Everyone' }] } }), 'MalformedXML', 400);
+  await fx.call('PutBucketOwnershipControls', { Bucket: 'own', OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
+  await rejectsCode(t, fx.put('own', 'x', 'x', { ACL: 'public-read' }), 'AccessControlListNotSupported', 400);
+  await fx.put('own', 'x', 'x', { ACL: 'bucket-owner-full-control' });
+  await rejectsCode(t, fx.call('GetObject', { Bucket: 'own', Key: 'open' }, { as: ANONYMOUS }), 'AccessDenied', 403, 'old public ACL ignored');
+  await fx.call('PutBucketPolicy', { Bucket: 'own', Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: fx.bob.accountId }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::own/*' }] }) });
+  const body = Buffer.from('from bob');
+  await fx.call('PutObject', { Bucket: 'own', Key: 'bobs', Body: Readable.from([body]), ContentLength: body.length }, { as: fx.bob });
+  const acl = await fx.call<{ Owner: { DisplayName: string } }>('GetObjectAcl', { Bucket: 'own', Key: 'bobs' });
+  t.equal(acl.Owner.DisplayName, fx.alice.accountId, 'the bucket owner owns it');
+});
