@@ -222,3 +222,20 @@ t.test('roll-up of old data keeps statistics and percentiles', async (t) => {
   t.equal(store.points.getKeysCount(), 1, 'one entry per hour after 63 days');
   t.same((await q(3600)).Datapoints.map((d: { Sum: number }) => d.Sum), [before.Datapoints.reduce((s: number, d: { Sum: number }) => s + d.Sum, 0)]);
 });
+
+t.test('the embedded store keeps data across a restart', async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { EmbeddedMetricStore } = await import('../../translators/embedded/cloudwatch/store.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-cw-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const tenant = { accountId: '123456789012', region: 'us-east-1' };
+  const metric = { namespace: 'P', metricName: 'm', dimensions: [] };
+  const a = new EmbeddedMetricStore(dir);
+  await a.put(tenant, [{ metric, timestamp: T0, unit: 'Count', storageResolution: 60, values: [4] }], T0);
+  await a.close();
+  const b = new EmbeddedMetricStore(dir);
+  t.same((await b.aggregate(tenant, { metric, start: T0, end: T0 + 60_000, period: 60 })).map((x) => [x.sum, x.unit]), [[4, 'Count']]);
+  await b.close();
+});
