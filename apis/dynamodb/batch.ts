@@ -13,6 +13,8 @@ import { encodeKeyString } from './keystring.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type In = Record<string, any>;
 
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 function checkRequestItems(input: In, max: number): void {
   const c = new ConstraintErrors();
   c.required(input.RequestItems, 'requestItems');
@@ -63,18 +65,28 @@ export function batchGetItem(backend: DynamoBackend): Handler {
     const reads = prepared.flatMap(({ name, r }) => (r.Keys as Item[]).map((key) => ({ table: tables.get(name)!, key })));
     const found = await backend.getItems(reads);
     const responses: Record<string, Item[]> = {};
+    const unprocessed: Record<string, In> = {};
     const units: Record<string, number> = {};
     let i = 0;
+    let bytes = 0;
     for (const { name, r, projection } of prepared) {
       const list: Item[] = (responses[name] = []);
       units[name] = 0;
       for (let j = 0; j < r.Keys.length; j++, i++) {
         const item = found[i];
-        units[name] += readUnits(item ? itemSize(item) : 0, !!r.ConsistentRead);
+        // DynamoDB answers at most 16 MB: the keys after that come back as UnprocessedKeys
+        if (bytes >= MAX_RESPONSE_BYTES) {
+          const { Keys: _all, ...rest } = r;
+          (unprocessed[name] ??= { ...rest, Keys: [] }).Keys.push(r.Keys[j]);
+          continue;
+        }
+        const size = item ? itemSize(item) : 0;
+        bytes += size;
+        units[name] += readUnits(size, !!r.ConsistentRead);
         if (item) list.push(projection ? project(item, projection) : item);
       }
     }
-    const out: In = { Responses: responses, UnprocessedKeys: {} };
+    const out: In = { Responses: responses, UnprocessedKeys: unprocessed };
     const cc = Object.entries(units)
       .map(([name, u]) => consumed(input.ReturnConsumedCapacity, name, u, 'read'))
       .filter(Boolean);

@@ -27,3 +27,19 @@ t.test('batch write and get', async (t) => {
   t.match(await d.fail('BatchGetItem', { RequestItems: { aa1: { Keys: [{ id: { S: 'k1' } }, { id: { S: 'k1' } }] } } }), { message: 'Provided list of item keys contains duplicates' });
   t.match(await d.fail('BatchGetItem', { RequestItems: { nope: { Keys: [{ id: { S: 'k1' } }] } } }), { code: 'ResourceNotFoundException' });
 });
+
+t.test('BatchGetItem stops at 16 MB and returns the rest as UnprocessedKeys', async (t) => {
+  const d = await ddb(t);
+  await d.call('CreateTable', hashTable('big'));
+  const blob = 'x'.repeat(390 * 1024);
+  for (let i = 0; i < 45; i++) await d.call('PutItem', { TableName: 'big', Item: { id: { S: `k${String(i).padStart(2, '0')}` }, blob: { S: blob } } });
+  const keys = Array.from({ length: 45 }, (_, i) => ({ id: { S: `k${String(i).padStart(2, '0')}` } }));
+  const r = await d.call('BatchGetItem', { RequestItems: { big: { Keys: keys, ConsistentRead: true } } });
+  const got = r.Responses.big.length;
+  t.ok(got >= 42 && got < 45, `${got} items fit in 16 MB`);
+  t.equal(r.UnprocessedKeys.big.Keys.length, 45 - got);
+  t.equal(r.UnprocessedKeys.big.ConsistentRead, true, 'request options kept for the retry');
+  const again = await d.call('BatchGetItem', { RequestItems: r.UnprocessedKeys });
+  t.equal(again.Responses.big.length, 45 - got);
+  t.same(again.UnprocessedKeys, {});
+});
