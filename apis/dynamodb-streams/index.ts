@@ -13,6 +13,7 @@ import { tableArn } from '../dynamodb/describe.js';
 import { ConstraintErrors, resourceNotFound, validation } from '../dynamodb/errors.js';
 import { dynamoBackend } from '../dynamodb/index.js';
 import { itemSize } from '../dynamodb/types.js';
+import type { Operations } from './shapes.gen.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type In = Record<string, any>;
@@ -187,7 +188,7 @@ export const createService: ServiceFactory = (gw) => {
       DescribeStream: describeStream(backend),
       GetShardIterator: getShardIterator(backend),
       GetRecords: getRecords(backend),
-    },
+    } satisfies Partial<Operations>,
     health: () => ({ backend: backend.name, state: 'ok' }),
   };
 };

@@ -6,10 +6,11 @@
  * flushing to the OS, several times faster single writes) and `dynamodb.ttlSweepSeconds` (60;
  * 0 disables the TTL sweeper).
  */
-import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
+import type { ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedDynamoEngine } from '../../translators/embedded/dynamodb/engine.js';
 import type { DynamoBackend } from './backend.js';
+import type { Operations } from './shapes.gen.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
 import { deleteItem, getItem, putItem, updateItem } from './items.js';
 import { batchExecuteStatement, executeStatement } from './partiql.js';
@@ -48,7 +49,7 @@ export function dynamoBackend(gw: Gateway): DynamoBackend {
   return b;
 }
 
-export function dynamoOperations(b: DynamoBackend): ServiceDefinition['operations'] {
+export function dynamoOperations(b: DynamoBackend): Partial<Operations> {
   return {
     CreateTable: createTable(b),
     DescribeTable: describeTableOp(b),
