@@ -46,7 +46,10 @@ export interface Ec2Tx {
   delete(kind: Kind, id: string): void;
 }
 
-/** Kinds whose records carry Tags and get a tag index: '<acct>/tagidx/<kind>/<key>\x1f<value>\x1f<id>' (U+001F: LMDB keys cannot hold NUL). */
+/**
+ * Kinds whose records carry Tags and get a tag index: '<acct>/tagidx/<kind>/<key>\x1f<value>\x1f<id>'.
+ * U+001F (tags may not contain it): with NUL as separator the LMDB store's prefix scans missed entries.
+ */
 const INDEXED: ReadonlySet<Kind> = new Set<Kind>(['instance', 'volume', 'snapshot', 'image', 'sg', 'vpc', 'subnet', 'keypair', 'igw', 'rtb', 'eip']);
 
 function tagKey(kind: Kind, id: string, t: Tag): string {
