@@ -97,6 +97,8 @@ export interface ConsumedCapacity {
   ReadCapacityUnits?: number;
   WriteCapacityUnits?: number;
   Table?: { CapacityUnits: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits: number }>;
+  LocalSecondaryIndexes?: Record<string, { CapacityUnits: number }>;
 }
 
 export function writeUnits(...items: Array<Item | undefined>): number {
@@ -110,11 +112,26 @@ export function readUnits(bytes: number, consistent: boolean): number {
   return consistent ? u : u / 2;
 }
 
-export function consumed(mode: string | undefined, table: string, units: number, kind: 'read' | 'write'): ConsumedCapacity | undefined {
+/**
+ * ConsumedCapacity for TOTAL or INDEXES. `index`: a Query/Scan on a secondary index, whose units
+ * INDEXES reports under GlobalSecondaryIndexes/LocalSecondaryIndexes instead of Table.
+ */
+export function consumed(
+  mode: string | undefined,
+  table: string,
+  units: number,
+  kind: 'read' | 'write',
+  index?: { name: string; kind: 'GSI' | 'LSI' },
+): ConsumedCapacity | undefined {
   if (mode !== 'TOTAL' && mode !== 'INDEXES') return undefined;
   const k = kind === 'read' ? 'ReadCapacityUnits' : 'WriteCapacityUnits';
   const out: ConsumedCapacity = { TableName: table, CapacityUnits: units, [k]: units };
-  if (mode === 'INDEXES') out.Table = { CapacityUnits: units, [k]: units };
+  if (mode === 'INDEXES') {
+    const part = { CapacityUnits: units, [k]: units };
+    if (!index) out.Table = part;
+    else if (index.kind === 'GSI') out.GlobalSecondaryIndexes = { [index.name]: part };
+    else out.LocalSecondaryIndexes = { [index.name]: part };
+  }
   return out;
 }
 

@@ -94,7 +94,7 @@ function finish(plan: Plan, page: Page, input: In): In {
   out.Count = items.length;
   out.ScannedCount = page.items.length;
   if (page.lastEvaluatedKey) out.LastEvaluatedKey = page.lastEvaluatedKey;
-  const cc = consumed(input.ReturnConsumedCapacity, table.name, readUnits(bytes, !!input.ConsistentRead), 'read');
+  const cc = consumed(input.ReturnConsumedCapacity, table.name, readUnits(bytes, !!input.ConsistentRead), 'read', index && { name: index.name, kind: index.kind });
   if (cc) out.ConsumedCapacity = cc;
   return out;
 }

@@ -147,6 +147,15 @@ t.test('secondary indexes', async (t) => {
     { pk: { S: 'c1' }, sk: { S: 'o1' }, status: { S: 'open' }, total: { N: '30' }, note: { S: 'n' } },
   ]);
   t.same(Object.keys(q.LastEvaluatedKey ?? {}), [], 'no more pages');
+  const cc = await d.call('Query', {
+    TableName: 'orders',
+    IndexName: 'byStatus',
+    KeyConditionExpression: '#s = :o',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':o': { S: 'open' } },
+    ReturnConsumedCapacity: 'INDEXES',
+  });
+  t.same(cc.ConsumedCapacity, { TableName: 'orders', CapacityUnits: 0.5, ReadCapacityUnits: 0.5, GlobalSecondaryIndexes: { byStatus: { CapacityUnits: 0.5, ReadCapacityUnits: 0.5 } } });
   const page = await d.call('Query', {
     TableName: 'orders',
     IndexName: 'byStatus',
