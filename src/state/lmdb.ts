@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { prefixEnd, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
+import { compareKeys, prefixCeiling, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
 
 /** StateStore on LMDB: one file set under `<dataDir>/state`, one named sub-database per table. */
 export class LmdbStateStore implements StateStore {
@@ -86,21 +86,23 @@ function rangeOf<T>(db: Database, opts: RangeOptions): Array<[string, T]> {
   const out: Array<[string, T]> = [];
   const limit = opts.limit ?? Infinity;
   if (limit <= 0) return out;
-  const lo = opts.prefix ?? '';
-  const hi = opts.prefix !== undefined ? prefixEnd(opts.prefix) : undefined;
-  let start: string | undefined = opts.reverse ? hi : lo;
-  // a reverse scan's `end` would be exclusive and drop a key equal to the prefix: stop by hand
-  const end: string | undefined = opts.reverse ? undefined : hi;
-  if (opts.start !== undefined) {
-    if (opts.reverse) start = hi === undefined || opts.start < hi ? opts.start : hi;
-    else start = opts.start > lo ? opts.start : lo;
+  const prefix = opts.prefix ?? '';
+  let start: string | undefined;
+  if (opts.reverse) {
+    const ceiling = opts.prefix !== undefined ? prefixCeiling(prefix) : undefined;
+    start = opts.start !== undefined && (ceiling === undefined || compareKeys(opts.start, ceiling) < 0) ? opts.start : ceiling;
+  } else {
+    start = opts.start !== undefined && compareKeys(opts.start, prefix) > 0 ? opts.start : prefix;
   }
-  const iter = db.getRange({ start, end, reverse: opts.reverse ?? false });
-  for (const { key, value } of iter) {
+  // no `end` bound: keys with the prefix are contiguous in byte order, so the scan stops at the
+  // first key without it (an end key such as prefix+U+FFFF would miss keys with emoji after it)
+  for (const { key, value } of db.getRange({ start, reverse: opts.reverse ?? false })) {
     const k = String(key);
     if (opts.start !== undefined && opts.exclusiveStart && k === opts.start) continue;
-    if (opts.reverse && k < lo) break;
-    if (opts.prefix !== undefined && !k.startsWith(opts.prefix)) continue;
+    if (!k.startsWith(prefix)) {
+      if (opts.reverse ? compareKeys(k, prefix) < 0 : true) break;
+      continue;
+    }
     out.push([k, value as T]);
     if (out.length >= limit) break;
   }

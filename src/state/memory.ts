@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-import { prefixEnd, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
+import { compareKeys, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
 
 /**
  * StateStore in memory, for unit tests of the layers above the store. Values are deep-copied on
@@ -38,13 +38,15 @@ export class MemoryStateStore implements StateStore {
         return clone(next) as T | undefined;
       },
       async range(opts: RangeOptions = {}) {
-        const lo = opts.prefix ?? '';
-        const hi = opts.prefix !== undefined ? prefixEnd(opts.prefix) : undefined;
-        let keys = [...m.keys()].filter((k) => k >= lo && (hi === undefined || k < hi)).sort(byteOrder);
+        const prefix = opts.prefix ?? '';
+        let keys = [...m.keys()].filter((k) => k.startsWith(prefix)).sort(compareKeys);
         if (opts.reverse) keys.reverse();
         if (opts.start !== undefined) {
           const s = opts.start;
-          keys = keys.filter((k) => (opts.reverse ? (opts.exclusiveStart ? k < s : k <= s) : opts.exclusiveStart ? k > s : k >= s));
+          keys = keys.filter((k) => {
+            const c = compareKeys(k, s);
+            return opts.reverse ? (opts.exclusiveStart ? c < 0 : c <= 0) : opts.exclusiveStart ? c > 0 : c >= 0;
+          });
         }
         if (opts.limit !== undefined) keys = keys.slice(0, opts.limit);
         return keys.map((k) => [k, clone(m.get(k)) as T]);
@@ -65,10 +67,6 @@ export class MemoryStateStore implements StateStore {
   describe() {
     return { kind: 'memory', location: '(memory)' };
   }
-}
-
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 function clone<T>(v: T): T {

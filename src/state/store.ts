@@ -50,7 +50,16 @@ export interface StateStore {
   describe(): { kind: string; location: string };
 }
 
-/** The end of a prefix range: the smallest string greater than every string starting with p. */
-export function prefixEnd(p: string): string {
-  return p + '\uffff';
+/**
+ * A key above every key that starts with `p` and could occur in practice, for starting reverse
+ * scans. Keys sort by UTF-8 bytes, where U+10FFFF is the largest character; forward scans never
+ * need this (they stop at the first key without the prefix).
+ */
+export function prefixCeiling(p: string): string {
+  return p + '\u{10FFFF}'.repeat(4);
+}
+
+/** Byte-order (UTF-8) comparison of two keys, as LMDB orders them. */
+export function compareKeys(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

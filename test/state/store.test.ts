@@ -46,6 +46,15 @@ for (const [name, make] of impls) {
     t.same(await keys({ prefix: 'p/', start: 'p/b', reverse: true, exclusiveStart: true }), ['p/a', 'p/']);
     t.same(await keys({ prefix: 'p/', limit: 2 }), ['p/', 'p/a']);
     t.same(await keys({}), ['o', 'p/', 'p/a', 'p/b', 'p/c', 'q']);
+    for (const k of ['o', 'p/', 'p/a', 'p/b', 'p/c']) await tb.delete(k);
+
+    // byte order (UTF-8), keys with NUL, control characters and characters beyond U+FFFF
+    const odd = ['u/\u0000a', 'u/\u001fb', 'u/a', 'u/\uffff', 'u/\u{1F600}', 'u/\u{1F600}\u0000x', 'u0'];
+    for (const k of odd) await tb.put(k, { n: 0 });
+    t.same(await keys({ prefix: 'u/' }), odd.slice(0, 6), 'prefix scans keep every key of the prefix, in byte order');
+    t.same(await keys({ prefix: 'u/', reverse: true }), odd.slice(0, 6).reverse());
+    t.same(await keys({ prefix: 'u/', start: 'u/\uffff', exclusiveStart: true }), odd.slice(4, 6));
+    t.same(await keys({ prefix: 'u/\u0000' }), ['u/\u0000a']);
 
     const other = store.table('other');
     t.equal(await other.get('q'), undefined, 'tables are separate');
