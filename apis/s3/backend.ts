@@ -15,6 +15,17 @@ import type { ChecksumAlgorithm } from '../../src/checksums.js';
 
 export type { ChecksumAlgorithm };
 
+export type Permission = 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP' | 'FULL_CONTROL';
+
+/** One explicit ACL grant (apis/s3/acl.ts). */
+export interface AclGrant {
+  /** CanonicalUser: the canonical id; Group: the group URI. */
+  type: 'CanonicalUser' | 'Group';
+  id?: string;
+  uri?: string;
+  permission: Permission;
+}
+
 /** Metadata that travels with an object version. */
 export interface ObjectMeta {
   contentType?: string;
@@ -29,8 +40,10 @@ export interface ObjectMeta {
   storageClass?: string;
   websiteRedirectLocation?: string;
   tags?: Array<{ Key: string; Value: string }>;
-  /** Canned ACL of the object. */
+  /** Canned ACL of the object (undefined: private). */
   acl?: string;
+  /** Explicit grants, replacing the canned ACL when present. */
+  grants?: AclGrant[];
   /** 'AES256' when encrypted at rest. */
   serverSideEncryption?: string;
 }
@@ -164,7 +177,7 @@ export interface S3Backend {
   openObject(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable>;
   deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }>;
   /** Replaces tags / ACL of one version in place. */
-  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl'>>): Promise<ObjectInfo>;
+  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants'>>): Promise<ObjectInfo>;
   listObjects(bucket: string, q: ListQuery): Promise<ListPage>;
   listObjectVersions(bucket: string, q: VersionsQuery): Promise<VersionsPage>;
 

@@ -17,6 +17,7 @@ import {
   type S3Env,
 } from './common.js';
 import { aclNotSupported, checkAclWrite, OWNERSHIPS, type ObjectOwnership } from './ownership.js';
+import { aclOfRequest, aclOutput, CANNED_BUCKET_ACLS, grantsFromHeaders } from './acl.js';
 import type * as S from './shapes.gen.js';
 
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -34,7 +35,6 @@ export function validBucketName(name: string): boolean {
   );
 }
 
-export const CANNED_BUCKET_ACLS = ['private', 'public-read', 'public-read-write', 'authenticated-read'];
 
 export function bucketOps(env: S3Env): Record<string, Handler> {
   const table = (ctx: RequestContext) => ctx.gateway.state.table<BucketRecord>(S3_TABLE);
@@ -60,13 +60,14 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
       );
     }
     if (input.ObjectLockEnabledForBucket) throw headerNotImplemented('x-amz-bucket-object-lock-enabled');
-    if (input.GrantRead ?? input.GrantWrite ?? input.GrantReadACP ?? input.GrantWriteACP ?? input.GrantFullControl) throw headerNotImplemented('x-amz-grant-*');
     const ownership = (input.ObjectOwnership ?? 'ObjectWriter') as ObjectOwnership;
     if (!OWNERSHIPS.includes(ownership)) throw new AwsError('InvalidArgument', 'Invalid x-amz-object-ownership header', { status: 400, fields: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
     const acl = input.ACL;
     if (acl !== undefined && !CANNED_BUCKET_ACLS.includes(acl)) throw new AwsError('InvalidArgument', 'Invalid canned ACL', { status: 400, fields: { ArgumentName: 'x-amz-acl', ArgumentValue: acl } });
-    if (ownership === 'BucketOwnerEnforced' && acl !== undefined && acl !== 'private') throw aclNotSupported();
-    const rec: BucketRecord = { name, owner: ctx.accountId, region, created: ctx.gateway.clock.now(), acl: acl === 'private' ? undefined : acl, ownership };
+    const grants = grantsFromHeaders(ctx);
+    if (grants && acl !== undefined) throw new AwsError('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed', { status: 400 });
+    if (ownership === 'BucketOwnerEnforced' && (grants !== undefined || (acl !== undefined && acl !== 'private'))) throw aclNotSupported();
+    const rec: BucketRecord = { name, owner: ctx.accountId, region, created: ctx.gateway.clock.now(), acl: acl === 'private' ? undefined : acl, grants, ownership };
     const t = table(ctx);
     const existing = await t.get(bucketKey(name));
     if (existing) {
@@ -159,34 +160,16 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
 
   const GetBucketAcl: Handler<S.GetBucketAclInput, S.GetBucketAclOutput> = async (ctx, input) => {
     const b = await bucketFor(ctx, input.Bucket, 'owner');
-    return { Owner: ownerOf(b.owner), Grants: grantsOf(b.owner, b.acl) };
+    return aclOutput(b.owner, b.acl, b.grants);
   };
 
   const PutBucketAcl: Handler<S.PutBucketAclInput, S.PutBucketAclOutput> = async (ctx, input) => {
     const b = await bucketFor(ctx, input.Bucket, 'owner');
-    if (input.AccessControlPolicy || input.GrantRead || input.GrantWrite || input.GrantFullControl || input.GrantReadACP || input.GrantWriteACP) {
-      throw new AwsError('NotImplemented', 'Only canned ACLs (x-amz-acl) are implemented by this gateway.', { status: 501, fault: 'Receiver' });
-    }
-    const acl = input.ACL ?? 'private';
-    if (!CANNED_BUCKET_ACLS.includes(acl)) throw new AwsError('InvalidArgument', 'Invalid canned ACL', { status: 400, fields: { ArgumentName: 'x-amz-acl', ArgumentValue: acl } });
-    checkAclWrite(b, acl);
-    await table(ctx).update(bucketKey(b.name), (cur) => (cur ? { ...cur, acl: acl === 'private' ? undefined : acl } : cur));
+    const { acl, grants } = aclOfRequest(ctx, input.ACL, input.AccessControlPolicy, CANNED_BUCKET_ACLS);
+    checkAclWrite(b, acl, grants);
+    await table(ctx).update(bucketKey(b.name), (cur) => (cur ? { ...cur, acl, grants } : cur));
     return {};
   };
 
   return { CreateBucket, HeadBucket, DeleteBucket, ListBuckets, GetBucketLocation, GetBucketVersioning, PutBucketVersioning, GetBucketAcl, PutBucketAcl };
-}
-
-const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
-const AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
-
-/** The grants a canned ACL stands for, as S3 lists them. */
-export function grantsOf(owner: string, acl: string | undefined) {
-  const grants: Array<{ Grantee: { Type: string; ID?: string; DisplayName?: string; URI?: string }; Permission: string }> = [
-    { Grantee: { Type: 'CanonicalUser', ...ownerOf(owner) }, Permission: 'FULL_CONTROL' },
-  ];
-  if (acl === 'public-read' || acl === 'public-read-write') grants.push({ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'READ' });
-  if (acl === 'public-read-write') grants.push({ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'WRITE' });
-  if (acl === 'authenticated-read') grants.push({ Grantee: { Type: 'Group', URI: AUTH_USERS }, Permission: 'READ' });
-  return grants;
 }

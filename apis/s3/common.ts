@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
-import type { S3Backend, VersioningState } from './backend.js';
+import { aclAllows } from './acl.js';
+import type { AclGrant, S3Backend, VersioningState } from './backend.js';
 import { actionOf, evaluatePolicy, type PolicyStatement } from './policy.js';
 import { aclsApply, effectiveStatements, type ObjectOwnership } from './ownership.js';
 import type { CORSRule, PublicAccessBlockConfiguration, Rule2 } from './shapes.gen.js';
@@ -27,6 +28,8 @@ export interface BucketRecord {
   lifecycle?: Rule2[];
   /** Default encryption of new objects ('AES256'). */
   encryption?: { algorithm: 'AES256'; bucketKeyEnabled?: boolean };
+  /** Explicit ACL grants, replacing the canned `acl` when present. */
+  grants?: AclGrant[];
   ownership?: ObjectOwnership;
   publicAccessBlock?: PublicAccessBlockConfiguration;
 }
@@ -123,23 +126,9 @@ export async function authorize(ctx: RequestContext, b: BucketRecord, access: Ac
   if (access === 'owner' && OWNER_ONLY.has(ctx.operation)) throw accessDenied();
   if (decision === 'allow') return;
   if (!aclsApply(b)) throw accessDenied();
-  if (access !== 'owner' && aclGrants(b.acl, access, ctx.principal.kind === 'anonymous')) return;
+  if (access !== 'owner' && aclAllows(b.owner, b.acl, b.grants, ctx.principal, access === 'read' ? 'READ' : 'WRITE')) return;
   if (access === 'read' && opts.objectGrant && (await opts.objectGrant())) return;
   throw accessDenied();
-}
-
-/** Canned ACLs: public-read / public-read-write / authenticated-read. */
-export function aclGrants(acl: string | undefined, access: 'read' | 'write', anonymous: boolean): boolean {
-  switch (acl) {
-    case 'public-read':
-      return access === 'read';
-    case 'public-read-write':
-      return true;
-    case 'authenticated-read':
-      return access === 'read' && !anonymous;
-    default:
-      return false;
-  }
 }
 
 function checkExpectedOwner(ctx: RequestContext, b: BucketRecord): void {

@@ -5,7 +5,8 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError, isAwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
 import { ObjectChangedError, type ObjectInfo, type WriteConditions } from './backend.js';
-import { aclGrants, authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
+import { aclAllows } from './acl.js';
+import { authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
 import { objectOwner } from './ownership.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
@@ -71,7 +72,7 @@ export async function withFreshVersion<R>(fn: () => Promise<R>): Promise<R> {
 /** True when the object's own canned ACL lets this caller read it. */
 export async function objectReadable(env: S3Env, ctx: RequestContext, bucket: string, key: string, versionId?: string): Promise<boolean> {
   const info = await env.backend.headObject(bucket, key, versionId);
-  return info !== undefined && !info.deleteMarker && aclGrants(info.acl, 'read', ctx.principal.kind === 'anonymous');
+  return info !== undefined && !info.deleteMarker && aclAllows(info.owner, info.acl, info.grants, ctx.principal, 'READ');
 }
 
 /** The byte range of part `n` (a simple object is its own part 1). */

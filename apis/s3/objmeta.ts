@@ -9,6 +9,7 @@ import type { RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { ByteRange, ChecksumAlgorithm, ObjectInfo, ObjectMeta } from './backend.js';
 import { etagMatches, preconditionFailed } from './errors.js';
+import { grantsFromHeaders } from './acl.js';
 import { checkAclWrite } from './ownership.js';
 import { header, headerNotImplemented, invalidArgument, type BucketRecord } from './common.js';
 
@@ -71,7 +72,6 @@ export function refuseUnsupported(input: MetaInput): void {
   if (input.SSEKMSKeyId !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-aws-kms-key-id');
   if (input.ObjectLockMode !== undefined) throw headerNotImplemented('x-amz-object-lock-mode');
   if (input.ObjectLockLegalHoldStatus !== undefined) throw headerNotImplemented('x-amz-object-lock-legal-hold');
-  if (input.GrantRead ?? input.GrantReadACP ?? input.GrantWriteACP ?? input.GrantFullControl) throw headerNotImplemented('x-amz-grant-*');
 }
 
 /** Content-Encoding as stored: S3 drops `aws-chunked`, which only describes the upload. */
@@ -92,7 +92,9 @@ export function metaFromInput(input: MetaInput, ctx: RequestContext, bucket: Buc
     throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', { status: 400, fields: { StorageClassRequested: input.StorageClass } });
   }
   if (input.ACL !== undefined && !CANNED_OBJECT_ACLS.has(input.ACL)) throw invalidArgument('Invalid canned ACL', 'x-amz-acl', input.ACL);
-  checkAclWrite(bucket, input.ACL);
+  const grants = grantsFromHeaders(ctx);
+  if (grants && input.ACL !== undefined) throw invalidRequest('Specifying both Canned ACLs and Header Grants is not allowed');
+  checkAclWrite(bucket, input.ACL, grants);
   const userMetadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.Metadata ?? {})) userMetadata[k.toLowerCase()] = v;
   const metaSize = Object.entries(userMetadata).reduce((a, [k, v]) => a + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
@@ -111,6 +113,7 @@ export function metaFromInput(input: MetaInput, ctx: RequestContext, bucket: Buc
     websiteRedirectLocation: input.WebsiteRedirectLocation,
     tags: input.Tagging !== undefined ? parseTagging(input.Tagging) : undefined,
     acl: input.ACL && input.ACL !== 'private' ? input.ACL : undefined,
+    grants,
     serverSideEncryption: encryptionFor(input, bucket),
   };
 }

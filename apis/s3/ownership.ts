@@ -8,6 +8,8 @@
  * created ObjectWriter without a public access block (S3's behaviour before April 2023).
  */
 import { AwsError } from '../../src/errors.js';
+import { isPublicAcl } from './acl.js';
+import type { AclGrant } from './backend.js';
 import type { BucketRecord } from './common.js';
 import type { PolicyStatement } from './policy.js';
 import type { PublicAccessBlockConfiguration } from './shapes.gen.js';
@@ -22,10 +24,12 @@ export function aclNotSupported(): AwsError {
 }
 
 /** Refuses an ACL write the bucket's ownership controls or public access block do not allow. */
-export function checkAclWrite(b: Pick<BucketRecord, 'ownership' | 'publicAccessBlock'>, acl: string | undefined): void {
-  if (acl === undefined) return;
-  if (b.ownership === 'BucketOwnerEnforced' && acl !== 'bucket-owner-full-control' && acl !== 'private') throw aclNotSupported();
-  if (b.publicAccessBlock?.BlockPublicAcls && PUBLIC_ACLS.has(acl)) throw new AwsError('AccessDenied', 'Access Denied', { status: 403 });
+export function checkAclWrite(b: Pick<BucketRecord, 'ownership' | 'publicAccessBlock'>, acl: string | undefined, grants?: AclGrant[]): void {
+  if (acl === undefined && grants === undefined) return;
+  if (b.ownership === 'BucketOwnerEnforced' && (grants !== undefined || (acl !== 'bucket-owner-full-control' && acl !== 'private'))) throw aclNotSupported();
+  if (b.publicAccessBlock?.BlockPublicAcls && ((acl !== undefined && PUBLIC_ACLS.has(acl)) || isPublicAcl(undefined, grants))) {
+    throw new AwsError('AccessDenied', 'Access Denied', { status: 403 });
+  }
 }
 
 /** False when ACL grants must be ignored for this bucket. */

@@ -3,8 +3,8 @@
 import type { Handler } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
-import { grantsOf } from './buckets.js';
-import { bucketFor, bucketKey, checkKey, headerNotImplemented, invalidArgument, ownerOf, S3_TABLE, type BucketRecord, type S3Env } from './common.js';
+import { aclOfRequest, aclOutput } from './acl.js';
+import { bucketFor, bucketKey, checkKey, S3_TABLE, type BucketRecord, type S3Env } from './common.js';
 import { findVersion } from './objects.js';
 import { CANNED_OBJECT_ACLS, validateTags } from './objmeta.js';
 import { checkAclWrite } from './ownership.js';
@@ -70,18 +70,14 @@ export function taggingOps(env: S3Env): Record<string, Handler> {
   const GetObjectAcl: Handler<S.GetObjectAclInput, S.GetObjectAclOutput> = async (ctx, input) => {
     const bucket = await bucketFor(ctx, input.Bucket, 'owner', { key: input.Key });
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
-    return { Owner: ownerOf(info.owner), Grants: grantsOf(info.owner, info.acl) };
+    return aclOutput(info.owner, info.acl, info.grants);
   };
 
   const PutObjectAcl: S.Operations['PutObjectAcl'] = async (ctx, input) => {
     const bucket = await bucketFor(ctx, input.Bucket, 'owner', { key: input.Key });
-    if (input.AccessControlPolicy || input.GrantRead || input.GrantFullControl || input.GrantReadACP || input.GrantWriteACP || input.GrantWrite) {
-      throw headerNotImplemented('x-amz-grant-*');
-    }
-    const acl = input.ACL ?? 'private';
-    if (!CANNED_OBJECT_ACLS.has(acl)) throw invalidArgument('Invalid canned ACL', 'x-amz-acl', acl);
-    checkAclWrite(bucket, acl);
-    const info = await env.backend.updateObjectMeta(bucket.name, input.Key, input.VersionId, { acl: acl === 'private' ? undefined : acl });
+    const { acl, grants } = aclOfRequest(ctx, input.ACL, input.AccessControlPolicy, [...CANNED_OBJECT_ACLS]);
+    checkAclWrite(bucket, acl, grants);
+    const info = await env.backend.updateObjectMeta(bucket.name, input.Key, input.VersionId, { acl, grants });
     const $headers: Record<string, string> = {};
     if (bucket.versioning) $headers['x-amz-version-id'] = info.versionId;
     return { $headers };

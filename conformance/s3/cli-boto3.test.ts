@@ -6,7 +6,7 @@
  * MCGW_S3_BIG=1 makes it 1 GiB, as the issue's acceptance run.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { createReadStream, utimesSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -62,6 +62,10 @@ t.test('aws-cli v2: s3 mb/cp/sync/ls/rm/presign with a multipart upload', { skip
   mkdirSync(join(tree, 'sub'), { recursive: true });
   writeFileSync(join(tree, 'a.txt'), 'a');
   writeFileSync(join(tree, 'sub', 'b c.txt'), 'b');
+  // S3's Last-Modified has one-second resolution and sync compares it with the local mtime to the
+  // microsecond: files written in the same second as their upload would look newer. Age them.
+  const past = new Date(Date.now() - 60_000);
+  for (const f of [join(tree, 'a.txt'), join(tree, 'sub', 'b c.txt')]) utimesSync(f, past, past);
   await ok('s3', 'sync', tree, 's3://cli-bucket/tree');
   const ls = await ok('s3', 'ls', '--recursive', 's3://cli-bucket/tree/');
   t.match(ls.stdout, /tree\/a\.txt/);

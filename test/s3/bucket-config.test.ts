@@ -212,3 +212,37 @@ t.test('ownership controls and public access block change what ACLs and policies
   const acl = await fx.call<{ Owner: { DisplayName: string } }>('GetObjectAcl', { Bucket: 'own', Key: 'bobs' });
   t.equal(acl.Owner.DisplayName, fx.alice.accountId, 'the bucket owner owns it');
 });
+
+t.test('explicit ACL grants: x-amz-grant-* headers and AccessControlPolicy bodies', async (t) => {
+  const { canonicalId } = await import('../../apis/s3/common.js');
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'grants' });
+  const bobId = canonicalId(fx.bob.accountId);
+  await fx.put('grants', 'k', 'v', {}, { 'x-amz-grant-read': `id="${bobId}"` });
+  (await fx.call<{ Body: Readable }>('GetObject', { Bucket: 'grants', Key: 'k' }, { as: fx.bob })).Body.destroy();
+  await rejectsCode(t, fx.call('GetObject', { Bucket: 'grants', Key: 'k' }, { as: ANONYMOUS }), 'AccessDenied', 403);
+  const acl = await fx.call<{ Grants: Array<{ Grantee: { ID?: string }; Permission: string }> }>('GetObjectAcl', { Bucket: 'grants', Key: 'k' });
+  t.same(acl.Grants.map((g) => [g.Grantee.ID, g.Permission]), [[bobId, 'READ']], 'explicit grants replace the canned ones');
+  await rejectsCode(t, fx.put('grants', 'k2', 'v', { ACL: 'public-read' }, { 'x-amz-grant-read': `id="${bobId}"` }), 'InvalidRequest', 400);
+  await rejectsCode(t, fx.put('grants', 'k2', 'v', {}, { 'x-amz-grant-read': 'emailAddress="a@b.c"' }), 'UnresolvableGrantByEmailAddress', 400);
+
+  // bucket: WRITE for bob through a policy document
+  await fx.call('PutBucketAcl', {
+    Bucket: 'grants',
+    AccessControlPolicy: {
+      Owner: { ID: canonicalId(fx.alice.accountId) },
+      Grants: [
+        { Grantee: { Type: 'CanonicalUser', ID: canonicalId(fx.alice.accountId) }, Permission: 'FULL_CONTROL' },
+        { Grantee: { Type: 'CanonicalUser', ID: bobId }, Permission: 'WRITE' },
+        { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' }, Permission: 'READ' },
+      ],
+    },
+  });
+  const b = Buffer.from('bob writes');
+  await fx.call('PutObject', { Bucket: 'grants', Key: 'from-bob', Body: Readable.from([b]), ContentLength: b.length }, { as: fx.bob });
+  t.ok(await fx.call('ListObjectsV2', { Bucket: 'grants' }, { as: fx.bob }), 'AuthenticatedUsers READ lists');
+  await rejectsCode(t, fx.call('ListObjectsV2', { Bucket: 'grants' }, { as: ANONYMOUS }), 'AccessDenied', 403);
+  await rejectsCode(t, fx.call('PutBucketAcl', { Bucket: 'grants', AccessControlPolicy: { Grants: [{ Grantee: { Type: 'Martian' }, Permission: 'READ' }] } }), 'MalformedACLError', 400);
+  const bacl = await fx.call<{ Grants: Array<{ Permission: string }> }>('GetBucketAcl', { Bucket: 'grants' });
+  t.same(bacl.Grants.map((g) => g.Permission), ['FULL_CONTROL', 'WRITE', 'READ']);
+});

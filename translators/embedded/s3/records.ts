@@ -56,6 +56,7 @@ export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {
     websiteRedirectLocation: m.websiteRedirectLocation,
     tags: m.tags,
     acl: m.acl,
+    grants: m.grants,
     serverSideEncryption: m.serverSideEncryption,
     key: r.k,
     versionId: r.v,
