@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** `npm run bench`: every bench, each as a ratio to its named peer measured in the same run. */
+import { benchCloudWatch } from './cloudwatch.js';
 import { benchCore } from './core.js';
+import { benchDynamo } from './dynamodb.js';
+import { benchEc2 } from './ec2.js';
 import { have, printRows, type Row } from './lib.js';
+import { benchS3 } from './s3.js';
 import { benchSigV4 } from './sigv4.js';
 
+/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, ec2, cloudwatch. */
 const only = process.argv[2];
 
 async function sigv4Rows(): Promise<Row[]> {
@@ -23,6 +28,10 @@ async function sigv4Rows(): Promise<Row[]> {
 const benches: Array<[string, () => Promise<Row[]>]> = [
   ['sigv4', sigv4Rows],
   ['core', () => benchCore()],
+  ['s3', () => benchS3()],
+  ['dynamodb', () => benchDynamo()],
+  ['ec2', () => benchEc2()],
+  ['cloudwatch', () => benchCloudWatch()],
 ];
 
 if (!have('wrk')) {
