@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { compareKeys, prefixCeiling, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
+import { compareKeys, prefixCeiling, runBuffered, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
 
 /** StateStore on LMDB: one file set under `<dataDir>/state`, one named sub-database per table. */
 export class LmdbStateStore implements StateStore {
@@ -64,12 +64,17 @@ export class LmdbStateStore implements StateStore {
   }
 
   async transact<R>(fn: (tx: TxView) => R): Promise<R> {
+    // lmdb-js keeps the writes of a transaction callback that throws: runBuffered applies them
+    // only once `fn` has returned
     return this.root.transaction(() =>
-      fn({
-        get: <T>(table: string, key: string) => this.db(table).get(key) as T | undefined,
-        put: (table, key, value) => void this.db(table).put(key, value),
-        delete: (table, key) => void this.db(table).remove(key),
-      }),
+      runBuffered(
+        fn,
+        (table, key) => this.db(table).get(key),
+        (table, key, value) => {
+          if (value === undefined) this.db(table).remove(key);
+          else this.db(table).put(key, value);
+        },
+      ),
     );
   }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-import { compareKeys, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
+import { compareKeys, runBuffered, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from './store.js';
 
 /**
  * StateStore in memory, for unit tests of the layers above the store. Values are deep-copied on
@@ -55,11 +55,14 @@ export class MemoryStateStore implements StateStore {
   }
 
   async transact<R>(fn: (tx: TxView) => R): Promise<R> {
-    return fn({
-      get: <T>(table: string, key: string) => clone(this.t(table).get(key)) as T | undefined,
-      put: (table, key, value) => void this.t(table).set(key, clone(value)),
-      delete: (table, key) => void this.t(table).delete(key),
-    });
+    return runBuffered(
+      fn,
+      (table, key) => clone(this.t(table).get(key)),
+      (table, key, value) => {
+        if (value === undefined) this.t(table).delete(key);
+        else this.t(table).set(key, clone(value));
+      },
+    );
   }
 
   async close(): Promise<void> {}

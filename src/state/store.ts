@@ -63,3 +63,30 @@ export function prefixCeiling(p: string): string {
 export function compareKeys(a: string, b: string): number {
   return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+const DELETED = Symbol('deleted');
+
+/**
+ * Runs a transaction callback against buffered writes: `tx.get` sees the callback's own writes,
+ * and the writes reach `apply` (value undefined = delete) only when `fn` returns — a callback that
+ * throws writes nothing. Stores call this inside their own atomic section.
+ */
+export function runBuffered<R>(fn: (tx: TxView) => R, read: (table: string, key: string) => unknown, apply: (table: string, key: string, value: StateValue | undefined) => void): R {
+  const pending = new Map<string, Map<string, unknown>>();
+  const buf = (table: string) => {
+    let m = pending.get(table);
+    if (!m) pending.set(table, (m = new Map()));
+    return m;
+  };
+  const result = fn({
+    get: <T>(table: string, key: string) => {
+      const v = pending.get(table)?.get(key);
+      if (v === DELETED) return undefined;
+      return (v !== undefined ? v : read(table, key)) as T | undefined;
+    },
+    put: (table, key, value) => void buf(table).set(key, value),
+    delete: (table, key) => void buf(table).set(key, DELETED),
+  });
+  for (const [table, ops] of pending) for (const [key, v] of ops) apply(table, key, v === DELETED ? undefined : v);
+  return result;
+}

@@ -68,6 +68,18 @@ for (const [name, make] of impls) {
     t.same(await other.get('q'), { copied: 1 });
     t.equal(await tb.get('q'), undefined);
 
+    // a transaction that throws writes nothing, and sees its own writes while it runs
+    await t.rejects(
+      store.transact((tx) => {
+        tx.put('t', 'tx1', { n: 1 });
+        t.same(tx.get('t', 'tx1'), { n: 1 }, 'read-your-writes');
+        tx.delete('t', 'ctr0');
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
+    t.equal(await tb.get('tx1'), undefined, 'a failed transaction leaves nothing behind');
+
     // concurrent read-modify-write loses no increment
     await tb.put('ctr', { n: 0 });
     await Promise.all(Array.from({ length: 50 }, () => tb.update('ctr', (v) => ({ n: (v?.n ?? 0) + 1 }))));
