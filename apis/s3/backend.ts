@@ -137,6 +137,8 @@ export interface UploadInfo {
   owner: string;
   meta: ObjectMeta;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** How the object's checksum is made from the parts' (S3: FULL_OBJECT for CRC64NVME). */
+  checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
 }
 
 export interface PartInfo {
@@ -181,7 +183,14 @@ export interface S3Backend {
   listObjects(bucket: string, q: ListQuery): Promise<ListPage>;
   listObjectVersions(bucket: string, q: VersionsQuery): Promise<VersionsPage>;
 
-  createMultipartUpload(bucket: string, key: string, meta: ObjectMeta, owner: string, checksumAlgorithm?: ChecksumAlgorithm): Promise<UploadInfo>;
+  createMultipartUpload(
+    bucket: string,
+    key: string,
+    meta: ObjectMeta,
+    owner: string,
+    checksumAlgorithm?: ChecksumAlgorithm,
+    checksumType?: 'COMPOSITE' | 'FULL_OBJECT',
+  ): Promise<UploadInfo>;
   getMultipartUpload(bucket: string, uploadId: string): Promise<UploadInfo | undefined>;
   uploadPart(bucket: string, uploadId: string, partNumber: number, body: Readable, opts: Omit<PutOptions, 'versioning' | 'conditions' | 'owner'>): Promise<PartInfo>;
   listParts(bucket: string, uploadId: string, after: number, limit: number): Promise<{ parts: PartInfo[]; truncated: boolean }>;
@@ -190,7 +199,7 @@ export interface S3Backend {
     bucket: string,
     uploadId: string,
     parts: CompletedPart[],
-    opts: { versioning: VersioningState; conditions?: WriteConditions },
+    opts: { versioning: VersioningState; conditions?: WriteConditions; expectedChecksums?: Partial<Record<ChecksumAlgorithm, string>> },
   ): Promise<ObjectInfo>;
   abortMultipartUpload(bucket: string, uploadId: string): Promise<void>;
   listMultipartUploads(bucket: string, q: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; limit: number }): Promise<{ uploads: UploadInfo[]; truncated: boolean }>;

@@ -5,7 +5,8 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { malformedXml } from '../../src/protocols/restxml-input.js';
 import type { ChecksumAlgorithm, CompletedPart, UploadInfo } from './backend.js';
-import { bucketFor, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
+import { combinable } from './crc-combine.js';
+import { bucketFor, header, checkEncodingType, checkKey, invalidArgument, maxOf, ownerOf, urlEncode, type BucketRecord, type S3Env } from './common.js';
 import { resolveCopySource } from './copy.js';
 import { noSuchUpload } from './errors.js';
 import { objectOwner } from './ownership.js';
@@ -43,8 +44,11 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
     const meta = metaFromInput(input, ctx, bucket);
     const alg = input.ChecksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined;
     if (alg !== undefined && !ALGORITHMS.includes(alg)) throw invalidArgument('Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]', 'x-amz-checksum-algorithm', alg);
-    const u = await env.backend.createMultipartUpload(bucket.name, input.Key, meta, objectOwner(bucket, ctx.accountId, input.ACL), alg);
-    return { Bucket: bucket.name, Key: input.Key, UploadId: u.uploadId, ChecksumAlgorithm: alg, ServerSideEncryption: meta.serverSideEncryption };
+    const type = checksumTypeOf(header(ctx, 'x-amz-checksum-type'), alg);
+    const u = await env.backend.createMultipartUpload(bucket.name, input.Key, meta, objectOwner(bucket, ctx.accountId, input.ACL), alg, type);
+    const $headers: Record<string, string> = {};
+    if (type) $headers['x-amz-checksum-type'] = type;
+    return { Bucket: bucket.name, Key: input.Key, UploadId: u.uploadId, ChecksumAlgorithm: alg, ServerSideEncryption: meta.serverSideEncryption, $headers };
   };
 
   const UploadPart: Handler<S.UploadPartInput, S.UploadPartOutput> = async (ctx, input) => {
@@ -101,9 +105,15 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
       }
       return { partNumber: p.PartNumber, etag: p.ETag, checksums: Object.keys(checksums).length ? checksums : undefined };
     });
+    const expectedChecksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+    for (const a of ALGORITHMS) {
+      const v = header(ctx, `x-amz-checksum-${a.toLowerCase()}`);
+      if (v !== undefined) expectedChecksums[a] = v;
+    }
     const info = await env.backend.completeMultipartUpload(bucket.name, input.UploadId, wanted, {
       versioning: bucket.versioning,
       conditions: writeConditions(input.IfNoneMatch, ctx),
+      expectedChecksums,
     });
     const cs = checksumOutput(info.checksums);
     return {
@@ -203,6 +213,19 @@ export function multipartOps(env: S3Env): Record<string, Handler> {
   };
 
   return { CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads };
+}
+
+/** x-amz-checksum-type of a new upload: FULL_OBJECT (CRCs only) or COMPOSITE; S3's default per algorithm. */
+function checksumTypeOf(given: string | undefined, alg: ChecksumAlgorithm | undefined): 'COMPOSITE' | 'FULL_OBJECT' | undefined {
+  if (given !== undefined && given !== 'COMPOSITE' && given !== 'FULL_OBJECT') throw invalidArgument('Value for x-amz-checksum-type header is invalid.', 'x-amz-checksum-type', given);
+  if (!alg) {
+    if (given !== undefined) throw new AwsError('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.', { status: 400 });
+    return undefined;
+  }
+  const type = (given ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) as 'COMPOSITE' | 'FULL_OBJECT';
+  if (type === 'FULL_OBJECT' && !combinable(alg)) throw new AwsError('InvalidRequest', `The FULL_OBJECT checksum type cannot be used with the ${alg.toLowerCase()} checksum algorithm.`, { status: 400 });
+  if (type === 'COMPOSITE' && alg === 'CRC64NVME') throw new AwsError('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.', { status: 400 });
+  return type;
 }
 
 function locationBase(ctx: RequestContext): string {

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { algorithmOfHeader, checksumBase64 } from '../checksums.js';
 import type { WireRequest, WireResponse } from '../context.js';
 import { AwsError } from '../errors.js';
-import type { ServiceModel, Shape } from './model.js';
+import type { OperationModel, ServiceModel, Shape } from './model.js';
 import { splitExtras } from './outputs.js';
 import { decodeLocations, decodeXmlDocument, readSmallBody } from './restxml-input.js';
 import { encodeHeaders, INLINE_ROOT, OUTPUT_ROOTS, S3_NS, scalarText, toXml } from './restxml-output.js';
@@ -61,14 +61,19 @@ function verifyChecksumHeaders(req: WireRequest, bytes: Buffer): void {
   }
 }
 
-async function bufferedBody(req: WireRequest): Promise<Buffer> {
+/**
+ * Reads a non-streaming body and verifies its Content-MD5, and its x-amz-checksum-* headers when
+ * the operation says they describe the payload (httpChecksum in the model; on
+ * CompleteMultipartUpload they are the object's checksums instead).
+ */
+async function bufferedBody(req: WireRequest, op: OperationModel): Promise<Buffer> {
   const bytes = req.bodyBuffer ?? (await readSmallBody(req.body, MAX_XML_BODY));
   verifyContentMd5(req, bytes);
-  verifyChecksumHeaders(req, bytes);
+  if (op.httpChecksum) verifyChecksumHeaders(req, bytes);
   return bytes;
 }
 
-async function decodePayload(req: WireRequest, input: Shape, out: Record<string, unknown>): Promise<void> {
+async function decodePayload(req: WireRequest, op: OperationModel, input: Shape, out: Record<string, unknown>): Promise<void> {
   const payloadName = input.payload;
   if (payloadName) {
     const m = input.members![payloadName];
@@ -76,7 +81,7 @@ async function decodePayload(req: WireRequest, input: Shape, out: Record<string,
       out[payloadName] = req.body;
       return;
     }
-    const bytes = await bufferedBody(req);
+    const bytes = await bufferedBody(req, op);
     if (bytes.length === 0) {
       if (input.required?.includes(payloadName)) {
         throw new AwsError('MissingRequestBodyError', 'Request Body is empty', { status: 400 });
@@ -90,7 +95,7 @@ async function decodePayload(req: WireRequest, input: Shape, out: Record<string,
   }
   const bodyMembers = Object.values(input.members ?? {}).some((m) => !m.location);
   if (!bodyMembers) return;
-  const bytes = await bufferedBody(req);
+  const bytes = await bufferedBody(req, op);
   if (bytes.length === 0) return;
   Object.assign(out, decodeXmlDocument(input, bytes) as Record<string, unknown>);
 }
@@ -110,7 +115,7 @@ export class RestXmlCodec implements Codec {
     if (operation === PREFLIGHT) return { operation: operation.name, input: { Bucket: address.bucket, Key: address.key } };
     if (!input) return { operation: operation.name, input: {} };
     const out = decodeLocations(input, req, address, query);
-    await decodePayload(req, input, out);
+    await decodePayload(req, operation, input, out);
     return { operation: operation.name, input: out };
   }
 

@@ -207,3 +207,30 @@ t.test('multipart with a checksum algorithm: part checksums checked, composite c
   t.equal(head.ChecksumCRC32, out.ChecksumCRC32);
   t.equal(head.$headers['x-amz-checksum-type'], 'COMPOSITE');
 });
+
+t.test('FULL_OBJECT multipart checksums (CRC64NVME default, CRC32 on request) are the CRC of the whole object', async (t) => {
+  const { checksumBase64 } = await import('../../src/checksums.js');
+  const fx = await s3Fixture(t, { s3: { backend: 'embedded', baseDomains: ['localhost'], minPartSize: 3 } });
+  await fx.call('CreateBucket', { Bucket: 'mpu' });
+  const parts = ['first part ', 'second part ', 'end'];
+  const whole = Buffer.from(parts.join(''));
+  for (const [alg, headers] of [['CRC64NVME', {}], ['CRC32', { 'x-amz-checksum-type': 'FULL_OBJECT' }]] as const) {
+    const created = await fx.call<{ UploadId: string; $headers: Record<string, string> }>('CreateMultipartUpload', { Bucket: 'mpu', Key: alg, ChecksumAlgorithm: alg }, { headers });
+    t.equal(created.$headers['x-amz-checksum-type'], 'FULL_OBJECT');
+    const UploadId = created.UploadId;
+    const done: Array<{ PartNumber: number; ETag: string }> = [];
+    for (const [i, p] of parts.entries()) {
+      const r = await fx.call<{ ETag: string }>('UploadPart', { Bucket: 'mpu', Key: alg, UploadId, PartNumber: i + 1, Body: Readable.from([Buffer.from(p)]), ContentLength: p.length });
+      done.push({ PartNumber: i + 1, ETag: r.ETag });
+    }
+    const full = checksumBase64(alg, whole);
+    const hdr = `x-amz-checksum-${alg.toLowerCase()}`;
+    await rejectsCode(t, fx.call('CompleteMultipartUpload', { Bucket: 'mpu', Key: alg, UploadId, MultipartUpload: { Parts: done } }, { headers: { [hdr]: checksumBase64(alg, Buffer.from('x')) } }), 'BadDigest', 400);
+    await fx.call('CompleteMultipartUpload', { Bucket: 'mpu', Key: alg, UploadId, MultipartUpload: { Parts: done } }, { headers: { [hdr]: full } });
+    const head = await fx.call<Record<string, unknown> & { $headers: Record<string, string> }>('HeadObject', { Bucket: 'mpu', Key: alg, ChecksumMode: 'ENABLED' });
+    const got = alg === 'CRC64NVME' ? head.$headers['x-amz-checksum-crc64nvme'] : head.ChecksumCRC32;
+    t.equal(got, full, `${alg} of the whole object`);
+    t.equal(head.$headers['x-amz-checksum-type'], 'FULL_OBJECT');
+  }
+  await rejectsCode(t, fx.call('CreateMultipartUpload', { Bucket: 'mpu', Key: 'x', ChecksumAlgorithm: 'SHA256' }, { headers: { 'x-amz-checksum-type': 'FULL_OBJECT' } }), 'InvalidRequest', 400);
+});

@@ -184,3 +184,10 @@ t.test('checksum headers of XML bodies are verified', async (t) => {
   t.equal(ok.operation, 'DeleteObjects');
   await t.rejects(codec.parse(req('POST', '/bkt?delete', { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from('other')) }, body), model), { code: 'BadDigest' });
 });
+
+t.test('checksum headers of CompleteMultipartUpload describe the object, not the XML body', async (t) => {
+  const body = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"e"</ETag></Part></CompleteMultipartUpload>';
+  const p = await codec.parse(req('POST', '/bkt/k?uploadId=u', { 'x-amz-checksum-crc32': 'AAAAAA==' }, body), model);
+  t.equal(p.operation, 'CompleteMultipartUpload');
+  t.equal(p.input.ChecksumCRC32, 'AAAAAA==');
+});

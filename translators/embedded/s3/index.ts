@@ -104,8 +104,8 @@ export class EmbeddedS3 implements S3Backend {
     return this.store.listVersions(bucket, q);
   }
 
-  createMultipartUpload(bucket: string, key: string, meta: ObjectMeta, owner: string, alg?: ChecksumAlgorithm): Promise<UploadInfo> {
-    return this.mpu.create(bucket, key, meta, owner, alg);
+  createMultipartUpload(bucket: string, key: string, meta: ObjectMeta, owner: string, alg?: ChecksumAlgorithm, type?: 'COMPOSITE' | 'FULL_OBJECT'): Promise<UploadInfo> {
+    return this.mpu.create(bucket, key, meta, owner, alg, type);
   }
 
   getMultipartUpload(bucket: string, uploadId: string): Promise<UploadInfo | undefined> {
@@ -120,7 +120,12 @@ export class EmbeddedS3 implements S3Backend {
     return this.mpu.listParts(bucket, uploadId, after, limit);
   }
 
-  completeMultipartUpload(bucket: string, uploadId: string, parts: CompletedPart[], opts: { versioning: VersioningState; conditions?: WriteConditions }) {
+  completeMultipartUpload(
+    bucket: string,
+    uploadId: string,
+    parts: CompletedPart[],
+    opts: { versioning: VersioningState; conditions?: WriteConditions; expectedChecksums?: Partial<Record<ChecksumAlgorithm, string>> },
+  ) {
     return this.mpu.complete(bucket, uploadId, parts, opts);
   }
 

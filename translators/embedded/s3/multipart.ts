@@ -10,6 +10,7 @@ import type { Database } from 'lmdb';
 import type { ChecksumAlgorithm, CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PutOptions, UploadInfo, VersioningState, WriteConditions } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
 import { noSuchUpload } from '../../../apis/s3/errors.js';
+import { combineCrcs } from '../../../apis/s3/crc-combine.js';
 import { checksumDigest } from './hashing.js';
 import { afterPrefix, partKey, partPrefix, uploadKey, bucketPrefix } from './keys.js';
 import { newUploadId, toInfo, toPartInfo, toUploadInfo, type ObjRec, type PartRec, type UploadRec } from './records.js';
@@ -43,9 +44,9 @@ export class Multipart {
     this.parts = store.env.openDB<PartRec, Buffer>({ name: 'parts', keyEncoding: 'binary', encoding: 'msgpack' });
   }
 
-  async create(bucket: string, key: string, meta: ObjectMeta, owner: string, alg?: ChecksumAlgorithm): Promise<UploadInfo> {
+  async create(bucket: string, key: string, meta: ObjectMeta, owner: string, alg?: ChecksumAlgorithm, ct?: 'COMPOSITE' | 'FULL_OBJECT'): Promise<UploadInfo> {
     checkKeyFits(key);
-    const u: UploadRec = { id: newUploadId(), k: key, initiated: this.now(), owner, meta, alg };
+    const u: UploadRec = { id: newUploadId(), k: key, initiated: this.now(), owner, meta, alg, ct: alg ? ct : undefined };
     await this.uploads.put(uploadKey(bucket, u.id), u);
     return toUploadInfo(u);
   }
@@ -99,7 +100,7 @@ export class Multipart {
     bucket: string,
     uploadId: string,
     wanted: CompletedPart[],
-    opts: { versioning: VersioningState; conditions?: WriteConditions },
+    opts: { versioning: VersioningState; conditions?: WriteConditions; expectedChecksums?: Partial<Record<ChecksumAlgorithm, string>> },
   ): Promise<ObjectInfo> {
     const garbage: string[] = [];
     const rec = await this.store.env.transaction(() => {
@@ -141,10 +142,19 @@ export class Multipart {
       const md5 = createHash('md5');
       for (const p of chosen) md5.update(Buffer.from(normEtag(p.etag), 'hex'));
       const cs: ObjRec['cs'] = {};
-      if (u.alg) {
+      const fullObject = u.ct === 'FULL_OBJECT';
+      if (u.alg && fullObject) {
+        cs[u.alg] = combineCrcs(u.alg, chosen.map((p) => ({ crc: p.cs[u.alg!] ?? '', size: p.size })));
+      } else if (u.alg) {
         const d = checksumDigest(u.alg);
         for (const p of chosen) d.update(Buffer.from(p.cs[u.alg] ?? '', 'base64'));
         cs[u.alg] = `${d.digest()}-${chosen.length}`;
+      }
+      for (const [alg, want] of Object.entries(opts.expectedChecksums ?? {}) as Array<[ChecksumAlgorithm, string]>) {
+        const have = cs[alg];
+        if (have !== undefined && have.replace(/-\d+$/, '') !== want.replace(/-\d+$/, '')) {
+          throw new AwsError('BadDigest', `The ${alg} you specified did not match the calculated checksum.`, { status: 400 });
+        }
       }
       const used = new Set(chosen.map((p) => p.f));
       for (const { k, p } of have.values()) {
@@ -161,7 +171,7 @@ export class Multipart {
           lm: this.now(),
           meta: u.meta,
           cs,
-          ct: u.alg ? 'COMPOSITE' : undefined,
+          ct: u.alg ? (fullObject ? 'FULL_OBJECT' : 'COMPOSITE') : undefined,
           pc: chosen.length,
           owner: u.owner,
           segs: chosen.map((p) => ({ f: p.f, n: p.size, iv: p.iv })),

@@ -29,6 +29,7 @@ export interface UploadRec {
   owner: string;
   meta: ObjectMeta;
   alg?: ChecksumAlgorithm;
+  ct?: 'COMPOSITE' | 'FULL_OBJECT';
 }
 
 export interface PartRec {
@@ -74,7 +75,7 @@ export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {
 }
 
 export function toUploadInfo(u: UploadRec): UploadInfo {
-  return { uploadId: u.id, key: u.k, initiated: u.initiated, owner: u.owner, meta: u.meta, checksumAlgorithm: u.alg };
+  return { uploadId: u.id, key: u.k, initiated: u.initiated, owner: u.owner, meta: u.meta, checksumAlgorithm: u.alg, checksumType: u.alg ? (u.ct ?? 'COMPOSITE') : undefined };
 }
 
 export function toPartInfo(p: PartRec): PartInfo {
