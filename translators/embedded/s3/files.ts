@@ -10,7 +10,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Deciphe
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
 import { DigestSet } from './hashing.js';
@@ -171,8 +171,9 @@ export class FileStore {
       const rs = p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
       if (!p.iv) return rs;
       const d = decipherAt(this.fileKey(p.file), Buffer.from(p.iv, 'base64'), p.start);
-      rs.on('error', (e) => d.destroy(e));
-      return rs.pipe(d);
+      // pipeline: a reader that goes away destroys the file stream too (no leaked handle)
+      pipeline(rs, d, () => undefined);
+      return d;
     };
     if (pieces.length === 1) return open1(pieces[0]);
     let next = 0;
