@@ -20,6 +20,8 @@ export interface PointRecord {
   c?: number[];
   /** statistic set [SampleCount, Sum, Minimum, Maximum] */
   s?: [number, number, number, number];
+  /** a chunk's per-value timestamps (values of one series within one clock minute, one call) */
+  t?: number[];
   /** a rolled-up entry's value distribution ([values, counts]); null when percentiles were lost */
   d?: [number[], number[]] | null;
 }
@@ -38,18 +40,40 @@ export function aggregateEntries(each: (visit: (ts: number, rec: PointRecord) =>
   const oneUnit = q.unit !== undefined || q.mergeUnits === true;
   const byTime = new Map<number, Acc>();
   const byUnit = new Map<string, Acc>();
-  each((ts, rec) => {
-    if (ts < q.start || ts >= q.end) return;
-    if (q.unit !== undefined && rec.u !== q.unit) return;
+  const accAt = (ts: number, unit: string): Acc | undefined => {
+    if (ts < q.start || ts >= q.end) return undefined;
     const bucketStart = q.start + Math.floor((ts - q.start) / periodMs) * periodMs;
-    let acc = oneUnit ? byTime.get(bucketStart) : byUnit.get(`${bucketStart}\0${rec.u}`);
+    let acc = oneUnit ? byTime.get(bucketStart) : byUnit.get(`${bucketStart}\0${unit}`);
     if (!acc) {
-      acc = { b: { timestamp: bucketStart, unit: rec.u, sampleCount: 0, sum: 0, min: Infinity, max: -Infinity }, dist: wantPct ? [] : null };
+      acc = { b: { timestamp: bucketStart, unit, sampleCount: 0, sum: 0, min: Infinity, max: -Infinity }, dist: wantPct ? [] : null };
       if (oneUnit) byTime.set(bucketStart, acc);
-      else byUnit.set(`${bucketStart}\0${rec.u}`, acc);
+      else byUnit.set(`${bucketStart}\0${unit}`, acc);
     }
+    return acc;
+  };
+  const addValue = (acc: Acc, v: number, c: number) => {
     const b = acc.b;
+    b.sampleCount += c;
+    b.sum += v * c;
+    if (v < b.min) b.min = v;
+    if (v > b.max) b.max = v;
+    if (acc.dist && c > 0) acc.dist.push([v, c]);
+  };
+  each((ts, rec) => {
+    if (q.unit !== undefined && rec.u !== q.unit) return;
+    const vs = rec.v ?? [];
+    if (rec.t) {
+      // a chunk: one timestamp per value
+      for (let i = 0; i < vs.length; i++) {
+        const acc = accAt(rec.t[i], rec.u);
+        if (acc) addValue(acc, vs[i], rec.c ? rec.c[i] : 1);
+      }
+      return;
+    }
+    const acc = accAt(ts, rec.u);
+    if (!acc) return;
     if (rec.s) {
+      const b = acc.b;
       const [n, sum, min, max] = rec.s;
       b.sampleCount += n;
       b.sum += sum;
@@ -60,18 +84,7 @@ export function aggregateEntries(each: (visit: (ts: number, rec: PointRecord) =>
         else if (min === max && rec.d === undefined) acc.dist.push([min, n]);
         else acc.dist = null;
       }
-    } else {
-      const vs = rec.v ?? [];
-      for (let i = 0; i < vs.length; i++) {
-        const v = vs[i];
-        const c = rec.c ? rec.c[i] : 1;
-        b.sampleCount += c;
-        b.sum += v * c;
-        if (v < b.min) b.min = v;
-        if (v > b.max) b.max = v;
-        if (acc.dist && c > 0) acc.dist.push([v, c]);
-      }
-    }
+    } else for (let i = 0; i < vs.length; i++) addValue(acc, vs[i], rec.c ? rec.c[i] : 1);
   });
   const out: AggregateBucket[] = [];
   for (const acc of oneUnit ? byTime.values() : byUnit.values()) {

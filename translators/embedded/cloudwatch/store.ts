@@ -2,7 +2,9 @@
 /**
  * The embedded metric store: one LMDB env under <dataDir>/cloudwatch.
  *   series  "<acct>\0<region>\0<namespace>\0<metric>\0<sha1(dims)>" → SeriesRecord (numeric id, dims, last write)
- *   points  [seriesId, timestampMs, bootId, seq]          → PointRecord (one PutMetricData entry)
+ *   points  [seriesId, timestampMs, bootId, seq]          → PointRecord: the raw values one call
+ *           sent for a series within one clock minute (a chunk, with a timestamp per value), or
+ *           one statistic set, or a rolled-up entry
  *   meta    "nextSeriesId"                                  → number
  * Raw entries are kept (values with counts or statistic sets), so every statistic and percentile
  * CloudWatch offers is computed exactly at read time; expire() applies the 455-day retention.
@@ -41,6 +43,8 @@ type PointKey = [number, number, number, number];
 
 const RETENTION_MS = 455 * 86_400_000;
 const FLUSH_MS = 1000;
+/** Raw values of one series are stored together per clock minute of one call. */
+const CHUNK_MS = 60_000;
 const UNITS = [...STANDARD_UNITS];
 /** Rolled entries are keyed [series, bucket, 0, period, unit index]. */
 const unitIndex = (u: string) => Math.max(0, UNITS.indexOf(u));
@@ -88,6 +92,7 @@ export class EmbeddedMetricStore implements MetricBackend {
     });
     await this.root.transaction(() => {
       const ids = new Map<Buffer, [Buffer, SeriesRecord]>();
+      const chunks = new Map<string, { id: number; min: number; rec: PointRecord }>();
       for (let i = 0; i < pts.length; i++) {
         const p = pts[i];
         const sk = seriesKeys[i];
@@ -101,13 +106,29 @@ export class EmbeddedMetricStore implements MetricBackend {
         rec.last = receivedAt;
         if (p.timestamp > rec.maxTs) rec.maxTs = p.timestamp;
         ids.set(hk, [sk, rec]);
-        const v: PointRecord = { u: p.unit, r: p.storageResolution };
-        if (p.stats) v.s = [p.stats.sampleCount, p.stats.sum, p.stats.min, p.stats.max];
-        else {
-          v.v = p.values ?? [];
-          if (p.counts && p.counts.some((c) => c !== 1)) v.c = p.counts;
+        if (p.stats) {
+          const v: PointRecord = { u: p.unit, r: p.storageResolution, s: [p.stats.sampleCount, p.stats.sum, p.stats.min, p.stats.max] };
+          this.points.put([rec.id, p.timestamp, this.boot, ++this.seq], v);
+          continue;
         }
-        this.points.put([rec.id, p.timestamp, this.boot, ++this.seq], v);
+        // raw values of one series, clock minute, unit and resolution go into one chunk entry
+        const ck = `${rec.id}\0${Math.floor(p.timestamp / CHUNK_MS)}\0${p.unit}\0${p.storageResolution}`;
+        let chunk = chunks.get(ck);
+        if (!chunk) chunks.set(ck, (chunk = { id: rec.id, min: p.timestamp, rec: { u: p.unit, r: p.storageResolution, t: [], v: [] } }));
+        if (p.timestamp < chunk.min) chunk.min = p.timestamp;
+        const vals = p.values ?? [];
+        for (let j = 0; j < vals.length; j++) {
+          const c = p.counts ? p.counts[j] : 1;
+          if (c !== 1 && !chunk.rec.c) chunk.rec.c = chunk.rec.v!.map(() => 1);
+          chunk.rec.t!.push(p.timestamp);
+          chunk.rec.v!.push(vals[j]);
+          chunk.rec.c?.push(c);
+        }
+      }
+      for (const { id, min, rec } of chunks.values()) {
+        // a chunk of one timestamp is stored as a plain entry
+        if (rec.t!.every((t) => t === min)) delete rec.t;
+        this.points.put([id, min, this.boot, ++this.seq], rec);
       }
       for (const [sk, rec] of ids.values()) this.series.put(sk, rec);
     });
@@ -116,7 +137,8 @@ export class EmbeddedMetricStore implements MetricBackend {
   async aggregate(tenant: Tenant, q: AggregateQuery): Promise<AggregateBucket[]> {
     const rec = this.series.get(EmbeddedMetricStore.seriesKey(tenant, q.metric));
     if (!rec) return [];
-    const entries = this.points.getRange({ start: [rec.id, q.start] as unknown as PointKey, end: [rec.id, q.end] as unknown as PointKey });
+    // a chunk is keyed by its first timestamp and spans less than a minute
+    const entries = this.points.getRange({ start: [rec.id, q.start - CHUNK_MS + 1] as unknown as PointKey, end: [rec.id, q.end] as unknown as PointKey });
     return aggregateEntries((visit) => {
       for (const { key, value } of entries) visit(key[1], value);
     }, q);
