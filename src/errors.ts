@@ -29,7 +29,12 @@ export class AwsError extends Error {
   readonly queryCode?: string;
 
   constructor(code: string, message: string, opts: AwsErrorOptions = {}) {
+    // an AwsError is an answer to the client, not a fault of the gateway: skip the stack trace,
+    // which costs more than the rest of a failed request (ConditionalCheckFailed, NoSuchKey…)
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'AwsError';
     this.code = code;
     this.fault = opts.fault ?? (opts.status !== undefined && opts.status >= 500 ? 'Receiver' : 'Sender');

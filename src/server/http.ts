@@ -32,13 +32,12 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
   const limits = gw.config.limits;
   const app = Fastify({
     logger: false,
-    disableRequestLogging: true,
     exposeHeadRoutes: false,
     return503OnClosing: true,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: 0,
     requestTimeout: 0,
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     // Node's own parser refuses header sections beyond this with 431; below it the gateway answers
     // with the service's own error (checkHeaders), so keep it well above limits.maxHeaderBytes.
     http: { maxHeaderSize: Math.max(limits.maxHeaderBytes * 8, 128 * 1024) },

@@ -54,10 +54,11 @@ export class Pipeline {
       def = this.gw.services.get(service);
       if (!def) throw unknownServiceError(service);
       model = loadModel(def.model);
-      let principal: Principal = ANONYMOUS;
-      if (sig) principal = await this.auth.authenticate(req, sig, service);
-      else if (service !== 's3') throw missingAuthentication(service);
+      if (!sig && service !== 's3') throw missingAuthentication(service);
+      // bounded bodies are read before auth: the signature then covers a buffer, with no
+      // verifying stream spliced in front of a body that is read whole anyway
       if (!def.streamingBody && !req.bodyBuffer) req.bodyBuffer = await readBounded(req.body, def.maxBodyBytes ?? this.gw.config.limits.maxBufferedBody, service);
+      const principal: Principal = sig ? await this.auth.authenticate(req, sig, service) : ANONYMOUS;
       codec = selectCodec(model, req, this.codecOpts);
       const parsed = await codec.parse(req, model);
       operation = rc.operation = parsed.operation;
@@ -131,8 +132,10 @@ export function readBounded(body: Readable, limit: number, service: string): Pro
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > limit) {
+        // stop collecting; the rest drains until the error response (Connection: close) ends
+        // the connection, so the client reads the 413 instead of a reset
         cleanup();
-        body.destroy();
+        body.resume();
         reject(new AwsError('RequestEntityTooLarge', `The ${service} request body must be smaller than ${limit} bytes.`, { status: 413 }));
         return;
       }
