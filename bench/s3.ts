@@ -127,7 +127,8 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
   const children: ChildProcess[] = [];
   try {
     await prefill(join(dir, 'gw'), 'list-bucket', listKeys);
-    const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
+    // the gateway's file IO goes through libuv's thread pool: UV_THREADPOOL_SIZE (default 4) bounds concurrent writes
+    const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' };
     const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'gw')], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
     children.push(gw.child);
     const port = Number(gw.match[1]);
