@@ -111,6 +111,17 @@ t.test('virtual-hosted style, presigned URLs, tenancy, anonymous', async (t) => 
   const g = await vhost.send(new GetObjectCommand({ Bucket: 'vhost-bucket', Key: 'dir/file.txt' }));
   t.equal(await g.Body!.transformToString(), 'virtual');
 
+  // presigned, virtual-hosted: the URL names the bucket in the host
+  const { Agent: UndiciAgent } = await import('undici');
+  const dispatcher = new UndiciAgent({ connect: { lookup: ((_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) => (o?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))) as never } });
+  t.teardown(() => dispatcher.close());
+  const vurl = await getSignedUrl(vhost, new GetObjectCommand({ Bucket: 'vhost-bucket', Key: 'dir/file.txt' }), { expiresIn: 60 });
+  t.match(vurl, /^http:\/\/vhost-bucket\.localhost:\d+\/dir\/file\.txt\?/);
+  const { fetch: ufetch } = await import('undici');
+  const vres = await ufetch(vurl, { dispatcher });
+  t.equal(vres.status, 200);
+  t.equal(await vres.text(), 'virtual');
+
   const s3 = new S3Client({ ...gw.clientConfig, maxAttempts: 1 });
   t.teardown(() => s3.destroy());
   const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'vhost-bucket', Key: 'dir/file.txt' }), { expiresIn: 60 });
