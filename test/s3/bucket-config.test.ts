@@ -246,3 +246,34 @@ t.test('explicit ACL grants: x-amz-grant-* headers and AccessControlPolicy bodie
   const bacl = await fx.call<{ Grants: Array<{ Permission: string }> }>('GetBucketAcl', { Bucket: 'grants' });
   t.same(bacl.Grants.map((g) => g.Permission), ['FULL_CONTROL', 'WRITE', 'READ']);
 });
+
+t.test('lifecycle: Expiration.Date, tag filters, expired object delete markers', async (t) => {
+  const clock = new TestClock(Date.UTC(2026, 0, 1, 12));
+  const fx = await s3Fixture(t, { s3: { backend: 'embedded', baseDomains: ['localhost'], lifecycleIntervalMs: 0 } });
+  (fx.gw as unknown as { clock: TestClock }).clock = clock;
+  const def = fx.def as S3ServiceDefinition;
+  await fx.call('CreateBucket', { Bucket: 'life' });
+  await fx.call('PutBucketVersioning', { Bucket: 'life', VersioningConfiguration: { Status: 'Enabled' } });
+  await rejectsCode(t, fx.call('PutBucketLifecycleConfiguration', { Bucket: 'life', LifecycleConfiguration: { Rules: [{ Status: 'Enabled', Expiration: { Date: new Date(Date.UTC(2026, 0, 3, 5)) } }] } }), 'InvalidArgument', 400, 'dates at midnight only');
+  await fx.call('PutBucketLifecycleConfiguration', {
+    Bucket: 'life',
+    LifecycleConfiguration: {
+      Rules: [
+        { ID: 'date', Status: 'Enabled', Filter: { Tag: { Key: 'temp', Value: 'yes' } }, Expiration: { Date: new Date(Date.UTC(2026, 0, 3)) } },
+        { ID: 'markers', Status: 'Enabled', Filter: { Prefix: 'm/' }, Expiration: { ExpiredObjectDeleteMarker: true } },
+      ],
+    },
+  });
+  await fx.put('life', 'tagged', 'x', { Tagging: 'temp=yes' });
+  await fx.put('life', 'untagged', 'x');
+  const v = (await fx.put('life', 'm/k', 'x')) as { VersionId: string };
+  await fx.call('DeleteObject', { Bucket: 'life', Key: 'm/k' }); // a delete marker over one version
+  await fx.call('DeleteObject', { Bucket: 'life', Key: 'm/k', VersionId: v.VersionId }); // now the marker is alone
+  t.same(await def.runLifecycle(), { expired: 0, noncurrentExpired: 0, markersRemoved: 1, uploadsAborted: 0 }, 'the lone marker goes at once');
+  const left = await fx.call<{ DeleteMarkers?: unknown[] }>('ListObjectVersions', { Bucket: 'life', Prefix: 'm/' });
+  t.equal(left.DeleteMarkers, undefined);
+  clock.ms = Date.UTC(2026, 0, 3);
+  t.equal((await def.runLifecycle()).expired, 1, 'only the tagged object expires on the date');
+  await rejectsCode(t, fx.call('HeadObject', { Bucket: 'life', Key: 'tagged' }), 'NoSuchKey', 404);
+  t.ok(await fx.call('HeadObject', { Bucket: 'life', Key: 'untagged' }));
+});
