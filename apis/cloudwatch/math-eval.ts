@@ -6,6 +6,7 @@
  * series per timestamp and over a single series give a scalar.
  */
 import type { MetricId } from './backend.js';
+import { EXTRA_FUNCTIONS, extraFunction } from './math-funcs.js';
 import { MathSyntaxError, type Node } from './math-parse.js';
 
 export interface Series {
@@ -104,6 +105,7 @@ const BIN: Record<string, (x: number, y: number) => number> = {
 };
 
 const REDUCERS: Record<string, (xs: number[]) => number> = {
+  DATAPOINT_COUNT: (xs) => xs.length,
   SUM: (xs) => xs.reduce((s, x) => s + x, 0),
   AVG: (xs) => xs.reduce((s, x) => s + x, 0) / xs.length,
   MIN: (xs) => Math.min(...xs),
@@ -294,6 +296,13 @@ async function call(fn: string, argNodes: Node[], env: EvalEnv): Promise<Val> {
       arity(1);
       return needSeries(args[0], fn).period;
     default:
+      if (EXTRA_FUNCTIONS.has(fn)) {
+        return extraFunction(fn, args, (period) => {
+          const ts: number[] = [];
+          for (let t = env.gridStart(period); t < env.end; t += period * 1000) ts.push(t);
+          return ts;
+        });
+      }
       throw new MathSyntaxError(`Unrecognized function ${fn}`);
   }
 }

@@ -70,7 +70,7 @@ function tokenize(src: string): Tok[] {
   return out;
 }
 
-const KEYWORDS = new Set(['REPEAT', 'LINEAR']);
+const KEYWORDS = new Set(['REPEAT', 'LINEAR', 'ASC', 'DESC', 'AVG', 'SUM', 'MIN', 'MAX', 'STDDEV']);
 
 export function parseExpression(src: string): Node {
   const toks = tokenize(src);

@@ -18,6 +18,15 @@ async function seed(call: (op: string, i: unknown) => Promise<unknown>) {
 const range = { StartTime: new Date(T0 - 5 * 60_000), EndTime: new Date(T0) };
 const stat = (id: string, host: string, extra = {}) => ({ Id: id, MetricStat: { Metric: M('Req', host), Period: 60, Stat: 'Sum' }, ...extra });
 
+/** Evaluates `expr` as query e over the seeded series a and b (not returned): [label, values] per result. */
+async function overAB(call: (op: string, i: unknown) => Promise<{ MetricDataResults: Array<{ Label: string; Values: number[] }> }>, expr: string) {
+  const r = await call('GetMetricData', {
+    ...range, ScanBy: 'TimestampAscending',
+    MetricDataQueries: [stat('a', 'a', { ReturnData: false }), stat('b', 'b', { ReturnData: false }), { Id: 'e', Expression: expr }],
+  });
+  return r.MetricDataResults.map((x) => [x.Label, x.Values] as [string, number[]]);
+}
+
 t.test('MetricStat results, default ScanBy is TimestampDescending', async (t) => {
   const { call } = await setup(t);
   await seed(call);
@@ -37,12 +46,9 @@ t.test('metric math: arithmetic, matching timestamps, functions', async (t) => {
   const { call } = await setup(t);
   await seed(call);
   const q = async (expr: string) => {
-    const r = await call('GetMetricData', {
-      ...range, ScanBy: 'TimestampAscending',
-      MetricDataQueries: [stat('a', 'a', { ReturnData: false }), stat('b', 'b', { ReturnData: false }), { Id: 'e', Expression: expr }],
-    });
-    t.equal(r.MetricDataResults.length, 1, `only ReturnData queries for ${expr}`);
-    return r.MetricDataResults[0].Values;
+    const r = await overAB(call, expr);
+    t.equal(r.length, 1, `only ReturnData queries for ${expr}`);
+    return r[0][1];
   };
   t.same(await q('a + b'), [11, 22, 44, 55], 'a timestamp missing in one series is missing in the result');
   t.same(await q('(a + 1) * 2 - 4 / 2'), [2, 4, 6, 8, 10]);
@@ -139,4 +145,21 @@ t.test('Metrics Insights SQL', async (t) => {
   t.same(await run('SELECT COUNT(Req) FROM App GROUP BY Host', 60).then((x) => x.map((y: [string, number[]]) => [y[0], y[1].length])), [['a', 5], ['b', 4], ['c', 1]]);
   await rejects(t, call('GetMetricData', { ...range, MetricDataQueries: [{ Id: 'q', Expression: 'SELECT MEDIAN(Req) FROM App', Period: 60 }] }), 'ValidationError', 'ValidationError', /unknown function MEDIAN/);
   await rejects(t, call('GetMetricData', { ...range, MetricDataQueries: [{ Id: 'q', Expression: 'SELECT SUM(Req) FROM App' }] }), 'ValidationError', 'ValidationError', /Period/);
+});
+
+t.test('more metric math: RUNNING_SUM, DIFF_TIME, DATAPOINT_COUNT, SORT, SLICE, FIRST, LAST, TIME_SERIES', async (t) => {
+  const { call } = await setup(t);
+  await seed(call);
+  const q = (expr: string) => overAB(call, expr);
+  t.same(await q('RUNNING_SUM(a)'), [['e', [1, 3, 6, 10, 15]]]);
+  t.same(await q('DIFF_TIME(b)'), [['e', [60, 120, 60]]]);
+  t.same(await q('DATAPOINT_COUNT(METRICS())'), [['e', [2, 2, 1, 2, 2]]]);
+  t.same(await q('DATAPOINT_COUNT(b) + 0 * a'), [['e', [4, 4, 4, 4, 4]]]);
+  t.same((await q('SORT(METRICS(), MAX, DESC)')).map((x: [string, number[]]) => x[1][0]), [10, 1]);
+  t.same((await q('SORT(METRICS(), AVG, ASC, 1)')).map((x: [string, number[]]) => x[1][0]), [1]);
+  t.same((await q('SLICE(METRICS(), 1, 2)')).map((x: [string, number[]]) => x[1][0]), [10]);
+  t.same((await q('LAST(METRICS())'))[0][1], [10, 20, 40, 50]);
+  t.same((await q('FIRST(METRICS())'))[0][1], [1, 2, 3, 4, 5]);
+  t.same((await q('TIME_SERIES(7)'))[0][1], [7, 7, 7, 7, 7]);
+  await rejects(t, call('GetMetricData', { ...range, MetricDataQueries: [stat('a', 'a'), { Id: 'e', Expression: 'SORT(METRICS(), MEDIAN, ASC)' }] }), 'ValidationError', 'ValidationError');
 });
