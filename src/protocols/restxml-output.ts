@@ -87,6 +87,16 @@ export function scalarText(shape: Shape, v: unknown, inHeader = false): string |
   }
 }
 
+/**
+ * A header value Node can send: request headers arrive as latin1 (one char per byte), so stored
+ * values round-trip as they are; values with characters above U+00FF (from query overrides or
+ * XML) are sent as their UTF-8 bytes, as S3 does.
+ */
+export function headerSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u00ff]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
+}
+
 /** Header members of an output (and `headers` maps) as response headers. */
 export function encodeHeaders(shape: Shape, out: Record<string, unknown>): { headers: Record<string, string>; status?: number } {
   const headers: Record<string, string> = {};
@@ -96,10 +106,10 @@ export function encodeHeaders(shape: Shape, out: Record<string, unknown>): { hea
     if (v === undefined || v === null) continue;
     if (m.location === 'header') {
       const s = scalarText(m, v, true);
-      if (s !== undefined) headers[m.locationName ?? name] = s;
+      if (s !== undefined) headers[m.locationName ?? name] = headerSafe(s);
     } else if (m.location === 'headers' && typeof v === 'object') {
       const prefix = m.locationName ?? '';
-      for (const [k, hv] of Object.entries(v as Record<string, unknown>)) if (hv !== undefined) headers[prefix + k] = String(hv);
+      for (const [k, hv] of Object.entries(v as Record<string, unknown>)) if (hv !== undefined) headers[headerSafe(prefix + k)] = headerSafe(String(hv));
     } else if (m.location === 'statusCode' && typeof v === 'number') {
       status = v;
     }

@@ -191,3 +191,9 @@ t.test('checksum headers of CompleteMultipartUpload describe the object, not the
   t.equal(p.operation, 'CompleteMultipartUpload');
   t.equal(p.input.ChecksumCRC32, 'AAAAAA==');
 });
+
+t.test('header values beyond latin1 leave as UTF-8 bytes', async (t) => {
+  const r = codec.serialize(model, 'GetObject', { ContentDisposition: 'attachment; filename="✓.txt"', Metadata: { note: 'ü' } }, rc());
+  t.equal(r.headers['Content-Disposition'], Buffer.from('attachment; filename="✓.txt"', 'utf8').toString('latin1'));
+  t.equal(r.headers['x-amz-meta-note'], 'ü', 'latin1 values unchanged');
+});
