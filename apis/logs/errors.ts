@@ -22,3 +22,12 @@ export function required<T>(v: T | undefined | null, member: string): T {
   }
   return v;
 }
+
+/** An integer parameter within [min, max] (its default when absent), with Logs' constraint messages. */
+export function intInRange(v: number | undefined, member: string, min: number, max: number, dflt: number): number {
+  const n = v ?? dflt;
+  if (!Number.isInteger(n)) throw constraint(n, member, 'Member must be an integer');
+  if (n < min) throw constraint(n, member, `Member must have value greater than or equal to ${min}`);
+  if (n > max) throw constraint(n, member, `Member must have value less than or equal to ${max}`);
+  return n;
+}

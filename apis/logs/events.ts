@@ -2,7 +2,7 @@
 /** PutLogEvents, GetLogEvents and FilterLogEvents. */
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { LogsBackend, StoredLogEvent } from './backend.js';
-import { constraint, invalidParameter, required, streamNotFound } from './errors.js';
+import { constraint, intInRange, invalidParameter, required, streamNotFound } from './errors.js';
 import { FilterPatternError, compileFilterPattern } from './filter-pattern.js';
 import { applyMetricFilters } from './metric-filters.js';
 import { GROUPS, STREAMS, checkStreamName, getGroup, groupFromInput, groupKey, streamKey, tenantOf, type GroupRecord, type StreamRecord } from './model.js';
@@ -21,9 +21,7 @@ function checkTimes(start: number | undefined, end: number | undefined) {
 }
 
 function checkLimit(limit: number | undefined): number {
-  const l = limit ?? MAX_EVENTS;
-  if (!Number.isInteger(l) || l < 1 || l > MAX_EVENTS) throw constraint(l, 'limit', `Member must have value less than or equal to ${MAX_EVENTS}`);
-  return l;
+  return intInRange(limit, 'limit', 1, MAX_EVENTS, MAX_EVENTS);
 }
 
 const out = (e: StoredLogEvent) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime });

@@ -2,7 +2,7 @@
 /** Log groups: create, delete, describe, retention policies and tags. */
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { LogsBackend } from './backend.js';
-import { alreadyExists, constraint, groupNotFound, invalidParameter, required, resourceNotFound } from './errors.js';
+import { alreadyExists, constraint, groupNotFound, intInRange, invalidParameter, required, resourceNotFound } from './errors.js';
 import {
   GROUPS,
   RETENTION_DAYS,
@@ -113,8 +113,7 @@ export function groupHandlers(backend: LogsBackend): Record<string, Handler> {
       if (i.logGroupNamePrefix !== undefined && i.logGroupNamePattern !== undefined) {
         throw invalidParameter('LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
       }
-      const limit = i.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw constraint(limit, 'limit', 'Member must have value less than or equal to 50');
+      const limit = intInRange(i.limit, 'limit', 1, 50, 50);
       if (i.logGroupNamePrefix !== undefined) checkGroupName(i.logGroupNamePrefix, 'logGroupNamePrefix');
       const base = `${ctx.accountId}/${ctx.region}/`;
       const prefix = base + (i.logGroupNamePrefix ?? '');

@@ -10,7 +10,7 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { publishMetrics, type PublishedDatum } from '../cloudwatch/publish.js';
 import { STANDARD_UNITS } from '../cloudwatch/validate.js';
 import type { NewLogEvent } from './backend.js';
-import { constraint, invalidParameter, limitExceeded, required, resourceNotFound } from './errors.js';
+import { constraint, intInRange, invalidParameter, limitExceeded, required, resourceNotFound } from './errors.js';
 import { FilterPatternError, compileExtractor } from './filter-pattern.js';
 import { checkGroupName, getGroup, groupKey, tenantOf } from './model.js';
 import type { MetricTransformation } from './shapes.gen.js';
@@ -120,8 +120,7 @@ export function metricFilterHandlers(): Record<string, Handler> {
     async DescribeMetricFilters(ctx: RequestContext, i: { logGroupName?: string; filterNamePrefix?: string; metricName?: string; metricNamespace?: string; nextToken?: string; limit?: number }) {
       if (i.filterNamePrefix !== undefined && i.logGroupName === undefined) throw invalidParameter('filterNamePrefix requires logGroupName.');
       if ((i.metricName === undefined) !== (i.metricNamespace === undefined)) throw invalidParameter('metricName and metricNamespace must be specified together.');
-      const limit = i.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw constraint(limit, 'limit', 'Member must have value less than or equal to 50');
+      const limit = intInRange(i.limit, 'limit', 1, 50, 50);
       const prefix = i.logGroupName !== undefined ? `${groupKey(ctx, checkGroupName(i.logGroupName))}:${i.filterNamePrefix ?? ''}` : `${ctx.accountId}/${ctx.region}/`;
       const rows = (await table(ctx).range({ prefix }))
         .map(([, f]) => f)

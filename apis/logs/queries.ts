@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { LogsBackend } from './backend.js';
-import { constraint, invalidParameter, malformedQuery, required, resourceNotFound } from './errors.js';
+import { intInRange, invalidParameter, malformedQuery, required, resourceNotFound } from './errors.js';
 import { QuerySyntaxError, parseQuery, type Command } from './insights-parse.js';
 import { recordOf, runQuery, type LogRecord } from './insights-run.js';
 import { getGroup, groupFromInput, tenantOf } from './model.js';
@@ -61,8 +61,7 @@ export function queryHandlers(backend: LogsBackend): Record<string, Handler> {
       const start = required(i.startTime, 'startTime');
       const end = required(i.endTime, 'endTime');
       if (end < start) throw invalidParameter('End time should not be before the start time.');
-      const limit = i.limit ?? 10_000;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw constraint(limit, 'limit', 'Member must have value less than or equal to 10000');
+      const limit = intInRange(i.limit, 'limit', 1, 10_000, 10_000);
       const queryString = required(i.queryString, 'queryString');
       let commands: Command[];
       try {
@@ -110,8 +109,7 @@ export function queryHandlers(backend: LogsBackend): Record<string, Handler> {
     },
 
     async DescribeQueries(ctx: RequestContext, i: { logGroupName?: string; status?: string; maxResults?: number; nextToken?: string }) {
-      const max = i.maxResults ?? 1000;
-      if (!Number.isInteger(max) || max < 1 || max > 1000) throw constraint(max, 'maxResults', 'Member must have value less than or equal to 1000');
+      const max = intInRange(i.maxResults, 'maxResults', 1, 1000, 1000);
       const now = ctx.gateway.clock.now();
       const rows = (await table(ctx).range({ prefix: `${ctx.accountId}/${ctx.region}/` }))
         .map(([, q]) => q)

@@ -2,7 +2,7 @@
 /** Log streams: CreateLogStream, DeleteLogStream, DescribeLogStreams. */
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { LogsBackend } from './backend.js';
-import { alreadyExists, constraint, invalidParameter, streamNotFound } from './errors.js';
+import { alreadyExists, constraint, intInRange, invalidParameter, streamNotFound } from './errors.js';
 import {
   STREAMS,
   checkGroupName,
@@ -51,8 +51,7 @@ export function streamHandlers(backend: LogsBackend): Record<string, Handler> {
       if (orderBy === 'LastEventTime' && i.logStreamNamePrefix !== undefined) {
         throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.');
       }
-      const limit = i.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw constraint(limit, 'limit', 'Member must have value less than or equal to 50');
+      const limit = intInRange(i.limit, 'limit', 1, 50, 50);
       const base = `${groupKey(ctx, group)}:`;
       let rows = await streams(ctx).range({ prefix: base + (i.logStreamNamePrefix ?? '') });
       if (orderBy === 'LastEventTime') {

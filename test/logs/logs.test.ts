@@ -168,3 +168,10 @@ t.test('retention really expires events', async (t) => {
   t.same((await call('FilterLogEvents', { logGroupName: 'r' })).events.map((e: { message: string }) => e.message), ['b']);
   t.same((await call('GetLogEvents', { logGroupName: 'r', logStreamName: 's', startFromHead: true })).events.map((e: { message: string }) => e.message), ['b']);
 });
+
+t.test('range checks name the violated bound', async (t) => {
+  const { call } = await setup(t);
+  await rejects(t, call('DescribeLogGroups', { limit: 0 }), 'InvalidParameterException', /greater than or equal to 1/);
+  await rejects(t, call('DescribeLogGroups', { limit: 51 }), 'InvalidParameterException', /less than or equal to 50/);
+  await rejects(t, call('GetLogEvents', { logGroupName: 'g', logStreamName: 's', limit: 10_001 }), 'InvalidParameterException', /less than or equal to 10000/);
+});
