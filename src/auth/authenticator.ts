@@ -168,14 +168,15 @@ export class Authenticator {
   }
 
   private async resolveKey(sig: SignatureInfo, service: string, now: number): Promise<ResolvedKey> {
-    const key = await this.opts.identity.getKey(sig.accessKeyId);
-    if (!key) {
+    const resolved = await this.opts.identity.resolve(sig.accessKeyId);
+    if (!resolved) {
       if (this.opts.dev && sig.accessKeyId === DEV_KEY) return { secret: DEV_KEY, principal: await this.devPrincipal(service, now) };
       throw E.unknownKey(service, sig.accessKeyId);
     }
+    const key = resolved.record;
     if (key.status !== 'Active') throw E.unknownKey(service, sig.accessKeyId);
     checkToken(key, sig, service, now);
-    return { secret: key.secretAccessKey, principal: principalOf(key) };
+    return { secret: key.secretAccessKey, principal: resolved.principal };
   }
 
   /** --dev: access key `test` is the root of the first account created. */

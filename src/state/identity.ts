@@ -76,8 +76,56 @@ export function newAccountId(): string {
 export const ACCOUNT_ID_RE = /^\d{12}$/;
 const ACCESS_KEY_RE = /^[A-Z0-9]{16,128}$/;
 
+/** The key of the counter every identity write increments (see IdentityStore.resolve). */
+const GENERATION = 'generation';
+
+export interface ResolvedKey {
+  record: KeyRecord;
+  principal: Principal;
+}
+
 export class IdentityStore {
+  /** Decoded key records and their principals, valid while the generation counter is unchanged. */
+  private cache = new Map<string, ResolvedKey | null>();
+  private cacheGeneration: number | undefined;
+
   constructor(private readonly state: StateStore) {}
+
+  /** Writes `key` plus the next generation in one transaction; `check` may refuse (returns false). */
+  private async writeKey(accessKeyId: string, fn: (current: KeyRecord | undefined) => KeyRecord | undefined | false): Promise<KeyRecord | undefined | false> {
+    return this.state.transact((tx) => {
+      const next = fn(tx.get<KeyRecord>(IDENTITY_TABLE, `key/${accessKeyId}`));
+      if (next === false) return false;
+      if (next === undefined) tx.delete(IDENTITY_TABLE, `key/${accessKeyId}`);
+      else tx.put(IDENTITY_TABLE, `key/${accessKeyId}`, next);
+      tx.put(IDENTITY_TABLE, GENERATION, (tx.get<number>(IDENTITY_TABLE, GENERATION) ?? 0) + 1);
+      return next;
+    });
+  }
+
+  /**
+   * The key record and principal for an access key id, as SigV4 needs them on every request.
+   * Decoded records are cached; every identity write (by this process, another gateway or the
+   * CLI) increments a generation counter in the same transaction, and one read of that counter
+   * per call tells whether the cache still holds: a deleted or deactivated key is refused on the
+   * very next request.
+   */
+  async resolve(accessKeyId: string): Promise<ResolvedKey | undefined> {
+    const gen = ((await this.t.get(GENERATION)) as number | undefined) ?? 0;
+    if (gen !== this.cacheGeneration) {
+      this.cache.clear();
+      this.cacheGeneration = gen;
+    }
+    let hit = this.cache.get(accessKeyId);
+    if (hit === undefined) {
+      const record = await this.getKey(accessKeyId);
+      // shared by every request of this key until the next identity write: frozen
+      hit = record ? { record: Object.freeze(record), principal: Object.freeze(principalOf(record)) } : null;
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(accessKeyId, hit);
+    }
+    return hit ?? undefined;
+  }
 
   private get t() {
     return this.state.table<AccountRecord | KeyRecord>(IDENTITY_TABLE);
@@ -124,6 +172,7 @@ export class IdentityStore {
         if (tx.get(IDENTITY_TABLE, `key/${key.accessKeyId}`)) return 'key';
         tx.put(IDENTITY_TABLE, `account/${account.accountId}`, account);
         tx.put(IDENTITY_TABLE, `key/${key.accessKeyId}`, key);
+        tx.put(IDENTITY_TABLE, GENERATION, (tx.get<number>(IDENTITY_TABLE, GENERATION) ?? 0) + 1);
         return 'ok';
       });
       if (ok === 'ok') return { account, key };
@@ -139,15 +188,16 @@ export class IdentityStore {
 
   /** Stores a new key; fails when the id exists. */
   async addKey(key: KeyRecord): Promise<void> {
-    if (!(await this.t.putIfAbsent(`key/${key.accessKeyId}`, key))) throw new Error(`access key ${key.accessKeyId} already exists`);
+    if ((await this.writeKey(key.accessKeyId, (cur) => (cur ? false : key))) === false) throw new Error(`access key ${key.accessKeyId} already exists`);
   }
 
   async updateKey(accessKeyId: string, fn: (k: KeyRecord) => KeyRecord | undefined): Promise<KeyRecord | undefined> {
-    return (await this.t.update(`key/${accessKeyId}`, (cur) => (cur ? fn(cur as KeyRecord) : undefined))) as KeyRecord | undefined;
+    const r = await this.writeKey(accessKeyId, (cur) => (cur ? fn(cur) : false));
+    return r === false ? undefined : r;
   }
 
   async deleteKey(accessKeyId: string): Promise<boolean> {
-    return this.t.delete(`key/${accessKeyId}`);
+    return (await this.writeKey(accessKeyId, (cur) => (cur ? undefined : false))) !== false;
   }
 
   /** Every key of an account (for ListAccessKeys and clean-up); filtered in memory. */
