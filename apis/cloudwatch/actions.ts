@@ -62,9 +62,12 @@ export class ActionDispatcher {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
-  async close(): Promise<void> {
+  /** Stops retrying and waits at most `graceMs` for deliveries under way. */
+  async close(graceMs = 2000): Promise<void> {
     this.closed = true;
-    await this.settle();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.settle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private async deliver(a: AlarmRecord, oldState: string, arn: string): Promise<void> {
@@ -76,7 +79,13 @@ export class ActionDispatcher {
       const body = JSON.stringify(notification(a, oldState));
       outcome = '';
       for (let attempt = 0; attempt <= this.delays.length; attempt++) {
-        if (attempt > 0) await sleep(this.delays[attempt - 1]);
+        if (attempt > 0) {
+          if (this.closed) {
+            outcome += ' (not retried: the gateway is shutting down)';
+            break;
+          }
+          await sleep(this.delays[attempt - 1]);
+        }
         try {
           const res = await this.fetcher(target.url, {
             method: 'POST',
