@@ -26,6 +26,14 @@ export interface AclGrant {
   permission: Permission;
 }
 
+/** Object Lock state of one version. */
+export interface ObjectLock {
+  mode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Retain-until, epoch ms. */
+  until?: number;
+  legalHold?: boolean;
+}
+
 /** Metadata that travels with an object version. */
 export interface ObjectMeta {
   contentType?: string;
@@ -46,6 +54,7 @@ export interface ObjectMeta {
   grants?: AclGrant[];
   /** 'AES256' when encrypted at rest. */
   serverSideEncryption?: string;
+  lock?: ObjectLock;
 }
 
 export interface ObjectInfo extends ObjectMeta {
@@ -179,7 +188,7 @@ export interface S3Backend {
   openObject(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable>;
   deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }>;
   /** Replaces tags / ACL of one version in place. */
-  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants'>>): Promise<ObjectInfo>;
+  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants' | 'lock'>>): Promise<ObjectInfo>;
   listObjects(bucket: string, q: ListQuery): Promise<ListPage>;
   listObjectVersions(bucket: string, q: VersionsQuery): Promise<VersionsPage>;
 

@@ -59,7 +59,6 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
         { status: 400 },
       );
     }
-    if (input.ObjectLockEnabledForBucket) throw headerNotImplemented('x-amz-bucket-object-lock-enabled');
     const ownership = (input.ObjectOwnership ?? 'ObjectWriter') as ObjectOwnership;
     if (!OWNERSHIPS.includes(ownership)) throw new AwsError('InvalidArgument', 'Invalid x-amz-object-ownership header', { status: 400, fields: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
     const acl = input.ACL;
@@ -68,6 +67,8 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
     if (grants && acl !== undefined) throw new AwsError('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed', { status: 400 });
     if (ownership === 'BucketOwnerEnforced' && (grants !== undefined || (acl !== undefined && acl !== 'private'))) throw aclNotSupported();
     const rec: BucketRecord = { name, owner: ctx.accountId, region, created: ctx.gateway.clock.now(), acl: acl === 'private' ? undefined : acl, grants, ownership };
+    // Object Lock needs versions: a bucket created with it is versioned for good
+    if (input.ObjectLockEnabledForBucket) Object.assign(rec, { objectLock: { enabled: true }, versioning: 'Enabled' });
     const t = table(ctx);
     const existing = await t.get(bucketKey(name));
     if (existing) {
@@ -154,6 +155,9 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
     if (status !== 'Enabled' && status !== 'Suspended') throw malformedXml();
     if (mfa === 'Enabled') throw new AwsError('NotImplemented', 'MFA Delete is not implemented by this gateway.', { status: 501, fault: 'Receiver' });
     if (mfa !== undefined && mfa !== 'Disabled') throw malformedXml();
+    if (b.objectLock && status !== 'Enabled') {
+      throw new AwsError('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.', { status: 409 });
+    }
     await table(ctx).update(bucketKey(b.name), (cur) => (cur ? { ...cur, versioning: status } : cur));
     return {};
   };

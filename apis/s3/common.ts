@@ -9,6 +9,7 @@ import { AwsError } from '../../src/errors.js';
 import { aclAllows } from './acl.js';
 import type { AclGrant, S3Backend, VersioningState } from './backend.js';
 import { actionOf, evaluatePolicy, type PolicyStatement } from './policy.js';
+import type { BucketObjectLock } from './object-lock.js';
 import { aclsApply, effectiveStatements, type ObjectOwnership } from './ownership.js';
 import type { CORSRule, PublicAccessBlockConfiguration, Rule2 } from './shapes.gen.js';
 
@@ -31,6 +32,7 @@ export interface BucketRecord {
   /** Explicit ACL grants, replacing the canned `acl` when present. */
   grants?: AclGrant[];
   ownership?: ObjectOwnership;
+  objectLock?: BucketObjectLock;
   publicAccessBlock?: PublicAccessBlockConfiguration;
 }
 

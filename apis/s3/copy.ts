@@ -106,6 +106,7 @@ export function copyOps(env: S3Env): Record<string, Handler> {
         tags: meta.tags,
         acl: replaced.acl,
         grants: replaced.grants,
+        lock: replaced.lock,
         serverSideEncryption: replaced.serverSideEncryption,
       },
       { versioning: dest.versioning, contentLength: src.info.size, checksums, conditions: writeConditions(undefined, ctx), owner: objectOwner(dest, ctx.accountId, input.ACL), signal: ctx.signal },

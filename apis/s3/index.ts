@@ -19,6 +19,7 @@ import { actualRequestHeaders, PreflightRequest } from './cors.js';
 import { runLifecycle, type LifecycleReport } from './lifecycle.js';
 import { listOps } from './list.js';
 import { multipartOps } from './multipart.js';
+import { objectLockOps } from './object-lock.js';
 import { objectOps } from './objects.js';
 import { taggingOps } from './tagging.js';
 
@@ -71,6 +72,7 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     ...multipartOps(env),
     ...taggingOps(env),
     ...attributesOps(env),
+    ...objectLockOps(env),
   };
   const operations: Record<string, Handler> = { PreflightRequest };
   for (const [name, h] of Object.entries(ops)) operations[name] = withCors(h);

@@ -71,6 +71,11 @@ function matches(r: Rule2, o: ObjectInfo): boolean {
   return true;
 }
 
+/** Versions under Object Lock are never expired. */
+function locked(v: ObjectInfo, now: number): boolean {
+  return v.lock?.legalHold === true || (v.lock?.until !== undefined && v.lock.until > now);
+}
+
 export interface LifecycleReport {
   expired: number;
   noncurrentExpired: number;
@@ -125,7 +130,7 @@ async function applyRule(env: S3Env, b: BucketRecord, rule: Rule2, now: number, 
       let noncurrentSeen = 0;
       for (let i = 1; i < versions.length; i++) {
         const v = versions[i];
-        if (!nc || v.deleteMarker || !matches(rule, v)) continue;
+        if (!nc || v.deleteMarker || !matches(rule, v) || locked(v, now)) continue;
         noncurrentSeen++;
         if (nc.NewerNoncurrentVersions !== undefined && noncurrentSeen <= nc.NewerNoncurrentVersions) continue;
         if (daysAfter(versions[i - 1].lastModified, nc.NoncurrentDays!) <= now) {

@@ -8,6 +8,7 @@ import { ObjectChangedError, type ObjectInfo, type WriteConditions } from './bac
 import { aclAllows } from './acl.js';
 import { authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
+import { checkDeletable } from './object-lock.js';
 import { objectOwner } from './ownership.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
 import type * as S from './shapes.gen.js';
@@ -161,6 +162,7 @@ export function objectOps(env: S3Env): Record<string, Handler> {
   const DeleteObject: Handler<S.DeleteObjectInput, S.DeleteObjectOutput> = async (ctx, input) => {
     const bucket = await bucketFor(ctx, input.Bucket, 'write', { key: input.Key });
     checkKey(input.Key);
+    if (input.VersionId !== undefined && bucket.objectLock) checkDeletable(ctx, bucket, await env.backend.headObject(bucket.name, input.Key, input.VersionId));
     const r = await env.backend.deleteObject(bucket.name, input.Key, input.VersionId, bucket.versioning, ctx.accountId);
     return { DeleteMarker: r.deleteMarker ? true : undefined, VersionId: r.versionId };
   };
@@ -178,6 +180,7 @@ export function objectOps(env: S3Env): Record<string, Handler> {
       try {
         checkKey(o.Key);
         await authorize(ctx, bucket, 'write', { key: o.Key });
+        if (o.VersionId !== undefined && bucket.objectLock) checkDeletable(ctx, bucket, await env.backend.headObject(bucket.name, o.Key, o.VersionId));
         const r = await env.backend.deleteObject(bucket.name, o.Key, o.VersionId, bucket.versioning, ctx.accountId);
         if (input.Delete?.Quiet) continue;
         Deleted.push({

@@ -10,6 +10,7 @@ import { AwsError } from '../../src/errors.js';
 import type { ByteRange, ChecksumAlgorithm, ObjectInfo, ObjectMeta } from './backend.js';
 import { etagMatches, preconditionFailed } from './errors.js';
 import { grantsFromHeaders } from './acl.js';
+import { lockForNewObject, lockOutput } from './object-lock.js';
 import { checkAclWrite } from './ownership.js';
 import { header, headerNotImplemented, invalidArgument, type BucketRecord } from './common.js';
 
@@ -34,6 +35,7 @@ export interface MetaInput {
   SSECustomerAlgorithm?: string;
   SSEKMSKeyId?: string;
   ObjectLockMode?: string;
+  ObjectLockRetainUntilDate?: Date;
   ObjectLockLegalHoldStatus?: string;
   GrantRead?: string;
   GrantReadACP?: string;
@@ -70,8 +72,6 @@ export function refuseUnsupported(input: MetaInput): void {
   }
   if (input.SSECustomerAlgorithm !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-customer-algorithm');
   if (input.SSEKMSKeyId !== undefined) throw headerNotImplemented('x-amz-server-side-encryption-aws-kms-key-id');
-  if (input.ObjectLockMode !== undefined) throw headerNotImplemented('x-amz-object-lock-mode');
-  if (input.ObjectLockLegalHoldStatus !== undefined) throw headerNotImplemented('x-amz-object-lock-legal-hold');
 }
 
 /** Content-Encoding as stored: S3 drops `aws-chunked`, which only describes the upload. */
@@ -115,6 +115,7 @@ export function metaFromInput(input: MetaInput, ctx: RequestContext, bucket: Buc
     acl: input.ACL && input.ACL !== 'private' ? input.ACL : undefined,
     grants,
     serverSideEncryption: encryptionFor(input, bucket),
+    lock: lockForNewObject(bucket, input, ctx.gateway.clock.now()),
   };
 }
 
@@ -151,6 +152,7 @@ export function infoOutput(info: ObjectInfo, bucket: BucketRecord, withChecksums
     VersionId: bucket.versioning ? info.versionId : undefined,
     TagCount: info.tags?.length ? info.tags.length : undefined,
     ServerSideEncryption: info.serverSideEncryption,
+    ...lockOutput(info.lock),
   };
   if (withChecksums) {
     const c = checksumOutput(info.checksums);

@@ -84,7 +84,6 @@ t.test('HeadBucket tells the region even when it refuses; unsupported create opt
   const anon = { kind: 'anonymous' as const, accountId: '', arn: '*', userId: 'anonymous' };
   const e = await rejectsCode(t, fx.call('HeadBucket', { Bucket: 'regional' }, { as: anon }), 'AccessDenied', 403);
   t.same(e?.headers, { 'x-amz-bucket-region': 'us-east-1' });
-  await rejectsCode(t, fx.call('CreateBucket', { Bucket: 'locked', ObjectLockEnabledForBucket: true }), 'NotImplemented', 501);
   await rejectsCode(t, fx.call('CreateBucket', { Bucket: 'owned', ObjectOwnership: 'Nobody' }), 'InvalidArgument', 400);
   await rejectsCode(t, fx.call('CreateBucket', { Bucket: 'owned', ObjectOwnership: 'BucketOwnerEnforced', ACL: 'public-read' }), 'AccessControlListNotSupported', 400);
   await fx.call('CreateBucket', { Bucket: 'writer', ObjectOwnership: 'ObjectWriter' });

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 import t from 'tap';
+import { TestClock } from '../helpers/context.js';
 import { rejectsCode, s3Fixture } from './helpers.js';
 
 type Versions = {
@@ -71,4 +72,39 @@ t.test('suspended versioning writes and deletes the null version', async (t) => 
   const after = await fx.call<Versions>('ListObjectVersions', { Bucket: 'ver' });
   t.same(after.Versions?.map((v) => v.VersionId), [v1.VersionId]);
   t.same(after.DeleteMarkers?.map((v) => v.VersionId), ['null']);
+});
+
+t.test('object lock: retention, legal hold, default retention, governance bypass', async (t) => {
+  const clock = new TestClock(Date.UTC(2026, 0, 1));
+  const fx = await s3Fixture(t);
+  (fx.gw as unknown as { clock: TestClock }).clock = clock;
+  await fx.call('CreateBucket', { Bucket: 'plain' });
+  await rejectsCode(t, fx.put('plain', 'k', 'x', { ObjectLockLegalHoldStatus: 'ON' }), 'InvalidRequest', 400);
+  await rejectsCode(t, fx.call('PutObjectLockConfiguration', { Bucket: 'plain', ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }), 'InvalidBucketState', 409);
+  await rejectsCode(t, fx.call('GetObjectLockConfiguration', { Bucket: 'plain' }), 'ObjectLockConfigurationNotFoundError', 404);
+
+  await fx.call('CreateBucket', { Bucket: 'locked', ObjectLockEnabledForBucket: true });
+  t.same(await fx.call('GetBucketVersioning', { Bucket: 'locked' }), { Status: 'Enabled' });
+  await rejectsCode(t, fx.call('PutBucketVersioning', { Bucket: 'locked', VersioningConfiguration: { Status: 'Suspended' } }), 'InvalidBucketState', 409);
+  const until = new Date(Date.UTC(2026, 0, 10));
+  const c = (await fx.put('locked', 'c', 'x', { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until })) as { VersionId: string };
+  const head = await fx.call('HeadObject', { Bucket: 'locked', Key: 'c' });
+  t.same([head.ObjectLockMode, head.ObjectLockRetainUntilDate], ['COMPLIANCE', until]);
+  await rejectsCode(t, fx.call('DeleteObject', { Bucket: 'locked', Key: 'c', VersionId: c.VersionId }), 'AccessDenied', 403);
+  await rejectsCode(t, fx.call('DeleteObject', { Bucket: 'locked', Key: 'c', VersionId: c.VersionId }, { headers: { 'x-amz-bypass-governance-retention': 'true' } }), 'AccessDenied', 403, 'compliance has no bypass');
+  await rejectsCode(t, fx.call('PutObjectRetention', { Bucket: 'locked', Key: 'c', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.UTC(2026, 0, 5)) } }), 'AccessDenied', 403, 'no shortening');
+  t.same((await fx.call('DeleteObject', { Bucket: 'locked', Key: 'c' })).DeleteMarker, true, 'a delete marker is still allowed');
+
+  // governance + bypass; default retention; legal hold
+  await fx.call('PutObjectLockConfiguration', { Bucket: 'locked', ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } } });
+  const g = (await fx.put('locked', 'g', 'x')) as { VersionId: string };
+  t.same(await fx.call('GetObjectRetention', { Bucket: 'locked', Key: 'g' }), { Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.UTC(2026, 0, 2)) } });
+  await rejectsCode(t, fx.call('DeleteObject', { Bucket: 'locked', Key: 'g', VersionId: g.VersionId }), 'AccessDenied', 403);
+  await fx.call('PutObjectLegalHold', { Bucket: 'locked', Key: 'g', LegalHold: { Status: 'ON' } });
+  await rejectsCode(t, fx.call('DeleteObject', { Bucket: 'locked', Key: 'g', VersionId: g.VersionId }, { headers: { 'x-amz-bypass-governance-retention': 'true' } }), 'AccessDenied', 403, 'legal hold');
+  await fx.call('PutObjectLegalHold', { Bucket: 'locked', Key: 'g', LegalHold: { Status: 'OFF' } });
+  await fx.call('DeleteObject', { Bucket: 'locked', Key: 'g', VersionId: g.VersionId }, { headers: { 'x-amz-bypass-governance-retention': 'true' } });
+  clock.advance(10 * 86_400_000);
+  await fx.call('DeleteObject', { Bucket: 'locked', Key: 'c', VersionId: c.VersionId });
+  t.pass('expired retention allows the delete');
 });

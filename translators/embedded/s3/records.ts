@@ -59,6 +59,7 @@ export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {
     acl: m.acl,
     grants: m.grants,
     serverSideEncryption: m.serverSideEncryption,
+    lock: m.lock,
     key: r.k,
     versionId: r.v,
     isLatest,
