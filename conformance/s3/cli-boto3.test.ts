@@ -240,3 +240,39 @@ t.test('boto3: bucket configurations (CORS, lifecycle, encryption, tagging, poli
     gone: ['NoSuchCORSConfiguration', 'NoSuchLifecycleConfiguration', 'NoSuchBucketPolicy', 'NoSuchTagSet'],
   });
 });
+
+const BOTO_LOCK = String.raw`
+import boto3, botocore, json, datetime
+from botocore.config import Config
+s3 = boto3.client('s3', config=Config(s3={'addressing_style': 'path'}, signature_version='s3v4'))
+out = {}
+s3.create_bucket(Bucket='lock-bucket', ObjectLockEnabledForBucket=True)
+s3.put_object_lock_configuration(Bucket='lock-bucket', ObjectLockConfiguration={'ObjectLockEnabled': 'Enabled', 'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 1}}})
+out['config'] = s3.get_object_lock_configuration(Bucket='lock-bucket')['ObjectLockConfiguration']
+until = datetime.datetime(2099, 1, 1, tzinfo=datetime.timezone.utc)
+v = s3.put_object(Bucket='lock-bucket', Key='k', Body=b'x', ObjectLockMode='COMPLIANCE', ObjectLockRetainUntilDate=until, ObjectLockLegalHoldStatus='ON')['VersionId']
+r = s3.get_object_retention(Bucket='lock-bucket', Key='k')['Retention']
+out['retention'] = [r['Mode'], r['RetainUntilDate'].isoformat()]
+out['hold'] = s3.get_object_legal_hold(Bucket='lock-bucket', Key='k')['LegalHold']['Status']
+s3.put_object_legal_hold(Bucket='lock-bucket', Key='k', LegalHold={'Status': 'OFF'})
+h = s3.head_object(Bucket='lock-bucket', Key='k')
+out['head'] = [h['ObjectLockMode'], h['ObjectLockLegalHoldStatus']]
+try:
+    s3.delete_object(Bucket='lock-bucket', Key='k', VersionId=v)
+except botocore.exceptions.ClientError as e:
+    out['delete'] = e.response['Error']['Code']
+print(json.dumps(out))
+`;
+
+t.test('boto3: object lock', async (t) => {
+  const gw = await startTestGateway(t);
+  const r = await run('python3', ['-c', BOTO_LOCK], { env: gw.env(), timeoutMs: 120_000 });
+  t.equal(r.code, 0, r.stderr);
+  t.same(JSON.parse(r.stdout || '{}'), {
+    config: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+    retention: ['COMPLIANCE', '2099-01-01T00:00:00+00:00'],
+    hold: 'ON',
+    head: ['COMPLIANCE', 'OFF'],
+    delete: 'AccessDenied',
+  });
+});
