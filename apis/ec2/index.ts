@@ -70,7 +70,8 @@ export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def
       operations[name] = async (ctx, input) => {
         await backend.settle?.();
         if (readOnly && input?.DryRun) throw dryRunOk();
-        return op(e, ctx, input ?? {});
+        const args = input ?? {};
+        return e.idem.serialize(ctx.accountId, name, args.ClientToken, () => op(e, ctx, args));
       };
     }
   }

@@ -131,6 +131,11 @@ t.test('RunInstances validation and ClientToken idempotency', async (t) => {
   t.equal(two.ReservationId, one.ReservationId);
   await t.rejects(f.call('RunInstances', { ImageId: ami, MinCount: 2, MaxCount: 2, ClientToken: 'tok-1' }), { code: 'IdempotentParameterMismatch' });
   t.equal((await f.call('DescribeInstances', {})).Reservations.length, 1);
+
+  // retries sent while the first call still runs (an SDK timing out and resending) create nothing more
+  const burst = await Promise.all(Array.from({ length: 5 }, () => f.call('RunInstances', { ImageId: ami, MinCount: 1, MaxCount: 1, ClientToken: 'tok-2' })));
+  t.equal(new Set(burst.map((r) => r.Instances[0].InstanceId)).size, 1, 'concurrent calls with one token share one instance');
+  t.equal((await f.call('DescribeInstances', {})).Reservations.length, 2);
 });
 
 t.test('explicit subnet, private IP, extra EBS volume, user data and attributes', async (t) => {

@@ -34,7 +34,29 @@ export function paramsHash(input: unknown): string {
 }
 
 export class Idempotency {
+  /** Calls under way per account/operation/token: a concurrent retry waits for the first. */
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
   constructor(private readonly store: Ec2Store) {}
+
+  /**
+   * Runs `fn` alone among calls of this gateway with the same account, operation and
+   * ClientToken, so a retry sent while the first call still runs finds its stored result (or its
+   * parameter mismatch) instead of creating a second set of resources. Calls without a token run
+   * at once.
+   */
+  async serialize<R>(accountId: string, op: string, token: unknown, fn: () => Promise<R>): Promise<R> {
+    if (typeof token !== 'string' || token === '') return fn();
+    const key = `${accountId}/${op}/${token}`;
+    for (let prev = this.inflight.get(key); prev; prev = this.inflight.get(key)) await prev.catch(() => undefined);
+    const run = fn();
+    this.inflight.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.inflight.get(key) === run) this.inflight.delete(key);
+    }
+  }
 
   /** The stored result of an earlier call with this token, or undefined when there was none. */
   async lookup<R>(accountId: string, op: string, token: string | undefined, input: unknown): Promise<R | undefined> {
