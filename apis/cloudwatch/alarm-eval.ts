@@ -79,6 +79,7 @@ export async function fetchDatapoints(backend: MetricBackend, a: AlarmRecord, no
       unit: a.Unit,
       mergeUnits: true,
       percentiles: stat.percentile !== undefined ? [stat.percentile] : undefined,
+        trimmed: stat.trimmed ? [stat.trimmed] : undefined,
     });
     const points: Datapoint[] = [];
     for (const b of buckets) {
@@ -108,6 +109,7 @@ function fmtDate(ms: number): string {
 
 function significant(a: AlarmRecord, p: Datapoint): boolean {
   if (!a.ExtendedStatistic || a.EvaluateLowSampleCountPercentile !== 'ignore' || p.sampleCount === undefined) return true;
+  if (!/^p[\d.]+$/.test(a.ExtendedStatistic)) return true;
   const q = Number(a.ExtendedStatistic.slice(1)) / 100;
   const tail = Math.min(q, 1 - q);
   return tail > 0 ? p.sampleCount * tail >= 10 - 1e-9 : false;

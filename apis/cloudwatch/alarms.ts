@@ -96,7 +96,7 @@ function metricPart(i: PutMetricAlarmInput, accountId: string): Partial<AlarmRec
   if (i.Statistic !== undefined && !parseStatistic(i.Statistic, 'Statistic').basic) {
     throw invalidValue(`The value ${i.Statistic} for parameter Statistic is invalid.`);
   }
-  if (i.ExtendedStatistic !== undefined && parseStatistic(i.ExtendedStatistic, 'ExtendedStatistic').percentile === undefined) {
+  if (i.ExtendedStatistic !== undefined && parseStatistic(i.ExtendedStatistic, 'ExtendedStatistic').basic) {
     throw invalidValue(`The value ${i.ExtendedStatistic} for parameter ExtendedStatistic is not supported.`);
   }
   const period = checkPeriod(i.Period, 'Period');

@@ -54,6 +54,21 @@ export interface AggregateQuery {
   mergeUnits?: boolean;
   /** Percentiles to compute, as numbers in [0, 100] (p99.9 → 99.9). */
   percentiles?: number[];
+  /** Trimmed statistics to compute (TM, WM, TC, TS, PR), keyed by their name in the request. */
+  trimmed?: TrimmedStat[];
+}
+
+/**
+ * A trimmed statistic over the values between two bounds: TM (trimmed mean), WM (winsorized mean:
+ * values outside clamped to the bounds), TC (count), TS (sum), PR (percentage of values within).
+ * Bounds are percentiles when `percent`, else absolute values.
+ */
+export interface TrimmedStat {
+  name: string;
+  kind: 'TM' | 'WM' | 'TC' | 'TS' | 'PR';
+  lo?: number;
+  hi?: number;
+  percent: boolean;
 }
 
 export interface AggregateBucket {
@@ -69,6 +84,8 @@ export interface AggregateBucket {
    * that cannot give percentiles (CloudWatch needs raw values for them).
    */
   percentiles?: Record<number, number | undefined>;
+  /** Trimmed statistics by name; undefined when the raw values are not available. */
+  trimmed?: Record<string, number | undefined>;
 }
 
 export interface ListMetricsFilter {

@@ -167,7 +167,8 @@ export function metricHandlers(backend: MetricBackend): Record<string, Handler> 
             end,
             period,
             unit: input.Unit,
-            percentiles: pcts.map((p) => p.percentile!),
+            percentiles: pcts.filter((p) => p.percentile !== undefined).map((p) => p.percentile!),
+            trimmed: pcts.filter((p) => p.trimmed).map((p) => p.trimmed!),
           })
         : [];
       const Datapoints = buckets.map((b) => {

@@ -160,6 +160,7 @@ export async function statSeries(
         unit,
         mergeUnits: true,
         percentiles: stat.percentile !== undefined ? [stat.percentile] : undefined,
+        trimmed: stat.trimmed ? [stat.trimmed] : undefined,
       })
     : [];
   const ts: number[] = [];

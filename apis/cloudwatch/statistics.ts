@@ -16,6 +16,7 @@ export function bucketStatistic(b: AggregateBucket, s: ParsedStatistic): number 
     case 'Maximum':
       return b.sampleCount > 0 ? b.max : undefined;
     default:
+      if (s.trimmed) return b.trimmed?.[s.trimmed.name];
       return s.percentile !== undefined ? b.percentiles?.[s.percentile] : undefined;
   }
 }

@@ -3,7 +3,7 @@
  * Input checks shared by the CloudWatch operations, with CloudWatch's parameter naming
  * (query-style paths like MetricData.member.1.Value, which CloudWatch uses on every protocol).
  */
-import { sortDimensions, type Dimension } from './backend.js';
+import { sortDimensions, type Dimension, type TrimmedStat } from './backend.js';
 import { invalidCombination, invalidValue, missingParameter } from './errors.js';
 
 export const STANDARD_UNITS = new Set([
@@ -81,9 +81,21 @@ export interface ParsedStatistic {
   basic?: BasicStatistic;
   /** pNN: the percentile in [0, 100]. */
   percentile?: number;
+  /** tmNN, wmNN, tcNN, tsNN, TM(a%:b%), WM(…), TC(…), TS(…), PR(a:b), IQM. */
+  trimmed?: TrimmedStat;
 }
 
 const PCT_RE = /^p(\d{1,3}(?:\.\d{1,10})?)$/;
+const SHORT_TRIM_RE = /^(tm|wm|tc|ts)(\d{1,2}(?:\.\d{1,10})?)$/;
+const RANGE_RE = /^(TM|WM|TC|TS|PR)\((-?[\d.]+%?)?:(-?[\d.]+%?)?\)$/;
+
+function bound(b: string | undefined): { v?: number; pct: boolean } | null {
+  if (b === undefined) return { pct: false };
+  const pct = b.endsWith('%');
+  const v = Number(pct ? b.slice(0, -1) : b);
+  if (!Number.isFinite(v) || (pct && (v < 0 || v > 100))) return null;
+  return { v, pct };
+}
 
 /** A statistic name as accepted by MetricStat.Stat, alarms and GetMetricStatistics. */
 export function parseStatistic(s: string, name: string): ParsedStatistic {
@@ -92,6 +104,23 @@ export function parseStatistic(s: string, name: string): ParsedStatistic {
   if (m) {
     const p = Number(m[1]);
     if (p >= 0 && p <= 100) return { name: s, percentile: p };
+  }
+  if (s === 'IQM') return { name: s, trimmed: { name: s, kind: 'TM', lo: 25, hi: 75, percent: true } };
+  const short = SHORT_TRIM_RE.exec(s);
+  if (short) {
+    const hi = Number(short[2]);
+    if (hi > 0 && hi <= 100) return { name: s, trimmed: { name: s, kind: short[1].toUpperCase() as TrimmedStat['kind'], lo: 0, hi, percent: true } };
+  }
+  const r = RANGE_RE.exec(s);
+  if (r) {
+    const lo = bound(r[2]);
+    const hi = bound(r[3]);
+    const kind = r[1] as TrimmedStat['kind'];
+    const mixed = r[2] !== undefined && r[3] !== undefined && lo?.pct !== hi?.pct;
+    if (lo && hi && !mixed && (r[2] !== undefined || r[3] !== undefined) && !(kind === 'PR' && (lo.pct || hi.pct))) {
+      const percent = lo.pct || hi.pct;
+      if (lo.v === undefined || hi.v === undefined || lo.v <= hi.v) return { name: s, trimmed: { name: s, kind, lo: lo.v, hi: hi.v, percent } };
+    }
   }
   throw invalidValue(`The value ${s} for parameter ${name} is not supported.`);
 }

@@ -239,3 +239,31 @@ t.test('the embedded store keeps data across a restart', async (t) => {
   t.same((await b.aggregate(tenant, { metric, start: T0, end: T0 + 60_000, period: 60 })).map((x) => [x.sum, x.unit]), [[4, 'Count']]);
   await b.close();
 });
+
+t.test('trimmed statistics: tm, wm, tc, ts, TM(a%:b%), PR(a:b), IQM', async (t) => {
+  const { call } = await setup(t);
+  const values = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
+  await call('PutMetricData', { Namespace: 'T', MetricData: [{ MetricName: 'm', Values: values, Timestamp: new Date(T0 - 120_000) }] });
+  const r = await call('GetMetricStatistics', {
+    Namespace: 'T', MetricName: 'm', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 3600,
+    ExtendedStatistics: ['tm90', 'tc90', 'ts90', 'wm90', 'TM(10%:90%)', 'PR(:50)', 'IQM', 'TS(91:100)'],
+  });
+  t.same(r.Datapoints[0].ExtendedStatistics, {
+    tm90: 45.5, // mean of 1..90
+    tc90: 90,
+    ts90: 4095,
+    wm90: (4095 + 10 * 90) / 100, // 91..100 clamped to 90
+    'TM(10%:90%)': 50.5, // mean of 11..90
+    'PR(:50)': 50,
+    IQM: 50.5, // mean of 26..75
+    'TS(91:100)': 955,
+  });
+  await rejects(t, call('GetMetricStatistics', {
+    Namespace: 'T', MetricName: 'm', StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0), Period: 3600, ExtendedStatistics: ['TM(10%:90)'],
+  }), 'InvalidParameterValueException', 'InvalidParameterValue', /TM\(10%:90\)/);
+  const md = await call('GetMetricData', {
+    StartTime: new Date(T0 - 3_600_000), EndTime: new Date(T0),
+    MetricDataQueries: [{ Id: 'a', MetricStat: { Metric: { Namespace: 'T', MetricName: 'm' }, Period: 3600, Stat: 'tm99' } }],
+  });
+  t.same(md.MetricDataResults[0].Values, [50]);
+});

@@ -6,7 +6,7 @@
  * statistic sets only contribute to percentiles when they describe a single repeated value
  * (Minimum = Maximum), as CloudWatch documents.
  */
-import type { AggregateBucket, AggregateQuery } from '../../../apis/cloudwatch/backend.js';
+import type { AggregateBucket, AggregateQuery, TrimmedStat } from '../../../apis/cloudwatch/backend.js';
 
 /** One stored PutMetricData entry. */
 export interface PointRecord {
@@ -35,7 +35,7 @@ interface Acc {
 /** Aggregates entries given as (timestamp, record) pairs; `each` calls back once per entry. */
 export function aggregateEntries(each: (visit: (ts: number, rec: PointRecord) => void) => void, q: AggregateQuery): AggregateBucket[] {
   const periodMs = q.period * 1000;
-  const wantPct = (q.percentiles?.length ?? 0) > 0;
+  const wantPct = (q.percentiles?.length ?? 0) > 0 || (q.trimmed?.length ?? 0) > 0;
   // one bucket per period (numeric keys) unless units are kept apart
   const oneUnit = q.unit !== undefined || q.mergeUnits === true;
   const byTime = new Map<number, Acc>();
@@ -88,9 +88,13 @@ export function aggregateEntries(each: (visit: (ts: number, rec: PointRecord) =>
   });
   const out: AggregateBucket[] = [];
   for (const acc of oneUnit ? byTime.values() : byUnit.values()) {
-    if (wantPct) {
+    if (q.percentiles?.length) {
       acc.b.percentiles = {};
-      for (const p of q.percentiles!) acc.b.percentiles[p] = acc.dist ? percentile(acc.dist, p) : undefined;
+      for (const p of q.percentiles) acc.b.percentiles[p] = acc.dist ? percentile(acc.dist, p) : undefined;
+    }
+    if (q.trimmed?.length) {
+      acc.b.trimmed = {};
+      for (const t of q.trimmed) acc.b.trimmed[t.name] = acc.dist ? trimmedStat(acc.dist, t) : undefined;
     }
     out.push(acc.b);
   }
@@ -111,4 +115,38 @@ export function percentile(dist: Array<[number, number]>, p: number): number | u
     if (seen >= rank) return v;
   }
   return dist[dist.length - 1][0];
+}
+
+/** A trimmed statistic of a weighted distribution (sorts `dist` in place). */
+export function trimmedStat(dist: Array<[number, number]>, t: TrimmedStat): number | undefined {
+  let total = 0;
+  for (const [, c] of dist) total += c;
+  if (total <= 0) return undefined;
+  dist.sort((a, b) => a[0] - b[0]);
+  const lo = t.lo === undefined ? -Infinity : t.percent ? percentile(dist, t.lo)! : t.lo;
+  const hi = t.hi === undefined ? Infinity : t.percent ? percentile(dist, t.hi)! : t.hi;
+  // percent bounds: values above the lower percentile value (or all from the start for 0 %)
+  const above = (v: number) => (t.percent && t.lo !== undefined && t.lo > 0 ? v > lo : v >= lo);
+  let n = 0;
+  let sum = 0;
+  let wsum = 0;
+  for (const [v, c] of dist) {
+    if (above(v) && v <= hi) {
+      n += c;
+      sum += v * c;
+    }
+    wsum += Math.min(Math.max(v, lo), hi) * c;
+  }
+  switch (t.kind) {
+    case 'TC':
+      return n;
+    case 'TS':
+      return sum;
+    case 'PR':
+      return (n / total) * 100;
+    case 'WM':
+      return wsum / total;
+    default:
+      return n > 0 ? sum / n : undefined;
+  }
 }
