@@ -17,6 +17,7 @@ import type { S3Env } from './common.js';
 import { copyOps } from './copy.js';
 import { actualRequestHeaders, PreflightRequest } from './cors.js';
 import { runLifecycle, type LifecycleReport } from './lifecycle.js';
+import { featuresOffOps } from './features-off.js';
 import { listOps } from './list.js';
 import { multipartOps } from './multipart.js';
 import { objectLockOps } from './object-lock.js';
@@ -73,6 +74,7 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     ...taggingOps(env),
     ...attributesOps(env),
     ...objectLockOps(env),
+    ...featuresOffOps(),
   };
   const operations: Record<string, Handler> = { PreflightRequest };
   for (const [name, h] of Object.entries(ops)) operations[name] = withCors(h);

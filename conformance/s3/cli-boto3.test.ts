@@ -203,6 +203,7 @@ out['acl'] = sorted(g['Permission'] for g in s3.get_bucket_acl(Bucket=b)['Grants
 s3.put_object_acl(Bucket=b, Key='secret', ACL='public-read')
 out['oacl'] = [g['Grantee'].get('URI') for g in s3.get_object_acl(Bucket=b, Key='secret')['Grants'] if g['Permission'] == 'READ']
 out['website'] = code(lambda: s3.get_bucket_website(Bucket=b))
+out['off'] = [s3.get_bucket_request_payment(Bucket=b)['Payer'], 'Status' in s3.get_bucket_accelerate_configuration(Bucket=b), 'LoggingEnabled' in s3.get_bucket_logging(Bucket=b), code(lambda: s3.put_bucket_accelerate_configuration(Bucket=b, AccelerateConfiguration={'Status': 'Enabled'}))]
 out['attrs'] = s3.get_object_attributes(Bucket=b, Key='secret', ObjectAttributes=['ObjectSize', 'StorageClass'])['ObjectSize']
 s3.delete_bucket_cors(Bucket=b)
 s3.delete_bucket_lifecycle(Bucket=b)
@@ -236,6 +237,7 @@ t.test('boto3: bucket configurations (CORS, lifecycle, encryption, tagging, poli
     acl: ['FULL_CONTROL', 'READ'],
     oacl: ['http://acs.amazonaws.com/groups/global/AllUsers'],
     website: 'NotImplemented',
+    off: ['BucketOwner', false, false, 'NotImplemented'],
     attrs: 1,
     gone: ['NoSuchCORSConfiguration', 'NoSuchLifecycleConfiguration', 'NoSuchBucketPolicy', 'NoSuchTagSet'],
   });
