@@ -9,37 +9,24 @@ import { AwsError } from '../../src/errors.js';
 import { bucketFor } from './common.js';
 import type * as S from './shapes.gen.js';
 
-function notOffered(what: string): AwsError {
-  return new AwsError('NotImplemented', `${what} is not implemented by this gateway.`, { status: 501, fault: 'Receiver' });
+/** Get answers `off`; Put succeeds only when `isOff(input)`. */
+function offFeature<PI extends { Bucket: string }>(what: string, off: Record<string, unknown>, isOff: (input: PI) => boolean): [Handler<{ Bucket: string }>, Handler<PI>] {
+  return [
+    async (ctx, input) => {
+      await bucketFor(ctx, input.Bucket, 'owner');
+      return off;
+    },
+    async (ctx, input) => {
+      await bucketFor(ctx, input.Bucket, 'owner');
+      if (!isOff(input)) throw new AwsError('NotImplemented', `${what} is not implemented by this gateway.`, { status: 501, fault: 'Receiver' });
+      return {};
+    },
+  ];
 }
 
 export function featuresOffOps(): Record<string, Handler> {
-  const GetBucketRequestPayment: Handler<S.GetBucketRequestPaymentInput, S.GetBucketRequestPaymentOutput> = async (ctx, input) => {
-    await bucketFor(ctx, input.Bucket, 'owner');
-    return { Payer: 'BucketOwner' };
-  };
-  const PutBucketRequestPayment: Handler<S.PutBucketRequestPaymentInput, S.PutBucketRequestPaymentOutput> = async (ctx, input) => {
-    await bucketFor(ctx, input.Bucket, 'owner');
-    if (input.RequestPaymentConfiguration?.Payer !== 'BucketOwner') throw notOffered('Requester pays');
-    return {};
-  };
-  const GetBucketAccelerateConfiguration: Handler<S.GetBucketAccelerateConfigurationInput, S.GetBucketAccelerateConfigurationOutput> = async (ctx, input) => {
-    await bucketFor(ctx, input.Bucket, 'owner');
-    return {};
-  };
-  const PutBucketAccelerateConfiguration: Handler<S.PutBucketAccelerateConfigurationInput, S.PutBucketAccelerateConfigurationOutput> = async (ctx, input) => {
-    await bucketFor(ctx, input.Bucket, 'owner');
-    if (input.AccelerateConfiguration?.Status !== 'Suspended') throw notOffered('Transfer acceleration');
-    return {};
-  };
-  const GetBucketLogging: Handler<S.GetBucketLoggingInput, S.GetBucketLoggingOutput> = async (ctx, input) => {
-    await bucketFor(ctx, input.Bucket, 'owner');
-    return {};
-  };
-  const PutBucketLogging: Handler<S.PutBucketLoggingInput, S.PutBucketLoggingOutput> = async (ctx, input) => {
-    await bucketFor(ctx, input.Bucket, 'owner');
-    if (input.BucketLoggingStatus?.LoggingEnabled) throw notOffered('Server access logging');
-    return {};
-  };
+  const [GetBucketRequestPayment, PutBucketRequestPayment] = offFeature<S.PutBucketRequestPaymentInput>('Requester pays', { Payer: 'BucketOwner' }, (i) => i.RequestPaymentConfiguration?.Payer === 'BucketOwner');
+  const [GetBucketAccelerateConfiguration, PutBucketAccelerateConfiguration] = offFeature<S.PutBucketAccelerateConfigurationInput>('Transfer acceleration', {}, (i) => i.AccelerateConfiguration?.Status === 'Suspended');
+  const [GetBucketLogging, PutBucketLogging] = offFeature<S.PutBucketLoggingInput>('Server access logging', {}, (i) => !i.BucketLoggingStatus?.LoggingEnabled);
   return { GetBucketRequestPayment, PutBucketRequestPayment, GetBucketAccelerateConfiguration, PutBucketAccelerateConfiguration, GetBucketLogging, PutBucketLogging };
 }
