@@ -177,7 +177,8 @@ export interface CompletedPart {
 
 export interface S3Backend {
   readonly name: string;
-  createBucket(bucket: string): Promise<void>;
+  /** `owner` (account id) and `region` let a multi-tenant backend (RGW) place the bucket. */
+  createBucket(bucket: string, opts: { owner: string; region: string }): Promise<void>;
   /** Throws BucketNotEmpty while objects, versions or uploads remain. */
   deleteBucket(bucket: string): Promise<void>;
 

@@ -87,7 +87,7 @@ export function bucketOps(env: S3Env): Record<string, Handler> {
       }
       return { Location: `/${name}` };
     }
-    await env.backend.createBucket(name);
+    await env.backend.createBucket(name, { owner: ctx.accountId, region });
     if (!(await t.putIfAbsent(bucketKey(name), rec))) {
       const winner = await t.get(bucketKey(name));
       throw new AwsError(winner?.owner === ctx.accountId ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', 'The requested bucket name is not available.', { status: 409, fields: { BucketName: name } });

@@ -64,7 +64,7 @@ export class EmbeddedS3 implements S3Backend {
     return this.store.files.sweepUnreferenced(referenced, before);
   }
 
-  async createBucket(bucket: string): Promise<void> {
+  async createBucket(bucket: string, _opts?: { owner: string; region: string }): Promise<void> {
     await this.buckets.put(bucket, { created: Date.now() });
   }
 
