@@ -59,8 +59,10 @@ export class EmbeddedS3 implements S3Backend {
   /** Deletes data files no version or part references (written before `before`). */
   async sweepOrphans(before: number): Promise<number> {
     const referenced = new Set<string>();
-    for (const { value } of this.store.versions.getRange({})) for (const s of value.segs) referenced.add(s.f);
+    // parts before versions: CompleteMultipartUpload moves files from parts to a version in one
+    // transaction, so a file moved while we scan is seen in one of the two
     for (const { value } of this.mpu.parts.getRange({})) referenced.add(value.f);
+    for (const { value } of this.store.versions.getRange({})) for (const s of value.segs) referenced.add(s.f);
     return this.store.files.sweepUnreferenced(referenced, before);
   }
 
