@@ -214,5 +214,8 @@ export interface S3Backend {
   abortMultipartUpload(bucket: string, uploadId: string): Promise<void>;
   listMultipartUploads(bucket: string, q: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; limit: number }): Promise<{ uploads: UploadInfo[]; truncated: boolean }>;
 
+  /** Whether the store can serve: 'ok', or 'down' with a reason. */
+  health(): Promise<{ state: 'ok' | 'degraded' | 'down'; detail?: string }>;
+
   close(): Promise<void>;
 }

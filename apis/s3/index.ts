@@ -92,7 +92,7 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     model: 's3-2006-03-01',
     streamingBody: true,
     operations,
-    health: () => ({ backend: backend.name, state: 'ok' }),
+    health: async () => ({ backend: backend.name, ...(await backend.health()) }),
     close: async () => {
       await sweeping?.catch(() => undefined);
       await backend.close();

@@ -88,3 +88,10 @@ t.test('HeadBucket tells the region even when it refuses; unsupported create opt
   await rejectsCode(t, fx.call('CreateBucket', { Bucket: 'owned', ObjectOwnership: 'BucketOwnerEnforced', ACL: 'public-read' }), 'AccessControlListNotSupported', 400);
   await fx.call('CreateBucket', { Bucket: 'writer', ObjectOwnership: 'ObjectWriter' });
 });
+
+t.test('health reports the embedded store', async (t) => {
+  const fx = await s3Fixture(t);
+  const h = await fx.def.health!();
+  t.equal(h.backend, 'embedded');
+  t.equal(h.state, 'ok');
+});

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** The embedded S3 backend: objects as files under `<dataDir>/s3/`, metadata in LMDB. */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Database } from 'lmdb';
@@ -137,6 +139,16 @@ export class EmbeddedS3 implements S3Backend {
 
   listMultipartUploads(bucket: string, q: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; limit: number }) {
     return this.mpu.list(bucket, q);
+  }
+
+  async health(): Promise<{ state: 'ok' | 'down'; detail?: string }> {
+    try {
+      this.store.meta.get('seq');
+      await access(this.store.files.dataDir, constants.W_OK);
+      return { state: 'ok', detail: `data in ${this.store.files.dataDir}` };
+    } catch (e) {
+      return { state: 'down', detail: (e as Error).message };
+    }
   }
 
   async close(): Promise<void> {
