@@ -55,6 +55,8 @@ export interface ObjectMeta {
   /** 'AES256' when encrypted at rest. */
   serverSideEncryption?: string;
   lock?: ObjectLock;
+  /** Archived objects (GLACIER, DEEP_ARCHIVE): readable until this time (epoch ms) after a restore. */
+  restoredUntil?: number;
 }
 
 export interface ObjectInfo extends ObjectMeta {
@@ -189,7 +191,7 @@ export interface S3Backend {
   openObject(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable>;
   deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }>;
   /** Replaces tags / ACL of one version in place. */
-  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants' | 'lock'>>): Promise<ObjectInfo>;
+  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants' | 'lock' | 'restoredUntil'>>): Promise<ObjectInfo>;
   listObjects(bucket: string, q: ListQuery): Promise<ListPage>;
   listObjectVersions(bucket: string, q: VersionsQuery): Promise<VersionsPage>;
 

@@ -8,6 +8,7 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { ObjectInfo } from './backend.js';
 import { bucketFor, checkKey, invalidArgument, invalidRequest, type BucketRecord, type S3Env } from './common.js';
+import { checkReadable } from './archive.js';
 import { noSuchKey } from './errors.js';
 import { objectOwner } from './ownership.js';
 import { findVersion, MAX_PUT_SIZE, objectReadable, withFreshVersion, writeConditions } from './objects.js';
@@ -55,6 +56,7 @@ export async function resolveCopySource(env: S3Env, ctx: RequestContext, raw: st
     if (e instanceof AwsError && e.status === 404 && e.code === 'NoSuchKey') throw noSuchKey(key);
     throw e;
   }
+  checkReadable(info, ctx.gateway.clock.now());
   evaluateConditions(
     { IfMatch: cond.CopySourceIfMatch, IfNoneMatch: cond.CopySourceIfNoneMatch, IfModifiedSince: cond.CopySourceIfModifiedSince, IfUnmodifiedSince: cond.CopySourceIfUnmodifiedSince },
     info,

@@ -9,6 +9,7 @@ import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/conte
 import { AwsError } from '../../src/errors.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedS3 } from '../../translators/embedded/s3/index.js';
+import { archiveOps } from './archive.js';
 import { attributesOps } from './attributes.js';
 import type { S3Backend } from './backend.js';
 import { bucketConfigOps } from './bucket-config.js';
@@ -75,6 +76,7 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     ...attributesOps(env),
     ...objectLockOps(env),
     ...featuresOffOps(),
+    ...archiveOps(env),
   };
   const operations: Record<string, Handler> = { PreflightRequest };
   for (const [name, h] of Object.entries(ops)) operations[name] = withCors(h);

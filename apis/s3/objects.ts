@@ -8,6 +8,7 @@ import { ObjectChangedError, type ObjectInfo, type WriteConditions } from './bac
 import { aclAllows } from './acl.js';
 import { authorize, bucketFor, bucketRecord, checkKey, invalidArgument, header, headerNotImplemented, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { methodNotAllowed, noSuchKey, noSuchVersion } from './errors.js';
+import { checkReadable, restoreHeader } from './archive.js';
 import { checkDeletable } from './object-lock.js';
 import { objectOwner } from './ownership.js';
 import { checksumOutput, contentMd5Of, evaluateConditions, infoOutput, metaFromInput, parseRange, requestedChecksums } from './objmeta.js';
@@ -130,6 +131,8 @@ export function objectOps(env: S3Env): Record<string, Handler> {
 
   const readVersion = async (ctx: RequestContext, bucket: BucketRecord, input: S.GetObjectInput | S.HeadObjectInput, withBody: boolean) => {
     const info = await findVersion(env, bucket, input.Key, input.VersionId);
+    const now = ctx.gateway.clock.now();
+    if (withBody) checkReadable(info, now);
     evaluateConditions(input, info);
     let range = parseRange(input.Range, info.size);
     if (input.PartNumber !== undefined) {
@@ -152,6 +155,7 @@ export function objectOps(env: S3Env): Record<string, Handler> {
       out.$status = 206;
     }
     if (input.PartNumber !== undefined) out.PartsCount = info.partsCount ?? 1;
+    out.Restore = restoreHeader(info, now);
     if (withBody) out.Body = await env.backend.openObject(info, bucket.name, range);
     return out;
   };

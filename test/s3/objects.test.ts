@@ -295,3 +295,21 @@ t.test('1,024-byte keys of any UTF-8, including control bytes', async (t) => {
   // the embedded version index escapes 0x00/0x01: keys made almost only of them do not fit LMDB
   await rejectsCode(t, fx.put('objs', '\u0001'.repeat(1000), 'x'), 'KeyTooLongError', 400);
 });
+
+t.test('archive storage classes need a restore before reads', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'objs' });
+  await fx.put('objs', 'cold', 'frozen', { StorageClass: 'GLACIER' });
+  await fx.put('objs', 'warm', 'ok', { StorageClass: 'GLACIER_IR' });
+  t.equal((await fx.get('objs', 'warm')).body.toString(), 'ok', 'instant retrieval reads at once');
+  const e = await rejectsCode(t, fx.get('objs', 'cold'), 'InvalidObjectState', 403);
+  t.equal(e?.fields?.StorageClass, 'GLACIER');
+  t.equal((await fx.call('HeadObject', { Bucket: 'objs', Key: 'cold' })).StorageClass, 'GLACIER', 'HEAD works');
+  await rejectsCode(t, fx.call('CopyObject', { Bucket: 'objs', Key: 'copy', CopySource: 'objs/cold' }), 'InvalidObjectState', 403);
+  await rejectsCode(t, fx.call('RestoreObject', { Bucket: 'objs', Key: 'warm', RestoreRequest: { Days: 1 } }), 'InvalidObjectState', 403);
+  t.equal((await fx.call('RestoreObject', { Bucket: 'objs', Key: 'cold', RestoreRequest: { Days: 2 } })).$status, 202);
+  t.equal((await fx.call('RestoreObject', { Bucket: 'objs', Key: 'cold', RestoreRequest: { Days: 2 } })).$status, 200, 'already restored');
+  const got = await fx.get('objs', 'cold');
+  t.equal(got.body.toString(), 'frozen');
+  t.match(got.out.Restore, /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, /);
+});

@@ -96,7 +96,7 @@ export class EmbeddedS3 implements S3Backend {
     return this.store.delete(bucket, key, versionId, versioning, owner);
   }
 
-  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants' | 'lock'>>): Promise<ObjectInfo> {
+  updateObjectMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, 'tags' | 'acl' | 'grants' | 'lock' | 'restoredUntil'>>): Promise<ObjectInfo> {
     return this.store.updateMeta(bucket, key, versionId, patch);
   }
 

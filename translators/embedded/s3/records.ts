@@ -60,6 +60,7 @@ export function toInfo(r: ObjRec, isLatest: boolean): ObjectInfo {
     grants: m.grants,
     serverSideEncryption: m.serverSideEncryption,
     lock: m.lock,
+    restoredUntil: m.restoredUntil,
     key: r.k,
     versionId: r.v,
     isLatest,
