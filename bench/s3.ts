@@ -22,14 +22,13 @@ import { startGateway } from '../src/server/start.js';
 import { silentLogger } from '../src/log.js';
 import { principalOf } from '../src/state/identity.js';
 import { Sha256 } from './sha256.js';
-import { have, LOAD_CORE, printRows, SERVER_CORE, startPinned, stopChild, wrk, type Row } from './lib.js';
+import { have, printRows, SERVER_CORE, startPinned, stopChild, wrk, type Row } from './lib.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = join(HERE, '..', 'src', 'main.js');
 const KEY = 'AKIABENCHMARKKEYS301';
 const SECRET = 'benchmark-secret-key-s3-000000000000000';
 const MiB = 1024 * 1024;
-void LOAD_CORE;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

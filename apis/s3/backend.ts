@@ -5,15 +5,23 @@
  * their (globally unique) name; the API layer owns bucket records (owner, versioning, policies)
  * and passes the versioning state into each write. Errors are AwsErrors with S3's codes
  * (NoSuchKey, NoSuchVersion, NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall,
- * BadDigest, IncompleteBody, PreconditionFailed, BucketNotEmpty).
+ * BadDigest, IncompleteBody, PreconditionFailed, BucketNotEmpty, KeyTooLongError).
+ *
+ * Semantics a backend must keep (the embedded one is the reference, test/s3 the yardstick):
+ *  - writes are atomic and durable before they resolve; a failed or aborted write leaves nothing;
+ *  - headObject/openObject: openObject reads exactly the version headObject described, or throws
+ *    ObjectChangedError so the caller looks again;
+ *  - listings in UTF-8 byte order, delimiter roll-up into common prefixes, `after` exclusive;
+ *  - version ids: 'null' while unversioned/suspended (replacing the previous null version);
+ *  - multipart: part ETags are MD5s, the object's ETag is md5(part md5s)-N, parts under
+ *    `minPartSize` (but the last) fail EntityTooSmall, checksums COMPOSITE or FULL_OBJECT.
  */
 import type { Readable } from 'node:stream';
-
-export type VersioningState = 'Enabled' | 'Suspended' | undefined;
-
 import type { ChecksumAlgorithm } from '../../src/checksums.js';
 
 export type { ChecksumAlgorithm };
+
+export type VersioningState = 'Enabled' | 'Suspended' | undefined;
 
 export type Permission = 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP' | 'FULL_CONTROL';
 

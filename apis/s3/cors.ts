@@ -40,7 +40,7 @@ export function matchRule(rules: CORSRule[], origin: string, method: string, req
 }
 
 /** The response headers a matching rule grants. */
-export function corsHeaders(rule: CORSRule, origin: string, method: string, requestHeaders: string[]): Record<string, string> {
+export function corsHeaders(rule: CORSRule, origin: string, requestHeaders: string[]): Record<string, string> {
   const any = rule.AllowedOrigins.includes('*');
   const h: Record<string, string> = {
     'Access-Control-Allow-Origin': any ? '*' : origin,
@@ -51,7 +51,6 @@ export function corsHeaders(rule: CORSRule, origin: string, method: string, requ
   if (requestHeaders.length) h['Access-Control-Allow-Headers'] = requestHeaders.join(', ');
   if (rule.ExposeHeaders?.length) h['Access-Control-Expose-Headers'] = rule.ExposeHeaders.join(', ');
   if (rule.MaxAgeSeconds !== undefined) h['Access-Control-Max-Age'] = String(rule.MaxAgeSeconds);
-  void method;
   return h;
 }
 
@@ -77,7 +76,7 @@ export const PreflightRequest: Handler<{ Bucket?: string; Key?: string }> = asyn
   const requested = (header(ctx, 'access-control-request-headers') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const rule = b.cors ? matchRule(b.cors, origin, method, requested) : undefined;
   if (!rule) throw forbidden(method, b.cors !== undefined);
-  return { $status: 200, $headers: corsHeaders(rule, origin, method, requested) };
+  return { $status: 200, $headers: corsHeaders(rule, origin, requested) };
 };
 
 /** CORS headers for an actual request with an Origin header (added to successful responses). */
@@ -89,7 +88,7 @@ export async function actualRequestHeaders(ctx: RequestContext, bucket: string |
   const method = ctx.http.method.toUpperCase();
   const rule = matchRule(b.cors, origin, method, []);
   if (!rule) return undefined;
-  const h = corsHeaders(rule, origin, method, []);
+  const h = corsHeaders(rule, origin, []);
   delete h['Access-Control-Allow-Headers'];
   return h;
 }
