@@ -21,13 +21,24 @@ export class Metrics {
   private readonly backendErrors = new Map<string, number>();
   private readonly started = Date.now();
 
+  /** Label strings and histograms per service and operation, built once rather than per request. */
+  private readonly series = new Map<string, Map<string, { histo: Histo; statusKeys: Map<number, string> }>>();
+
   /** Records one finished request. */
   observeRequest(service: string, operation: string, status: number, seconds: number): void {
-    const rk = `service="${esc(service)}",operation="${esc(operation)}",status="${status}"`;
+    let ops = this.series.get(service);
+    if (!ops) this.series.set(service, (ops = new Map()));
+    let s = ops.get(operation);
+    if (!s) {
+      const lk = `service="${esc(service)}",operation="${esc(operation)}"`;
+      let histo = this.latency.get(lk);
+      if (!histo) this.latency.set(lk, (histo = { counts: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 }));
+      ops.set(operation, (s = { histo, statusKeys: new Map() }));
+    }
+    let rk = s.statusKeys.get(status);
+    if (rk === undefined) s.statusKeys.set(status, (rk = `service="${esc(service)}",operation="${esc(operation)}",status="${status}"`));
     this.requests.set(rk, (this.requests.get(rk) ?? 0) + 1);
-    const lk = `service="${esc(service)}",operation="${esc(operation)}"`;
-    let h = this.latency.get(lk);
-    if (!h) this.latency.set(lk, (h = { counts: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 }));
+    const h = s.histo;
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) h.counts[i]++;
     h.sum += seconds;
     h.count++;

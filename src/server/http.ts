@@ -6,7 +6,7 @@
  * codec produced.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,6 +16,21 @@ import { healthReport } from './health.js';
 import { Pipeline } from './pipeline.js';
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
+const SERVED = new Set<string>(METHODS);
+
+/**
+ * Requests fastify's router would only hand to the catch-all route: a served method and a path
+ * that cannot match /_mcgw/:what even after percent-decoding (its second character is neither
+ * '_' nor '%'). These go straight to the pipeline, skipping fastify's routing, Request/Reply
+ * objects and content-type parsing (about a third of the per-request CPU); everything else, and
+ * every request once the server is closing (fastify's 503), goes through fastify as before.
+ */
+function bypassesFastify(raw: IncomingMessage): boolean {
+  const url = raw.url;
+  if (url === undefined || url.charCodeAt(0) !== 47 /* / */) return false;
+  const c = url.charCodeAt(1);
+  return c !== 95 /* _ */ && c !== 37 /* % */ && SERVED.has(raw.method ?? '');
+}
 
 /**
  * Request ids: 16 upper-case hex characters, like S3's. A random per-process prefix plus a
@@ -30,7 +45,22 @@ export function newRequestId(): string {
 
 export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
   const limits = gw.config.limits;
+  let closing = false;
   const app = Fastify({
+    // the server fastify would create (same options and timeouts), with the catch-all fast path
+    // in front of fastify's own request handler
+    serverFactory: (handler, options) => {
+      const opts = options as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+      const server = createServer(opts.http ?? {}, (raw, res) => {
+        if (!closing && bypassesFastify(raw)) void serve(raw, res);
+        else handler(raw, res);
+      });
+      server.keepAliveTimeout = opts.keepAliveTimeout;
+      server.requestTimeout = opts.requestTimeout;
+      server.setTimeout(opts.connectionTimeout);
+      if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+      return server;
+    },
     logger: false,
     exposeHeadRoutes: false,
     return503OnClosing: true,
@@ -68,14 +98,17 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     let abort: AbortController | undefined;
     const signal = (): AbortSignal => {
       if (!abort) {
-        abort = new AbortController();
-        if (res.closed && !res.writableFinished) abort.abort();
+        const ac = (abort = new AbortController());
+        if (res.closed) {
+          if (!res.writableFinished) ac.abort();
+        } else {
+          res.once('close', () => {
+            if (!res.writableFinished) ac.abort();
+          });
+        }
       }
       return abort.signal;
     };
-    res.on('close', () => {
-      if (abort && !res.writableFinished) abort.abort();
-    });
     const req: WireRequest = {
       method: raw.method ?? 'GET',
       rawUrl: url,
@@ -112,6 +145,10 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
       await serve(request.raw, reply.raw);
     },
   });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onReady', async () => {
     if (limitsConnections > 0) app.server.maxConnections = limitsConnections;
     app.server.headersTimeout = limits.headersTimeoutMs;
@@ -121,22 +158,42 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
 
 function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage): void {
   if (res.headersSent || res.destroyed) return;
-  res.statusCode = r.status;
-  for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-  if (!res.hasHeader('x-amzn-requestid') && !res.hasHeader('x-amz-request-id')) res.setHeader('x-amzn-RequestId', requestId);
+  // one header object for writeHead (far cheaper than a setHeader per header); names are
+  // matched case-insensitively like setHeader/hasHeader did, the codec's spelling kept
+  const headers: OutgoingHttpHeaders = {};
+  let hasId = false;
+  let hasLength = false;
+  const spelling: Record<string, string> = {};
+  for (const k in r.headers) {
+    const lk = k.toLowerCase();
+    if (lk === 'x-amzn-requestid' || lk === 'x-amz-request-id') hasId = true;
+    else if (lk === 'content-length') hasLength = true;
+    // a later spelling of the same name replaces the earlier one, as setHeader did
+    const prev = spelling[lk];
+    if (prev !== undefined && prev !== k) delete headers[prev];
+    spelling[lk] = k;
+    headers[k] = r.headers[k];
+  }
+  if (!hasId) headers['x-amzn-RequestId'] = requestId;
   // a request whose body was not read (error before the handler consumed it) ends the connection
   // rather than having Node read and discard an upload of unknown size
-  if (!raw.readableEnded && r.status >= 300) res.setHeader('connection', 'close');
+  if (!raw.readableEnded && r.status >= 300) {
+    if (spelling['connection'] !== undefined) delete headers[spelling['connection']];
+    headers['connection'] = 'close';
+  }
   const body = r.body;
   if (body === undefined || raw.method === 'HEAD') {
     if (body instanceof Readable) body.destroy();
+    res.writeHead(r.status, headers);
     res.end();
   } else if (body instanceof Readable) {
+    res.writeHead(r.status, headers);
     pipeline(body, res, (err) => {
       if (err && !res.destroyed) res.destroy(err);
     });
   } else {
-    if (!res.hasHeader('content-length')) res.setHeader('content-length', Buffer.byteLength(body));
+    if (!hasLength) headers['content-length'] = Buffer.byteLength(body);
+    res.writeHead(r.status, headers);
     res.end(body);
   }
 }

@@ -8,6 +8,8 @@ import { compareKeys, prefixCeiling, runBuffered, type RangeOptions, type StateS
 export class LmdbStateStore implements StateStore {
   private readonly root: RootDatabase;
   private readonly dbs = new Map<string, Database>();
+  /** Table objects are stateless views: one per name, not one per call. */
+  private readonly tables = new Map<string, StateTable<unknown>>();
   private readonly path: string;
 
   constructor(dataDir: string) {
@@ -26,6 +28,12 @@ export class LmdbStateStore implements StateStore {
   }
 
   table<T = StateValue>(name: string): StateTable<T> {
+    let t = this.tables.get(name);
+    if (!t) this.tables.set(name, (t = this.newTable<unknown>(name)));
+    return t as StateTable<T>;
+  }
+
+  private newTable<T>(name: string): StateTable<T> {
     const db = this.db(name);
     const root = this.root;
     return {
