@@ -4,7 +4,7 @@
  * codec) through the gateway vs plain fastify returning the same bytes; wrk with 16 connections,
  * server on one core, load on the other. Target: ≥ 0.6× plain fastify.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,28 @@ import { startPinned, stopChild, wrk, type Row } from './lib.js';
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const KEY = 'AKIABENCHMARKKEY0001';
 const SECRET = 'benchmark-secret-key-0000000000000000000';
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of
+ * 1/100 s); undefined where /proc is not there. Steadier than req/s on a shared machine.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `load` and returns its result with the server's CPU µs per request ('' when unknown). */
+function withCpu(pid: number | undefined, seconds: number, load: () => ReturnType<typeof wrk>): { r: ReturnType<typeof wrk>; cpu: string } {
+  const before = cpuSeconds(pid);
+  const r = load();
+  const after = cpuSeconds(pid);
+  const requests = r.requestsPerSec * seconds;
+  return { r, cpu: before === undefined || after === undefined || requests === 0 ? '' : `, ${(((after - before) * 1e6) / requests).toFixed(0)} µs CPU/req` };
+}
 
 export async function benchCore(seconds = 8): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-core-'));
@@ -37,11 +59,12 @@ export async function benchCore(seconds = 8): Promise<Row[]> {
     const probe = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
     const bytes = Buffer.from(await probe.arrayBuffer());
     if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${bytes}`);
-    const ours = wrk(`http://127.0.0.1:${port}/`, { method: 'POST', path: '/', headers, body }, { seconds });
+    const { r: ours, cpu: ourCpu } = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, { method: 'POST', path: '/', headers, body }, { seconds }));
     const plain = await startPinned(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'plain-fastify.js'), '0', bytes.toString('base64'), probe.headers.get('content-type') ?? 'text/xml'], /ready on (\d+)/);
     let peer;
+    let peerCpu = '';
     try {
-      peer = wrk(`http://127.0.0.1:${plain.match[1]}/`, { method: 'POST', path: '/', headers, body }, { seconds });
+      ({ r: peer, cpu: peerCpu } = withCpu(plain.child.pid, seconds, () => wrk(`http://127.0.0.1:${plain.match[1]}/`, { method: 'POST', path: '/', headers, body }, { seconds })));
     } finally {
       await stopChild(plain.child);
     }
@@ -50,9 +73,9 @@ export async function benchCore(seconds = 8): Promise<Row[]> {
     return [
       {
         workload: 'signed sts GetCallerIdentity, 16 conns',
-        ours: `${Math.round(ours.requestsPerSec)} req/s (p50 ${ours.p50ms.toFixed(2)} ms)`,
+        ours: `${Math.round(ours.requestsPerSec)} req/s (p50 ${ours.p50ms.toFixed(2)} ms${ourCpu})`,
         peerName: 'plain fastify, same bytes',
-        peer: `${Math.round(peer.requestsPerSec)} req/s (p50 ${peer.p50ms.toFixed(2)} ms)`,
+        peer: `${Math.round(peer.requestsPerSec)} req/s (p50 ${peer.p50ms.toFixed(2)} ms${peerCpu})`,
         ratio,
         target: '≥ 0.6×',
         pass: ratio >= 0.6,
