@@ -56,6 +56,12 @@ Config file (YAML or JSON; every key optional):
     maxConnections: 0            # 0 = unlimited
     shutdownGraceMs: 15000       # SIGTERM drains in-flight requests this long
   backends: {}                   # endpoints and secrets of real backends (ceph, proxmox, alternator, grafana)
+Per-service options:
+  s3.minPartSize (5 MiB), s3.lifecycleIntervalMs (3600000; 0 = no lifecycle runs)
+  ec2.zones ([a, b, c]), ec2.lifecycleMs {boot, stop, terminate, …}, ec2.instanceTypes,
+  ec2.defaultInstanceType (t3.micro), ec2.elasticIpPool (198.51.100.0/24)
+  dynamodb.durability (fsync | os), dynamodb.ttlSweepSeconds (60; 0 = no TTL deletion)
+  cloudwatch.actions { "<action ARN>": "<webhook URL>" | { url, headers } }
 Environment: MCGW_<SERVICE>_BACKEND (e.g. MCGW_S3_BACKEND=ceph), MCGW_LOG_LEVEL (debug|info|warn|error).
 
 Endpoints of the gateway itself:
