@@ -10,7 +10,7 @@ import { principalOf, type IdentityStore, type KeyRecord } from '../state/identi
 import { canonicalRequest } from './canonical.js';
 import { AwsChunkedDecoder, type ChunkSigning } from './chunked.js';
 import * as E from './errors.js';
-import { header, parseBasicIso, type SignatureInfo } from './parse.js';
+import { header, parseBasicIso, signedSetOf, type SignatureInfo } from './parse.js';
 import { bodyIsEmpty, Sha256Check, splice } from './payload.js';
 import { EMPTY_SHA256, SigningKeyCache, sameSignature, scopeOf, sha256Hex, signHex, stringToSign } from './signing.js';
 
@@ -208,7 +208,7 @@ function checkToken(key: KeyRecord, sig: SignatureInfo, service: string, now: nu
  * the signed headers in the order received.
  */
 function scanHeaders(req: WireRequest, sig: SignatureInfo, service: string): Map<string, string[]> {
-  const signed = new Set(sig.signedHeaders);
+  const signed = signedSetOf(sig.signedHeaders);
   const values = new Map<string, string[]>();
   const seen = new Map<string, string>();
   const raw = req.rawHeaders;

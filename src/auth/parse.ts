@@ -29,6 +29,7 @@ export interface SignatureInfo {
 const KNOWN_SERVICES = new Set(['s3', 'ec2', 'dynamodb', 'streams.dynamodb', 'logs', 'monitoring', 'sts', 'iam']);
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 export const MAX_PRESIGN_SECONDS = 604800;
+const PRESIGNED_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
 
 export function header(req: WireRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -86,7 +87,32 @@ function parseCredential(cred: string, hint: string, presigned: boolean): Scope 
   return { accessKeyId, date, region, service };
 }
 
+/**
+ * Lists already validated, by their exact text: clients send the same SignedHeaders on every
+ * request. Only successful parses are kept (a pure function of the string; errors depend on
+ * the service and are rebuilt each time). Bounded: cleared when full.
+ */
+const validLists = new Map<string, { names: string[]; set: ReadonlySet<string> }>();
+const VALID_LISTS_MAX = 256;
+const signedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** The signed header names as a Set (shared for a list parseSignedHeaders returned). */
+export function signedSetOf(names: readonly string[]): ReadonlySet<string> {
+  return signedSets.get(names) ?? new Set(names);
+}
+
 function parseSignedHeaders(list: string, svc: string, presigned: boolean): string[] {
+  const hit = validLists.get(list);
+  if (hit) return hit.names;
+  const names = checkSignedHeaders(list, svc, presigned);
+  if (validLists.size >= VALID_LISTS_MAX) validLists.clear();
+  const set = new Set(names);
+  validLists.set(list, { names, set });
+  signedSets.set(names, set);
+  return names;
+}
+
+function checkSignedHeaders(list: string, svc: string, presigned: boolean): string[] {
   const names = list.split(';');
   const seen = new Set<string>();
   for (const n of names) {
@@ -108,15 +134,16 @@ function serviceOfCredential(cred: string | undefined, hint: string): string {
  */
 export function parseSignature(req: WireRequest, serviceHint: string): SignatureInfo | null {
   const auth = header(req, 'authorization');
-  const q = req.query.includes('X-Amz-') || req.query.includes('Signature=') ? splitQuery(req.query) : [];
   const qp = new Map<string, string>();
-  for (const p of q) if (!qp.has(p.rawName)) qp.set(p.rawName, p.rawValue);
-  const presignedParams = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
-  const hasPresigned = qp.has('X-Amz-Algorithm') || qp.has('X-Amz-Credential') || qp.has('X-Amz-Signature');
+  if (req.query.includes('X-Amz-') || req.query.includes('Signature=')) {
+    for (const p of splitQuery(req.query)) if (!qp.has(p.rawName)) qp.set(p.rawName, p.rawValue);
+  }
+  const hasPresigned = qp.size > 0 && (qp.has('X-Amz-Algorithm') || qp.has('X-Amz-Credential') || qp.has('X-Amz-Signature'));
   if (auth !== undefined && countRaw(req, 'authorization') > 1) throw badHeader(serviceHint, 'The request carries more than one Authorization header.');
-  if (auth !== undefined && auth.trim() !== '' && hasPresigned) throw bothAuthMechanisms(serviceHint);
-  if (auth !== undefined && auth.trim() !== '') return parseHeaderAuth(req, auth, serviceHint);
-  if (hasPresigned) return parsePresigned(req, qp, presignedParams, serviceHint);
+  const signedByHeader = auth !== undefined && auth.trim() !== '';
+  if (signedByHeader && hasPresigned) throw bothAuthMechanisms(serviceHint);
+  if (signedByHeader) return parseHeaderAuth(req, auth, serviceHint);
+  if (hasPresigned) return parsePresigned(req, qp, PRESIGNED_PARAMS, serviceHint);
   if (qp.has('AWSAccessKeyId') && qp.has('Signature')) throw unsupportedAlgorithm(serviceHint, 'AWS', true);
   return null;
 }
