@@ -64,7 +64,8 @@ export function wrk(url: string, req: WrkRequest, opts: { connections?: number; 
   const lua = [
     `wrk.method = ${JSON.stringify(req.method)}`,
     `wrk.path = ${JSON.stringify(req.path)}`,
-    ...Object.entries(req.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+    // wrk adds its own "Host" unless the script sets that exact key: never send two
+    ...Object.entries(req.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k.toLowerCase() === 'host' ? 'Host' : k)}] = ${JSON.stringify(v)}`),
     req.body !== undefined ? `wrk.body = ${JSON.stringify(req.body)}` : '',
     'done = function(summary, latency, requests)',
     '  io.write(string.format("RESULT %f %f %f %d %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, summary.requests))',
