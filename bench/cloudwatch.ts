@@ -12,16 +12,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from './sha256.js';
-import { have, startPinned, stopChild, wrk, type Row } from './lib.js';
+import { BENCH_CREDENTIALS, have, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
-const KEY = 'AKIABENCHMARKKEY0001';
-const SECRET = 'benchmark-secret-key-0000000000000000000';
 const METRICS = 100;
 const MINUTES = 1440;
 
@@ -49,7 +43,7 @@ const READ_LIMIT_S = 120;
 
 async function measure(endpoint: string, putSeconds: number): Promise<Result> {
   // no gzip request bodies: moto_server mishandles them (the gateway takes both)
-  const cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, disableRequestCompression: true });
+  const cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: BENCH_CREDENTIALS, disableRequestCompression: true });
   const end = Math.floor(Date.now() / 60_000) * 60_000;
   const start = end - MINUTES * 60_000;
   // seed: 24 h of 1-minute data for 100 metrics, 1,000 datapoints a call
@@ -67,19 +61,11 @@ async function measure(endpoint: string, putSeconds: number): Promise<Result> {
     Namespace: 'BenchPut',
     MetricData: Array.from({ length: 1000 }, (_, i) => ({ MetricName: 'Put', Dimensions: [{ Name: 'Slot', Value: `s${i % 50}` }], Value: i, Timestamp: (end - (i % 60) * 1000) / 1000 })),
   });
-  const signer = new SignatureV4({ service: 'monitoring', region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
-    headers: {
-      host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'GraniteServiceVersion20100801.PutMetricData',
-      'x-amzn-query-mode': 'true', 'content-length': String(Buffer.byteLength(body)),
-    },
-    body,
-  });
-  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length'));
+  const req = await signedPost(Number(url.port), 'monitoring', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'GraniteServiceVersion20100801.PutMetricData', 'x-amzn-query-mode': 'true' }, body);
+  const { headers } = req;
   const probe = await fetch(`${endpoint}/`, { method: 'POST', headers, body });
   if (probe.status !== 200) throw new Error(`PutMetricData probe failed: ${probe.status} ${await probe.text()}`);
-  const w = wrk(`${endpoint}/`, { method: 'POST', path: '/', headers, body }, { connections: 4, seconds: putSeconds });
+  const w = wrk(`${endpoint}/`, req, { connections: 4, seconds: putSeconds });
   if (w.non2xx) throw new Error(`${w.non2xx} PutMetricData answers were not 2xx`);
   // GetMetricData: all pages of 100 queries over 24 h
   const queries = Array.from({ length: METRICS }, (_, m) => ({
@@ -109,11 +95,10 @@ async function measure(endpoint: string, putSeconds: number): Promise<Result> {
 export async function benchCloudWatch(putSeconds = 8): Promise<Row[]> {
   if (!have('moto_server')) throw new Error('the CloudWatch bench needs moto_server on PATH');
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-cw-'));
-  const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
   let ours: Result;
-  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+  const gw = await startGatewayPinned(dir);
   try {
-    ours = await measure(`http://127.0.0.1:${gw.match[1]}`, putSeconds);
+    ours = await measure(`http://127.0.0.1:${gw.port}`, putSeconds);
   } finally {
     await stopChild(gw.child);
     rmSync(dir, { recursive: true, force: true });

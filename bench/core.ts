@@ -8,13 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from './sha256.js';
-import { startPinned, stopChild, wrk, type Row } from './lib.js';
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
-const KEY = 'AKIABENCHMARKKEY0001';
-const SECRET = 'benchmark-secret-key-0000000000000000000';
+import { signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
 
 /**
  * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of
@@ -40,31 +34,20 @@ function withCpu(pid: number | undefined, seconds: number, load: () => ReturnTyp
 
 export async function benchCore(seconds = 8): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-core-'));
-  const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
-  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
-  const port = Number(gw.match[1]);
+  const gw = await startGatewayPinned(dir);
+  const port = gw.port;
   try {
-    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
-    const signer = new SignatureV4({ service: 'sts', region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, sha256: Sha256 });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      port,
-      path: '/',
-      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': String(body.length) },
-      body,
-    });
-    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length'));
+    const req = await signedPost(port, 'sts', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, 'Action=GetCallerIdentity&Version=2011-06-15');
+    const { headers, body } = req;
     const probe = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
     const bytes = Buffer.from(await probe.arrayBuffer());
     if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${bytes}`);
-    const { r: ours, cpu: ourCpu } = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, { method: 'POST', path: '/', headers, body }, { seconds }));
+    const { r: ours, cpu: ourCpu } = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, req, { seconds }));
     const plain = await startPinned(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'plain-fastify.js'), '0', bytes.toString('base64'), probe.headers.get('content-type') ?? 'text/xml'], /ready on (\d+)/);
     let peer;
     let peerCpu = '';
     try {
-      ({ r: peer, cpu: peerCpu } = withCpu(plain.child.pid, seconds, () => wrk(`http://127.0.0.1:${plain.match[1]}/`, { method: 'POST', path: '/', headers, body }, { seconds })));
+      ({ r: peer, cpu: peerCpu } = withCpu(plain.child.pid, seconds, () => wrk(`http://127.0.0.1:${plain.match[1]}/`, req, { seconds })));
     } finally {
       await stopChild(plain.child);
     }

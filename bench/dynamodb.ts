@@ -10,28 +10,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from './sha256.js';
-import { printRows, startPinned, stopChild, wrk, type Row, type WrkRequest } from './lib.js';
+import { printRows, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row, type WrkRequest } from './lib.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
-const KEY = 'AKIABENCHMARKKEY0001';
-const SECRET = 'benchmark-secret-key-0000000000000000000';
 
-async function signedRequest(port: number, op: string, input: unknown): Promise<WrkRequest> {
-  const body = JSON.stringify(input);
-  const signer = new SignatureV4({ service: 'dynamodb', region: 'us-east-1', credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: '127.0.0.1',
-    port,
-    path: '/',
-    headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${op}`, 'content-length': String(Buffer.byteLength(body)) },
-    body,
-  });
-  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length')) as Record<string, string>;
-  return { method: 'POST', path: '/', headers, body };
+function signedRequest(port: number, op: string, input: unknown): Promise<WrkRequest> {
+  return signedPost(port, 'dynamodb', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${op}` }, JSON.stringify(input));
 }
 
 async function call(port: number, op: string, input: unknown): Promise<unknown> {
@@ -73,15 +56,14 @@ async function prepare(port: number): Promise<Record<string, WrkRequest>> {
 /** `durability`: the embedded engine's dynamodb.durability ('fsync' flushes every write). */
 export async function benchDynamo(seconds = 6, durability: 'fsync' | 'os' = 'fsync'): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-ddb-'));
-  const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn' };
   const config = join(dir, 'bench-config.json');
   writeFileSync(config, JSON.stringify({ dynamodb: { backend: 'embedded', durability, ttlSweepSeconds: 0 } }));
   const rows: Row[] = [];
-  const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', config]);
   const dynaliteCli = join(dirname(createRequire(import.meta.url).resolve('dynalite/package.json')), 'cli.js');
   const peer = await startPinned(process.execPath, [dynaliteCli, '--port', '0'], /listening at: http:\/\/localhost:(\d+)/);
   try {
-    const ourPort = Number(gw.match[1]);
+    const ourPort = gw.port;
     const peerPort = Number((peer.match[1] as string) ?? 0);
     if (!peerPort) throw new Error('dynalite did not report a port');
     const ours = await prepare(ourPort);

@@ -3,10 +3,48 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from './sha256.js';
 
 export const SERVER_CORE = '0';
 export const LOAD_CORE = '1';
+
+/** The root key every bench gateway starts with (MCGW_ROOT_*), and signs with. */
+export const BENCH_CREDENTIALS = { accessKeyId: 'AKIABENCHMARKKEY0001', secretAccessKey: 'benchmark-secret-key-0000000000000000000' };
+
+/** The environment that gives a gateway the bench's root key (and quiet logs). */
+export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId, MCGW_ROOT_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey, MCGW_LOG_LEVEL: 'warn', ...extra };
+}
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+
+/** `mcgw serve` on the server core with the bench's root key; resolves with its port. */
+export async function startGatewayPinned(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
+  const gw = await startPinned(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], /listening on http:\/\/127\.0\.0\.1:(\d+)/, benchEnv(env));
+  return { child: gw.child, port: Number(gw.match[1]) };
+}
+
+/**
+ * A POST / to a gateway on `port`, signed with the bench's key for `service` — the request wrk
+ * replays (within SigV4's 15-minute window). Content-Length is left to wrk.
+ */
+export async function signedPost(port: number, service: string, headers: Record<string, string>, body: string): Promise<WrkRequest> {
+  const signer = new SignatureV4({ service, region: 'us-east-1', credentials: BENCH_CREDENTIALS, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    path: '/',
+    headers: { host: `127.0.0.1:${port}`, ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
+  const signedHeaders = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length')) as Record<string, string>;
+  return { method: 'POST', path: '/', headers: signedHeaders, body };
+}
 
 export function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,12 +22,10 @@ import { startGateway } from '../src/server/start.js';
 import { silentLogger } from '../src/log.js';
 import { principalOf } from '../src/state/identity.js';
 import { Sha256 } from './sha256.js';
-import { have, printRows, SERVER_CORE, startPinned, stopChild, wrk, type Row } from './lib.js';
+import { BENCH_CREDENTIALS, have, printRows, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const BIN = join(HERE, '..', 'src', 'main.js');
-const KEY = 'AKIABENCHMARKKEYS301';
-const SECRET = 'benchmark-secret-key-s3-000000000000000';
+const KEY = BENCH_CREDENTIALS.accessKeyId;
+const SECRET = BENCH_CREDENTIALS.secretAccessKey;
 const MiB = 1024 * 1024;
 
 async function freePort(): Promise<number> {
@@ -127,10 +125,9 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
   try {
     await prefill(join(dir, 'gw'), 'list-bucket', listKeys);
     // the gateway's file IO goes through libuv's thread pool: UV_THREADPOOL_SIZE (default 4) bounds concurrent writes
-    const env = { ...process.env, MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET, MCGW_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' };
-    const gw = await startPinned(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'gw')], /listening on http:\/\/127\.0\.0\.1:(\d+)/, env);
+    const gw = await startGatewayPinned(join(dir, 'gw'), [], { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' });
     children.push(gw.child);
-    const port = Number(gw.match[1]);
+    const port = gw.port;
     const object = Buffer.alloc(MiB, 0x61);
     if ((await send(port, 'PUT', '/bench')) !== 200) throw new Error('CreateBucket failed');
     if ((await send(port, 'PUT', '/bench/obj', object)) !== 200) throw new Error('PutObject failed');
