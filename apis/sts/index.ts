@@ -126,10 +126,8 @@ const AssumeRole: Handler = async (ctx: RequestContext, input: { RoleArn?: strin
 export async function sweepExpiredKeys(gw: Gateway): Promise<number> {
   const now = gw.clock.now();
   let n = 0;
-  for (const acct of await gw.identity.listAccounts()) {
-    for (const k of await gw.identity.keysOf(acct.accountId, (k) => k.expiration !== undefined && k.expiration < now)) {
-      if (await gw.identity.deleteKey(k.accessKeyId)) n++;
-    }
+  for (const k of await gw.identity.allKeys((k) => k.expiration !== undefined && k.expiration < now)) {
+    if (await gw.identity.deleteKey(k.accessKeyId)) n++;
   }
   return n;
 }

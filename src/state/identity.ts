@@ -2,8 +2,10 @@
 /**
  * Accounts and access keys: the records SigV4 verification reads (src/auth) and the IAM/STS APIs
  * and the CLI write. Stored in the `identity` table of the state store:
- *   account/<12 digits>  → AccountRecord
- *   key/<access key id>  → KeyRecord
+ *   account/<12 digits>                 → AccountRecord
+ *   key/<access key id>                 → KeyRecord
+ *   acctkey/<12 digits>/<access key id> → true (the account's keys, written with the key)
+ *   generation                          → counter bumped by every write (see resolve)
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Principal } from '../context.js';
@@ -94,10 +96,15 @@ export class IdentityStore {
   /** Writes `key` plus the next generation in one transaction; `check` may refuse (returns false). */
   private async writeKey(accessKeyId: string, fn: (current: KeyRecord | undefined) => KeyRecord | undefined | false): Promise<KeyRecord | undefined | false> {
     return this.state.transact((tx) => {
-      const next = fn(tx.get<KeyRecord>(IDENTITY_TABLE, `key/${accessKeyId}`));
+      const cur = tx.get<KeyRecord>(IDENTITY_TABLE, `key/${accessKeyId}`);
+      const next = fn(cur);
       if (next === false) return false;
+      if (cur) tx.delete(IDENTITY_TABLE, accountKeyIndex(cur));
       if (next === undefined) tx.delete(IDENTITY_TABLE, `key/${accessKeyId}`);
-      else tx.put(IDENTITY_TABLE, `key/${accessKeyId}`, next);
+      else {
+        tx.put(IDENTITY_TABLE, `key/${accessKeyId}`, next);
+        tx.put(IDENTITY_TABLE, accountKeyIndex(next), true);
+      }
       tx.put(IDENTITY_TABLE, GENERATION, (tx.get<number>(IDENTITY_TABLE, GENERATION) ?? 0) + 1);
       return next;
     });
@@ -172,6 +179,7 @@ export class IdentityStore {
         if (tx.get(IDENTITY_TABLE, `key/${key.accessKeyId}`)) return 'key';
         tx.put(IDENTITY_TABLE, `account/${account.accountId}`, account);
         tx.put(IDENTITY_TABLE, `key/${key.accessKeyId}`, key);
+        tx.put(IDENTITY_TABLE, accountKeyIndex(key), true);
         tx.put(IDENTITY_TABLE, GENERATION, (tx.get<number>(IDENTITY_TABLE, GENERATION) ?? 0) + 1);
         return 'ok';
       });
@@ -200,10 +208,17 @@ export class IdentityStore {
     return (await this.writeKey(accessKeyId, (cur) => (cur ? undefined : false))) !== false;
   }
 
-  /** Every key of an account (for ListAccessKeys and clean-up); filtered in memory. */
+  /** Every key of an account (for ListAccessKeys and clean-up), through the account's key index. */
   async keysOf(accountId: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord[]> {
-    const rows = await this.t.range({ prefix: 'key/' });
-    return rows.map(([, v]) => v as KeyRecord).filter((k) => k.accountId === accountId && filter(k));
+    const prefix = `acctkey/${accountId}/`;
+    const ids = (await this.t.range({ prefix })).map(([k]) => k.slice(prefix.length));
+    const keys = await Promise.all(ids.map((id) => this.getKey(id)));
+    return keys.filter((k): k is KeyRecord => k !== undefined && filter(k));
+  }
+
+  /** Every key of every account that passes `filter` (one scan: expiry sweeps). */
+  async allKeys(filter: (k: KeyRecord) => boolean): Promise<KeyRecord[]> {
+    return (await this.t.range({ prefix: 'key/' })).map(([, v]) => v as KeyRecord).filter(filter);
   }
 
   /** Finds the root key of an account (the first one created). */
@@ -211,6 +226,10 @@ export class IdentityStore {
     const keys = await this.keysOf(accountId, (k) => k.kind === 'root');
     return keys.sort((a, b) => a.createDate - b.createDate)[0];
   }
+}
+
+function accountKeyIndex(k: Pick<KeyRecord, 'accountId' | 'accessKeyId'>): string {
+  return `acctkey/${k.accountId}/${k.accessKeyId}`;
 }
 
 /** The principal a key record stands for. */
