@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
- * The one listener: fastify with every content-type parser removed (bodies stay raw streams), a
- * catch-all route handing each request to the Pipeline, and the gateway's own /_mcgw endpoints.
- * Responses are written to the raw socket so status, headers and HEAD bodies are exactly what the
- * codec produced.
+ * The one listener: AWS requests go straight from Node's server to the Pipeline (bypassesFastify);
+ * fastify, with every content-type parser removed so bodies stay raw streams, serves the gateway's
+ * own /_mcgw endpoints, requests its router must see, and the 503s while closing. Responses are
+ * written to the raw socket so status, headers and HEAD bodies are exactly what the codec produced.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerOptions, type ServerResponse } from 'node:http';
