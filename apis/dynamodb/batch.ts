@@ -88,7 +88,7 @@ export function batchGetItem(backend: DynamoBackend): Handler {
     }
     const out: In = { Responses: responses, UnprocessedKeys: unprocessed };
     const cc = Object.entries(units)
-      .map(([name, u]) => consumed(input.ReturnConsumedCapacity, name, u, 'read'))
+      .map(([name, u]) => consumed(ctx, input.ReturnConsumedCapacity, name, u, 'read'))
       .filter(Boolean);
     if (cc.length) out.ConsumedCapacity = cc;
     return out;
@@ -138,7 +138,7 @@ export function batchWriteItem(backend: DynamoBackend): Handler {
     ops.forEach((op, i) => (perTable[op.table.name]! += writeUnits(results[i]!.old, results[i]!.new)));
     const out: In = { UnprocessedItems: {} };
     const cc = Object.entries(perTable)
-      .map(([name, u]) => consumed(input.ReturnConsumedCapacity, name, u, 'write'))
+      .map(([name, u]) => consumed(ctx, input.ReturnConsumedCapacity, name, u, 'write'))
       .filter(Boolean);
     if (cc.length) out.ConsumedCapacity = cc;
     return out;

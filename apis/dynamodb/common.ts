@@ -3,7 +3,9 @@
  * Shared steps of the item operations: table lookup, key validation against the schema and the
  * indexes, expression/non-expression parameter rules, consumed capacity.
  */
+import type { RequestContext } from '../../src/context.js';
 import type { DynamoBackend, TableInfo } from './backend.js';
+import { capacityMeter } from './capacity-metrics.js';
 import { invalidParam, resourceNotFound, validation, ConstraintErrors } from './errors.js';
 import { itemSize, type AttributeValue, type Item } from './types.js';
 
@@ -113,16 +115,19 @@ export function readUnits(bytes: number, consistent: boolean): number {
 }
 
 /**
+ * Records the units for AWS/DynamoDB's Consumed*CapacityUnits metrics, and answers the
  * ConsumedCapacity for TOTAL or INDEXES. `index`: a Query/Scan on a secondary index, whose units
  * INDEXES reports under GlobalSecondaryIndexes/LocalSecondaryIndexes instead of Table.
  */
 export function consumed(
+  ctx: RequestContext,
   mode: string | undefined,
   table: string,
   units: number,
   kind: 'read' | 'write',
   index?: { name: string; kind: 'GSI' | 'LSI' },
 ): ConsumedCapacity | undefined {
+  capacityMeter(ctx.gateway).record(ctx, table, units, kind, index?.kind === 'GSI' ? index.name : undefined);
   if (mode !== 'TOTAL' && mode !== 'INDEXES') return undefined;
   const k = kind === 'read' ? 'ReadCapacityUnits' : 'WriteCapacityUnits';
   const out: ConsumedCapacity = { TableName: table, CapacityUnits: units, [k]: units };

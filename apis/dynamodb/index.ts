@@ -29,6 +29,7 @@ import {
 } from './tableops.js';
 import { transactGetItems, transactWriteItems } from './transact.js';
 import { startTtlSweeper } from './ttl.js';
+import { capacityMeter } from './capacity-metrics.js';
 
 const backends = new WeakMap<Gateway, DynamoBackend>();
 
@@ -83,6 +84,7 @@ export const createService: ServiceFactory = (gw) => {
   const backend = dynamoBackend(gw);
   const sweepSeconds = Number(gw.config.dynamodb.ttlSweepSeconds ?? 60);
   if (sweepSeconds > 0) startTtlSweeper(gw, backend, sweepSeconds * 1000);
+  capacityMeter(gw).start();
   return {
     name: 'dynamodb',
     model: 'dynamodb-2012-08-10',

@@ -65,7 +65,7 @@ export function putItem(backend: DynamoBackend): Handler {
     ], { now: ctx.gateway.clock.now() });
     const out: In = {};
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
-    const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, item), 'write');
+    const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, item), 'write');
     if (cc) out.ConsumedCapacity = cc;
     const icm = await collectionMetrics(backend, input.ReturnItemCollectionMetrics, table, keyOfItem(table, item));
     if (icm) out.ItemCollectionMetrics = icm;
@@ -92,7 +92,7 @@ export function getItem(backend: DynamoBackend): Handler {
     const item = await backend.getItem(table, input.Key);
     const out: In = {};
     if (item) out.Item = projection ? project(item, projection) : item;
-    const cc = consumed(input.ReturnConsumedCapacity, table.name, readUnits(item ? itemSize(item) : 0, !!input.ConsistentRead), 'read');
+    const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, readUnits(item ? itemSize(item) : 0, !!input.ConsistentRead), 'read');
     if (cc) out.ConsumedCapacity = cc;
     return out;
   };
@@ -121,7 +121,7 @@ export function deleteItem(backend: DynamoBackend): Handler {
     ], { now: ctx.gateway.clock.now() });
     const out: In = {};
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
-    const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old), 'write');
+    const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, writeUnits(res!.old), 'write');
     if (cc) out.ConsumedCapacity = cc;
     const icm = await collectionMetrics(backend, input.ReturnItemCollectionMetrics, table, input.Key);
     if (icm) out.ItemCollectionMetrics = icm;
@@ -184,7 +184,7 @@ export function updateItem(backend: DynamoBackend): Handler {
       const attrs = src ? project(src, updatedPaths(update)) : {};
       if (Object.keys(attrs).length) out.Attributes = attrs;
     }
-    const cc = consumed(input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, res!.new), 'write');
+    const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, res!.new), 'write');
     if (cc) out.ConsumedCapacity = cc;
     const icm = await collectionMetrics(backend, input.ReturnItemCollectionMetrics, table, key);
     if (icm) out.ItemCollectionMetrics = icm;

@@ -3,7 +3,7 @@
  * Query and Scan: key conditions, index selection and projections, Limit and the 1 MB page
  * (both applied before the filter, like DynamoDB), Select (incl. COUNT), segments, paging keys.
  */
-import type { Handler } from '../../src/context.js';
+import type { Handler, RequestContext } from '../../src/context.js';
 import type { DynamoBackend, IndexInfo, Page, TableInfo } from './backend.js';
 import { checkCommon, checkExpressionParams, consumed, readUnits, requireTable } from './common.js';
 import { validation, type ConstraintErrors } from './errors.js';
@@ -76,7 +76,7 @@ function indexView(table: TableInfo, idx: IndexInfo, item: Item): Item {
   return out;
 }
 
-function finish(plan: Plan, page: Page, input: In): In {
+function finish(ctx: RequestContext, plan: Plan, page: Page, input: In): In {
   const { table, index, filter, projection, select } = plan;
   if (select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.ProjectionType !== 'ALL') {
     throw validation(`One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`);
@@ -94,7 +94,7 @@ function finish(plan: Plan, page: Page, input: In): In {
   out.Count = items.length;
   out.ScannedCount = page.items.length;
   if (page.lastEvaluatedKey) out.LastEvaluatedKey = page.lastEvaluatedKey;
-  const cc = consumed(input.ReturnConsumedCapacity, table.name, readUnits(bytes, !!input.ConsistentRead), 'read', index && { name: index.name, kind: index.kind });
+  const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, readUnits(bytes, !!input.ConsistentRead), 'read', index && { name: index.name, kind: index.kind });
   if (cc) out.ConsumedCapacity = cc;
   return out;
 }
@@ -158,7 +158,7 @@ export function query(backend: DynamoBackend): Handler {
       limit: input.Limit,
       maxBytes: PAGE_BYTES,
     });
-    return finish({ table, index, filter, projection, select }, page, input);
+    return finish(ctx, { table, index, filter, projection, select }, page, input);
   };
 }
 
@@ -198,6 +198,6 @@ export function scan(backend: DynamoBackend): Handler {
       limit: input.Limit,
       maxBytes: PAGE_BYTES,
     });
-    return finish({ table, index, filter: ex.filter ?? legacyFilter, projection, select }, page, input);
+    return finish(ctx, { table, index, filter: ex.filter ?? legacyFilter, projection, select }, page, input);
   };
 }

@@ -150,7 +150,7 @@ export function transactWriteItems(backend: DynamoBackend): Handler {
       }
       const units = new Map<string, number>();
       results.forEach((r, i) => units.set(actions[i]!.table.name, (units.get(actions[i]!.table.name) ?? 0) + 2 * writeUnits(r.old, r.new)));
-      const cc = [...units].map(([name, u]) => consumed(input.ReturnConsumedCapacity, name, u, 'write')).filter(Boolean);
+      const cc = [...units].map(([name, u]) => consumed(ctx, input.ReturnConsumedCapacity, name, u, 'write')).filter(Boolean);
       if (cc.length) out.ConsumedCapacity = cc;
     }
     return out;
@@ -192,7 +192,7 @@ export function transactGetItems(backend: DynamoBackend): Handler {
     };
     const units = new Map<string, number>();
     reads.forEach((r) => units.set(r.table.name, (units.get(r.table.name) ?? 0) + 2));
-    const cc = [...units].map(([name, u]) => consumed(input.ReturnConsumedCapacity, name, u, 'read')).filter(Boolean);
+    const cc = [...units].map(([name, u]) => consumed(ctx, input.ReturnConsumedCapacity, name, u, 'read')).filter(Boolean);
     if (cc.length) out.ConsumedCapacity = cc;
     return out;
   };

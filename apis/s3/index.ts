@@ -17,6 +17,7 @@ import { bucketOps } from './buckets.js';
 import type { S3Env } from './common.js';
 import { copyOps } from './copy.js';
 import { actualRequestHeaders, PreflightRequest } from './cors.js';
+import { publishStorageMetrics } from './storage-metrics.js';
 import { runLifecycle, type LifecycleReport } from './lifecycle.js';
 import { featuresOffOps } from './features-off.js';
 import { listOps } from './list.js';
@@ -28,6 +29,8 @@ import { taggingOps } from './tagging.js';
 export interface S3ServiceDefinition extends ServiceDefinition {
   /** One lifecycle sweep now (the timer runs it every `lifecycleIntervalMs`). */
   runLifecycle(): Promise<LifecycleReport>;
+  /** Publishes today's AWS/S3 storage metrics now (the timer does once a day); answers the datapoints. */
+  publishStorageMetrics(force?: boolean): Promise<number>;
 }
 
 function backendFor(gw: Gateway): S3Backend {
@@ -89,6 +92,20 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     timer.unref();
     gw.onClose(() => clearInterval(timer));
   }
+  let reporting: Promise<number> | undefined;
+  const report = (force = false) => (reporting ??= publishStorageMetrics(gw, env, force).finally(() => (reporting = undefined)));
+  const every = typeof gw.config.s3.storageMetricsIntervalMs === 'number' ? gw.config.s3.storageMetricsIntervalMs : 3_600_000;
+  if (every > 0) {
+    const run = () => void report().catch((e: Error) => gw.log.warn('s3 storage metrics failed', { error: e.message }));
+    const first = setTimeout(run, Math.min(every, 60_000));
+    const timer = setInterval(run, every);
+    first.unref();
+    timer.unref();
+    gw.onClose(() => {
+      clearTimeout(first);
+      clearInterval(timer);
+    });
+  }
   return {
     name: 's3',
     model: 's3-2006-03-01',
@@ -97,8 +114,10 @@ export const createService: ServiceFactory = (gw): S3ServiceDefinition => {
     health: async () => ({ backend: backend.name, ...(await backend.health()) }),
     close: async () => {
       await sweeping?.catch(() => undefined);
+      await reporting?.catch(() => undefined);
       await backend.close();
     },
     runLifecycle: sweep,
+    publishStorageMetrics: report,
   };
 };
