@@ -7,17 +7,18 @@ import { ConfigError, loadConfig } from './config.js';
 import { readCredentialsFile } from './server/bootstrap.js';
 import { startGateway } from './server/start.js';
 import { IdentityStore } from './state/identity.js';
-import { LmdbStateStore } from './state/lmdb.js';
+import { openStateStore } from './state/open.js';
 
 const USAGE = `mcgw — the micro-cloud gateway: AWS APIs (S3, EC2/EBS, DynamoDB, CloudWatch, Logs, STS, IAM) on your own hardware
 
 Usage:
   mcgw serve [--host 127.0.0.1] [--port 4566] [--data-dir ./data] [--config FILE] [--region us-east-1] [--dev]
   mcgw credentials [--data-dir ./data] [--json]       print the first account's root key pair again
-  mcgw accounts create NAME [--data-dir ./data] [--json]
+  mcgw accounts create NAME [--data-dir ./data] [--config FILE] [--json]
                                                       a new account (tenant) with its own root key pair;
                                                       works while the gateway runs on the same data dir
-  mcgw accounts list [--data-dir ./data] [--json]
+                                                      (or, with --config, on the state table it names)
+  mcgw accounts list [--data-dir ./data] [--config FILE] [--json]
   mcgw help serve                                     configuration reference
 `;
 
@@ -187,19 +188,20 @@ async function accounts(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, 'account-id': { type: 'string' } },
+    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, 'account-id': { type: 'string' }, config: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
-  const dir = dataDirOf(values['data-dir']);
-  if (!existsSync(join(dir, 'state'))) {
+  const config = loadConfig({ config: values.config, dataDir: values['data-dir'] });
+  const dir = config.dataDir;
+  if (config.state.backend === 'lmdb' && !existsSync(join(dir, 'state'))) {
     process.stderr.write(`mcgw: ${dir} holds no gateway state (run 'mcgw serve --data-dir ${dir}' once first)\n`);
     process.exitCode = 1;
     return;
   }
-  const state = new LmdbStateStore(dir);
+  const { state, identity: identityOptions } = await openStateStore(config);
   try {
-    const identity = new IdentityStore(state);
+    const identity = new IdentityStore(state, identityOptions);
     if (sub === 'create') {
       const name = positionals[0];
       if (!name || !/^[\w+=,.@-]{1,64}$/.test(name)) {

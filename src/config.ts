@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseDynamoStateConfig } from './state/dynamo/options.js';
 
 export const SERVICE_SECTIONS = ['s3', 'ec2', 'dynamodb', 'cloudwatch', 'logs'] as const;
 export type ServiceSection = (typeof SERVICE_SECTIONS)[number];
@@ -18,6 +19,14 @@ export const BACKENDS: Record<ServiceSection, readonly string[]> = {
   cloudwatch: ['embedded', 'grafana'],
   logs: ['embedded', 'grafana'],
 };
+
+/** Where the gateway's own state lives: LMDB under dataDir, or a shared DynamoDB-API table (docs/scale-out.md). */
+export const STATE_BACKENDS = ['lmdb', 'dynamodb'] as const;
+
+export interface StateConfig {
+  backend: (typeof STATE_BACKENDS)[number];
+  [option: string]: unknown;
+}
 
 export interface ServiceConfig {
   backend: string;
@@ -37,6 +46,7 @@ export interface Config {
   dynamodb: ServiceConfig;
   cloudwatch: ServiceConfig;
   logs: ServiceConfig;
+  state: StateConfig;
   limits: {
     /** Largest body read into memory for non-streaming protocols (query, json, cbor). */
     maxBufferedBody: number;
@@ -86,6 +96,7 @@ export function defaultConfig(): Config {
     dynamodb: { backend: 'embedded' },
     cloudwatch: { backend: 'embedded' },
     logs: { backend: 'embedded' },
+    state: { backend: 'lmdb' },
     limits: {
       maxBufferedBody: 16 * 1024 * 1024,
       maxHeaderBytes: 16 * 1024,
@@ -126,6 +137,12 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const b = env[`MCGW_${s.toUpperCase()}_BACKEND`];
     if (b) out[s] = { backend: b };
   }
+  const state: Record<string, unknown> = {};
+  if (env.MCGW_STATE_BACKEND) state.backend = env.MCGW_STATE_BACKEND;
+  if (env.MCGW_STATE_ENDPOINTS) state.endpoints = env.MCGW_STATE_ENDPOINTS;
+  if (env.MCGW_STATE_ACCESS_KEY_ID) state.accessKeyId = env.MCGW_STATE_ACCESS_KEY_ID;
+  if (env.MCGW_STATE_SECRET_ACCESS_KEY) state.secretAccessKey = env.MCGW_STATE_SECRET_ACCESS_KEY;
+  if (Object.keys(state).length) out.state = state;
   return out;
 }
 
@@ -147,13 +164,13 @@ export function loadConfig(cli: CliOverrides = {}, env: NodeJS.ProcessEnv = proc
   return cfg;
 }
 
-const TOP_KEYS = new Set(['host', 'port', 'dataDir', 'region', 'dev', 'limits', 'backends', ...SERVICE_SECTIONS]);
+const TOP_KEYS = new Set(['host', 'port', 'dataDir', 'region', 'dev', 'limits', 'backends', 'state', ...SERVICE_SECTIONS]);
 
 function apply(cfg: Config, layer: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(layer)) {
     if (!TOP_KEYS.has(k)) throw new ConfigError(`unknown config key '${k}' (known: ${[...TOP_KEYS].join(', ')})`);
     const target = cfg as unknown as Record<string, unknown>;
-    if (k === 'limits' || k === 'backends' || (SERVICE_SECTIONS as readonly string[]).includes(k)) {
+    if (k === 'limits' || k === 'backends' || k === 'state' || (SERVICE_SECTIONS as readonly string[]).includes(k)) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`'${k}' must be a mapping`);
       target[k] = { ...(target[k] as object), ...(v as object) };
     } else {
@@ -177,6 +194,14 @@ function validate(cfg: Config): void {
   }
   for (const [k, v] of Object.entries(cfg.limits)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`'limits.${k}' must be a non-negative number`);
+  }
+  if (!(STATE_BACKENDS as readonly string[]).includes(cfg.state.backend)) throw new ConfigError(`'state.backend' must be one of ${STATE_BACKENDS.join(', ')}, got '${String(cfg.state.backend)}'`);
+  if (cfg.state.backend === 'dynamodb') {
+    try {
+      parseDynamoStateConfig(cfg.state, cfg.region);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
   }
   cfg.dataDir = resolve(cfg.dataDir);
 }

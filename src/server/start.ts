@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../observability/metrics.js';
 import { createServices } from '../services.js';
 import { IdentityStore } from '../state/identity.js';
-import { LmdbStateStore } from '../state/lmdb.js';
+import { openStateStore } from '../state/open.js';
 import { bootstrapRoot, type RootCredentials } from './bootstrap.js';
 import { buildHttpServer } from './http.js';
 
@@ -39,8 +39,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
   const config = { ...loadConfig(opts, env), ...opts.overrides };
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const log = opts.log ?? createLogger();
-  const state = new LmdbStateStore(config.dataDir);
-  const identity = new IdentityStore(state);
+  const { state, identity: identityOptions } = await openStateStore(config);
+  const identity = new IdentityStore(state, identityOptions);
   const gw = buildGateway({ config, state, identity, log, metrics: new Metrics(), clock: opts.clock });
   let boot;
   try {

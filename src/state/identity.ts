@@ -81,6 +81,18 @@ const ACCESS_KEY_RE = /^[A-Z0-9]{16,128}$/;
 /** The key of the counter every identity write increments (see IdentityStore.resolve). */
 const GENERATION = 'generation';
 
+export interface IdentityOptions {
+  /**
+   * 0 (default): the generation counter is read on every resolve, so every write anywhere is seen
+   * by the next request. N > 0 (a state store shared over the network): the counter is re-read
+   * at most every N ms (concurrent resolves share one read); a key found in the cache may then
+   * stay usable up to N ms after another gateway deleted or deactivated it, while a key not in
+   * the cache is always looked up, so a key created anywhere works at once. Writes through this
+   * store invalidate its own cache immediately.
+   */
+  generationTtlMs?: number;
+}
+
 export interface ResolvedKey {
   record: KeyRecord;
   principal: Principal;
@@ -90,12 +102,56 @@ export class IdentityStore {
   /** Decoded key records and their principals, valid while the generation counter is unchanged. */
   private cache = new Map<string, ResolvedKey | null>();
   private cacheGeneration: number | undefined;
+  /** With generationTtlMs > 0: when the cached generation was read, and the read in flight. */
+  private generationReadAt = 0;
+  private generationRead: { epoch: number; read: Promise<number> } | undefined;
+  /** Bumped by this store's own writes: reads started before one are not reused. */
+  private epoch = 0;
+  private generationEpoch = -1;
+  private readonly generationTtlMs: number;
 
-  constructor(private readonly state: StateStore) {}
+  constructor(
+    private readonly state: StateStore,
+    opts: IdentityOptions = {},
+  ) {
+    this.generationTtlMs = opts.generationTtlMs ?? 0;
+  }
+
+  private async generation(): Promise<number> {
+    const ttl = this.generationTtlMs;
+    if (ttl <= 0) return ((await this.t.get(GENERATION)) as number | undefined) ?? 0;
+    const epoch = this.epoch;
+    if (this.cacheGeneration !== undefined && this.generationEpoch === epoch && Date.now() - this.generationReadAt < ttl) return this.cacheGeneration;
+    if (this.generationRead?.epoch === epoch) return this.generationRead.read;
+    const startedAt = Date.now();
+    const read = (async () => ((await this.t.get(GENERATION)) as number | undefined) ?? 0)();
+    const mine = { epoch, read };
+    this.generationRead = mine;
+    try {
+      const gen = await read;
+      if (this.epoch === epoch) {
+        this.generationReadAt = startedAt;
+        this.generationEpoch = epoch;
+      }
+      return gen;
+    } finally {
+      if (this.generationRead === mine) this.generationRead = undefined;
+    }
+  }
+
+  /** Runs one of this store's own writes; the cached generation is not trusted across it. */
+  private async own<R>(write: () => Promise<R>): Promise<R> {
+    this.epoch++;
+    try {
+      return await write();
+    } finally {
+      this.epoch++;
+    }
+  }
 
   /** Writes `key` plus the next generation in one transaction; `check` may refuse (returns false). */
   private async writeKey(accessKeyId: string, fn: (current: KeyRecord | undefined) => KeyRecord | undefined | false): Promise<KeyRecord | undefined | false> {
-    return this.state.transact((tx) => {
+    return this.own(() => this.state.transact((tx) => {
       const cur = tx.get<KeyRecord>(IDENTITY_TABLE, `key/${accessKeyId}`);
       const next = fn(cur);
       if (next === false) return false;
@@ -107,7 +163,7 @@ export class IdentityStore {
       }
       tx.put(IDENTITY_TABLE, GENERATION, (tx.get<number>(IDENTITY_TABLE, GENERATION) ?? 0) + 1);
       return next;
-    });
+    }));
   }
 
   /**
@@ -118,13 +174,14 @@ export class IdentityStore {
    * very next request.
    */
   async resolve(accessKeyId: string): Promise<ResolvedKey | undefined> {
-    const gen = ((await this.t.get(GENERATION)) as number | undefined) ?? 0;
+    const gen = await this.generation();
     if (gen !== this.cacheGeneration) {
       this.cache.clear();
       this.cacheGeneration = gen;
     }
     let hit = this.cache.get(accessKeyId);
-    if (hit === undefined) {
+    // with a generation read on a timer, an unknown key is looked up again every time
+    if (hit === undefined || (hit === null && this.generationTtlMs > 0)) {
       const record = await this.getKey(accessKeyId);
       // shared by every request of this key until the next identity write: frozen
       hit = record ? { record: Object.freeze(record), principal: Object.freeze(principalOf(record)) } : null;
@@ -174,7 +231,7 @@ export class IdentityStore {
         status: 'Active',
         createDate: now,
       };
-      const ok = await this.state.transact((tx) => {
+      const ok = await this.own(() => this.state.transact((tx) => {
         if (tx.get(IDENTITY_TABLE, `account/${account.accountId}`)) return 'account';
         if (tx.get(IDENTITY_TABLE, `key/${key.accessKeyId}`)) return 'key';
         tx.put(IDENTITY_TABLE, `account/${account.accountId}`, account);
@@ -182,7 +239,7 @@ export class IdentityStore {
         tx.put(IDENTITY_TABLE, accountKeyIndex(key), true);
         tx.put(IDENTITY_TABLE, GENERATION, (tx.get<number>(IDENTITY_TABLE, GENERATION) ?? 0) + 1);
         return 'ok';
-      });
+      }));
       if (ok === 'ok') return { account, key };
       if (ok === 'account' && given.accountId) throw new Error(`account ${given.accountId} already exists`);
       if (ok === 'key' && given.accessKeyId) throw new Error(`access key ${given.accessKeyId} already exists`);

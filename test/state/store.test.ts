@@ -1,30 +1,43 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-/** The StateStore contract, run against both implementations (LMDB and memory). */
+/**
+ * The StateStore contract, run against every implementation: memory, LMDB, and the DynamoDB-API
+ * store on a gateway's embedded engine and on the Alternator stand-in (no TransactWriteItems).
+ */
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmdbStateStore } from '../../src/state/lmdb.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import { DynamoStateStore } from '../../src/state/dynamo/store.js';
 import type { StateStore } from '../../src/state/store.js';
+import { startStateUpstream, type UpstreamKind } from '../helpers/state-upstream.js';
 
-const impls: Array<[string, () => { store: StateStore; done: () => void }]> = [
-  ['memory', () => ({ store: new MemoryStateStore(), done: () => {} })],
+type Made = { store: StateStore; done: () => unknown };
+const onDynamo = (kind: UpstreamKind) => async (): Promise<Made> => {
+  const up = await startStateUpstream(kind);
+  return { store: await DynamoStateStore.open(up.options()), done: () => up.close() };
+};
+const impls: Array<[string, string, () => Promise<Made>]> = [
+  ['memory', 'memory', async () => ({ store: new MemoryStateStore(), done: () => {} })],
   [
     'lmdb',
-    () => {
+    'lmdb',
+    async () => {
       const dir = mkdtempSync(join(tmpdir(), 'mcgw-state-'));
       return { store: new LmdbStateStore(dir), done: () => rmSync(dir, { recursive: true, force: true }) };
     },
   ],
+  ['dynamodb on the embedded engine', 'dynamodb', onDynamo('gateway')],
+  ['dynamodb on the Alternator stand-in', 'dynamodb', onDynamo('alternator')],
 ];
 
-for (const [name, make] of impls) {
+for (const [name, kind, make] of impls) {
   t.test(name, async (t) => {
-    const { store, done } = make();
+    const { store, done } = await make();
     t.teardown(async () => {
       await store.close();
-      done();
+      await done();
     });
     const tb = store.table<{ n: number }>('t');
     t.equal(await tb.get('a'), undefined);
@@ -84,6 +97,6 @@ for (const [name, make] of impls) {
     await tb.put('ctr', { n: 0 });
     await Promise.all(Array.from({ length: 50 }, () => tb.update('ctr', (v) => ({ n: (v?.n ?? 0) + 1 }))));
     t.same(await tb.get('ctr'), { n: 50 });
-    t.equal(store.describe().kind, name);
+    t.equal(store.describe().kind, kind);
   });
 }
