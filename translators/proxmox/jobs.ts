@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Resumable jobs. A job is a small state machine (kind + step + data) stored in the state store
+ * (table `pve-jobs`) and rewritten after every step, so a gateway that dies mid-way resumes from
+ * the last recorded step when it starts again. A step either moves to the next step, waits for a
+ * PVE task (its UPID is recorded before the wait, so a restart resumes the polling instead of
+ * issuing the call twice), finishes, or fails. Jobs of one lane (a vmid) run one at a time, in
+ * creation order, because PVE's config flock makes concurrent operations on one VM fail; different
+ * lanes run concurrently. Retryable PVE errors (lock timeout, VM locked, node down, no answer) are
+ * retried after a pause up to `maxRetries`; any other failure runs the kind's `fail` handler, which
+ * may move the job to a cleanup step.
+ *
+ * Steps must be safe to run again: a restart may happen after a step's side effect and before the
+ * record of it (they check what exists first).
+ */
+import { randomBytes } from 'node:crypto';
+import type { StateStore } from '../../src/state/store.js';
+import { isPveError } from './client/errors.js';
+
+export const JOBS_TABLE = 'pve-jobs';
+
+export interface JobRec<D = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  lane: string;
+  step: string;
+  data: D;
+  /** A task being waited for, with the step to run after it. */
+  upid?: string;
+  after?: string;
+  attempts: number;
+  /** Epoch ms before which the job does not run (retry pause). */
+  notBefore: number;
+  created: number;
+  /** Set once a failure handler has run: cleanup steps that fail again end the job. */
+  failing?: string;
+}
+
+export type StepResult<D> =
+  | { next: string; data?: D }
+  | { wait: string; next: string; data?: D }
+  | { done: true }
+  | { retryIn: number; data?: D };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface JobKind<D = any> {
+  steps: Record<string, (job: JobRec<D>) => Promise<StepResult<D>>>;
+  /**
+   * Called when a step fails for good: returns the cleanup step to continue with, `{ resume }` to
+   * carry on normally from a step (the failure was expected, e.g. a racing duplicate), or
+   * undefined to end the job.
+   */
+  fail(job: JobRec<D>, error: unknown): Promise<string | { resume: string } | undefined>;
+  /** Called when a cleanup step itself fails for good: the job ends here. */
+  abandon?(job: JobRec<D>, error: unknown): Promise<void>;
+}
+
+export interface JobEngineOptions {
+  maxRetries: number;
+  retryDelayMs: number;
+  /** Waits for a task; throws when the task failed. */
+  waitTask(upid: string): Promise<void>;
+  onError(msg: string, detail: Record<string, unknown>): void;
+  now?: () => number;
+}
+
+export class JobEngine {
+  private readonly kinds = new Map<string, JobKind>();
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private seq = 0;
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly opts: JobEngineOptions,
+  ) {}
+
+  private get t() {
+    return this.state.table<JobRec>(JOBS_TABLE);
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  register<D>(kind: string, def: JobKind<D>): void {
+    this.kinds.set(kind, def as JobKind);
+  }
+
+  /** Stores a new job and starts it when its lane is free. Returns its id. */
+  async enqueue<D extends Record<string, unknown>>(kind: string, lane: string, step: string, data: D): Promise<string> {
+    if (!this.kinds.has(kind)) throw new Error(`no job kind '${kind}'`);
+    const now = this.now();
+    const id = `${String(now).padStart(15, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${randomBytes(3).toString('hex')}`;
+    await this.t.put(id, { id, kind, lane, step, data, attempts: 0, notBefore: 0, created: now });
+    this.pump();
+    return id;
+  }
+
+  async list(): Promise<JobRec[]> {
+    return (await this.t.range()).map(([, j]) => j);
+  }
+
+  /** Resumes every stored job (after a restart) and re-checks the queue periodically. */
+  start(intervalMs = 500): void {
+    this.stopped = false;
+    this.pump();
+    if (!this.timer) {
+      this.timer = setInterval(() => this.pump(), intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Stops starting jobs and waits for the running steps to end (they persist their progress). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  /** Resolves once no job is stored (tests, benches). */
+  async idle(pollMs = 20, timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while ((await this.t.range({ limit: 1 })).length > 0) {
+      if (Date.now() > until) throw new Error(`jobs still pending after ${timeoutMs} ms: ${JSON.stringify((await this.list()).map((j) => `${j.kind}:${j.step}`))}`);
+      this.pump();
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  private pumping = false;
+  private again = false;
+
+  /** Starts the first runnable job of every free lane. */
+  pump(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.scan()
+      .catch((e) => this.opts.onError('pve job scan failed', { err: String(e) }))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async scan(): Promise<void> {
+    const jobs = await this.t.range();
+    const seen = new Set<string>();
+    const now = this.now();
+    for (const [, job] of jobs) {
+      if (seen.has(job.lane)) continue;
+      seen.add(job.lane);
+      if (this.busy.has(job.lane) || job.notBefore > now || this.stopped) continue;
+      this.busy.add(job.lane);
+      const p = this.runJob(job.id)
+        .catch((e) => this.opts.onError('pve job crashed', { err: String(e), job: job.id }))
+        .finally(() => {
+          this.busy.delete(job.lane);
+          this.running.delete(p);
+          this.pump();
+        });
+      this.running.add(p);
+    }
+  }
+
+  /** Runs one job's steps until it ends, pauses for a retry, or the engine stops. */
+  private async runJob(id: string): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const job = await this.t.get(id);
+      if (!job) return;
+      if (job.notBefore > this.now()) return;
+      const kind = this.kinds.get(job.kind);
+      if (!kind) {
+        this.opts.onError('pve job of unknown kind dropped', { job: id, kind: job.kind });
+        await this.t.delete(id);
+        return;
+      }
+      try {
+        if (job.upid) {
+          await this.opts.waitTask(job.upid);
+          await this.t.put(id, { ...job, upid: undefined, step: job.after ?? job.step, after: undefined, attempts: 0 });
+          continue;
+        }
+        const fn = kind.steps[job.step];
+        if (!fn) throw new Error(`job kind '${job.kind}' has no step '${job.step}'`);
+        const r = await fn(job);
+        if ('done' in r) {
+          await this.t.delete(id);
+          return;
+        }
+        if ('retryIn' in r) {
+          await this.t.put(id, { ...job, data: r.data ?? job.data, notBefore: this.now() + r.retryIn });
+          setTimeout(() => this.pump(), r.retryIn + 5).unref();
+          return;
+        }
+        if ('wait' in r) {
+          await this.t.put(id, { ...job, data: r.data ?? job.data, upid: r.wait, after: r.next, attempts: 0 });
+          continue;
+        }
+        await this.t.put(id, { ...job, data: r.data ?? job.data, step: r.next, attempts: 0 });
+      } catch (e) {
+        const retry = isPveError(e) && e.retryable && job.attempts < this.opts.maxRetries;
+        if (retry) {
+          // a failed task is retried by running its step again, not by polling the dead task
+          const delay = this.opts.retryDelayMs * Math.min(8, 2 ** job.attempts);
+          await this.t.put(id, { ...job, upid: undefined, after: undefined, step: job.upid ? this.stepBefore(job) : job.step, attempts: job.attempts + 1, notBefore: this.now() + delay });
+          setTimeout(() => this.pump(), delay + 5).unref();
+          return;
+        }
+        if (job.failing) {
+          this.opts.onError('pve job cleanup failed; giving up', { job: id, kind: job.kind, step: job.step, err: String(e) });
+          await kind.abandon?.(job, e);
+          await this.t.delete(id);
+          return;
+        }
+        const next = await kind.fail(job, e);
+        if (next === undefined) {
+          await this.t.delete(id);
+          return;
+        }
+        if (typeof next === 'object') {
+          if (job.attempts >= this.opts.maxRetries) {
+            this.opts.onError('pve job gave up resuming', { job: id, kind: job.kind, step: job.step, err: String(e) });
+            await kind.abandon?.(job, e);
+            await this.t.delete(id);
+            return;
+          }
+          await this.t.put(id, { ...job, upid: undefined, after: undefined, step: next.resume, attempts: job.attempts + 1, notBefore: this.now() + this.opts.retryDelayMs });
+          setTimeout(() => this.pump(), this.opts.retryDelayMs + 5).unref();
+          return;
+        }
+        await this.t.put(id, { ...job, upid: undefined, after: undefined, step: next, attempts: 0, failing: String((e as Error).message ?? e) });
+      }
+    }
+  }
+
+  /** The step that issued the task a job waits for (recorded as `step` while waiting). */
+  private stepBefore(job: JobRec): string {
+    return job.step;
+  }
+}
