@@ -13,6 +13,7 @@ export function eventSink(getEnv: () => Ec2Env): Ec2EventSink {
       const env = getEnv();
       switch (ev.kind) {
         case 'instance':
+          if (ev.state === 'terminated' && ev.reason) await lostInstance(env, ev.accountId, ev.id, ev.reason);
           return instanceEvent(env, ev.accountId, ev.id, ev.state);
         case 'volume':
           await env.store.update<VolumeRec>(ev.accountId, 'volume', ev.id, (v) => {
@@ -39,6 +40,19 @@ export function eventSink(getEnv: () => Ec2Env): Ec2EventSink {
       }
     },
   };
+}
+
+/**
+ * A backend reporting `terminated` with a reason: the machine failed to launch or vanished outside
+ * the gateway. Whatever state the record was in, it goes through shutting-down with the reason
+ * (EC2's Server.InternalError state reason), so the terminated transition below finishes it.
+ */
+async function lostInstance(env: Ec2Env, accountId: string, id: string, reason: string): Promise<void> {
+  await env.store.update<InstanceRec>(accountId, 'instance', id, (i) =>
+    i && i.state !== 'terminated' && i.state !== 'shutting-down'
+      ? { ...i, state: 'shutting-down', stateSince: env.now(), StateReason: { Code: 'Server.InternalError', Message: `Server.InternalError: ${reason}` } }
+      : i,
+  );
 }
 
 async function instanceEvent(env: Ec2Env, accountId: string, id: string, state: 'running' | 'stopped' | 'terminated'): Promise<void> {
