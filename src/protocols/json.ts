@@ -5,6 +5,7 @@
  * `application/x-amz-json-<version>`, errors `{"__type": …, "message": …}`. DynamoDB responses
  * carry `x-amz-crc32` (CRC32 of the body bytes), which its clients verify.
  */
+import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { WireRequest, WireResponse } from '../context.js';
 import { AwsError } from '../errors.js';
@@ -61,19 +62,21 @@ export class JsonCodec implements Codec {
     return { operation: op.name, input };
   }
 
-  private respond(model: ServiceModel, status: number, headers: Record<string, string>, json: string, rc: ResponseContext): WireResponse {
-    const body = Buffer.from(json, 'utf8');
+  private respond(model: ServiceModel, status: number, headers: Record<string, string>, json: string | Buffer | Readable, rc: ResponseContext): WireResponse {
+    const body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     const h: Record<string, string> = {
       ...baseHeaders(rc.requestId, `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`),
       ...headers,
     };
-    if (isDynamo(model)) h['x-amz-crc32'] = String(crc32(body));
+    // a streamed pass-through body has no checksum header (clients verify it only when present)
+    if (isDynamo(model) && Buffer.isBuffer(body)) h['x-amz-crc32'] = String(crc32(body));
     return { status, headers: h, body };
   }
 
   serialize(model: ServiceModel, operation: string, output: unknown, rc: ResponseContext): WireResponse {
     const op = model.operations.get(operation);
-    const { body, status, headers } = splitExtras(output);
+    const { body, status, headers, raw } = splitExtras(output);
+    if (raw !== undefined) return this.respond(model, status ?? 200, headers ?? {}, raw, rc);
     const doc = op?.output ? encodeDoc(body, op.output, 'json') : {};
     return this.respond(model, status ?? 200, headers ?? {}, JSON.stringify(doc ?? {}), rc);
   }
