@@ -11,6 +11,16 @@ import type { Config } from '../src/config.js';
 import type { Clock, GatewayHandle } from '../src/gateway.js';
 import { silentLogger } from '../src/log.js';
 import { startGateway, type RunningGateway } from '../src/server/start.js';
+import { cephS3Config } from './backends/ceph/cluster.js';
+import { startAlternatorShim, type AlternatorShim } from '../test/fakes/alternator/shim.js';
+
+/** Gateway config for the Alternator translator against a stand-in (one seed; the rest discovered). */
+export function alternatorConfig(shim: AlternatorShim, extra: Record<string, unknown> = {}): Partial<Config> {
+  return {
+    dynamodb: { backend: 'alternator' },
+    backends: { alternator: { endpoints: [shim.endpoints[0]], accessKeyId: shim.accessKeyId, secretAccessKey: shim.secretAccessKey, healthSeconds: 0.2, ...extra } },
+  };
+}
 
 export interface Credentials {
   accessKeyId: string;
@@ -36,6 +46,8 @@ export interface TestGatewayHandle {
   gateway: GatewayHandle;
   dataDir: string;
   running: RunningGateway;
+  /** The Alternator stand-in behind the gateway, when DynamoDB runs through the translator. */
+  alternator?: AlternatorShim;
   /** A new account (tenant) with its own root key. */
   newAccount(name: string): Promise<{ accountId: string; credentials: Credentials; clientConfig: ClientConfig }>;
   /** Environment for a CLI child process (aws, python boto3…) signed as `creds` (default: root). */
@@ -45,6 +57,17 @@ export interface TestGatewayHandle {
 
 export interface HarnessOptions {
   config?: Partial<Config>;
+  /**
+   * DynamoDB on the embedded engine (default) or through the Alternator translator against the
+   * Alternator stand-in of test/fakes/alternator. Defaults to $MCGW_TEST_DYNAMODB_BACKEND, so the
+   * DynamoDB suites run unchanged on either.
+   */
+  dynamodbBackend?: 'embedded' | 'alternator';
+  /**
+   * S3 on the embedded store (default) or on Ceph RGW (the cluster of conformance/backends/ceph,
+   * started when needed). Defaults to $MCGW_TEST_S3_BACKEND, so the S3 suites run unchanged on either.
+   */
+  s3Backend?: 'embedded' | 'ceph';
   clock?: Clock;
   dev?: boolean;
   region?: string;
@@ -55,7 +78,13 @@ interface Teardownable {
 }
 
 export async function startTestGateway(t: Teardownable | null, opts: HarnessOptions = {}): Promise<TestGatewayHandle> {
+  if ((opts.s3Backend ?? process.env.MCGW_TEST_S3_BACKEND) === 'ceph' && !opts.config?.s3) {
+    opts = { ...opts, config: (await cephS3Config(opts.config)) as Partial<Config> };
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'mcgw-conf-'));
+  const viaAlternator = (opts.dynamodbBackend ?? process.env.MCGW_TEST_DYNAMODB_BACKEND) === 'alternator' && !opts.config?.dynamodb;
+  const shim = viaAlternator ? await startAlternatorShim() : undefined;
+  if (shim) opts = { ...opts, config: { ...opts.config, ...alternatorConfig(shim) } };
   const running = await startGateway({
     port: 0,
     host: '127.0.0.1',
@@ -81,6 +110,7 @@ export async function startTestGateway(t: Teardownable | null, opts: HarnessOpti
     gateway: running.gateway,
     dataDir,
     running,
+    alternator: shim,
     async newAccount(name) {
       const { account, key } = await running.gateway.identity.createAccount(name);
       const c = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
@@ -107,6 +137,7 @@ export async function startTestGateway(t: Teardownable | null, opts: HarnessOpti
       if (closed) return;
       closed = true;
       await running.close();
+      await shim?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

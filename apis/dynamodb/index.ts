@@ -8,6 +8,7 @@
  */
 import type { ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
+import { createAlternatorTranslator, type AlternatorTranslator } from '../../translators/alternator/index.js';
 import { EmbeddedDynamoEngine } from '../../translators/embedded/dynamodb/engine.js';
 import type { DynamoBackend } from './backend.js';
 import type { Operations } from './shapes.gen.js';
@@ -32,12 +33,21 @@ import { startTtlSweeper } from './ttl.js';
 import { capacityMeter } from './capacity-metrics.js';
 
 const backends = new WeakMap<Gateway, DynamoBackend>();
+/** Alternator: the operations it serves itself, passed through instead of run over the backend. */
+const alternators = new WeakMap<Gateway, AlternatorTranslator>();
 
 /** One backend per gateway, shared with the streams service. */
 export function dynamoBackend(gw: Gateway): DynamoBackend {
   let b = backends.get(gw);
   if (!b) {
     const kind = gw.config.dynamodb.backend;
+    if (kind === 'alternator') {
+      const alt = createAlternatorTranslator(gw);
+      backends.set(gw, alt.backend);
+      alternators.set(gw, alt);
+      gw.onClose(() => alt.close());
+      return alt.backend;
+    }
     if (kind !== 'embedded') throw new Error(`dynamodb backend '${kind}' is not available in this build`);
     const durability = gw.config.dynamodb.durability ?? 'fsync';
     if (durability !== 'fsync' && durability !== 'os') throw new Error(`'dynamodb.durability' must be fsync or os, got '${String(durability)}'`);
@@ -83,12 +93,13 @@ export function dynamoOperations(b: DynamoBackend): Partial<Operations> {
 export const createService: ServiceFactory = (gw) => {
   const backend = dynamoBackend(gw);
   const sweepSeconds = Number(gw.config.dynamodb.ttlSweepSeconds ?? 60);
-  if (sweepSeconds > 0) startTtlSweeper(gw, backend, sweepSeconds * 1000);
+  // Alternator expires items itself
+  if (sweepSeconds > 0 && backend.name === 'embedded') startTtlSweeper(gw, backend, sweepSeconds * 1000);
   capacityMeter(gw).start();
   return {
     name: 'dynamodb',
     model: 'dynamodb-2012-08-10',
-    operations: dynamoOperations(backend),
-    health: () => ({ backend: backend.name, state: 'ok' }),
+    operations: { ...dynamoOperations(backend), ...alternators.get(gw)?.operations },
+    health: () => alternators.get(gw)?.health() ?? { backend: backend.name, state: 'ok' },
   };
 };

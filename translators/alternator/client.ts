@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Requests to Alternator: JSON 1.0 POSTs signed (SigV4, aws4) with the Alternator role's
+ * credentials — the client's own signature was verified by the gateway and is never forwarded.
+ * A request goes to the next live node; on a connection failure or a 5xx it goes to another node
+ * only when it is safe to repeat: always when the connection was refused (nothing was sent),
+ * otherwise only when the caller says the request is idempotent (reads; writes made idempotent by
+ * a condition or a ClientRequestToken).
+ */
+import aws4 from 'aws4';
+import type { Readable } from 'node:stream';
+import { AwsError } from '../../src/errors.js';
+import type { AlternatorConfig } from './config.js';
+import type { AlternatorNode, NodePool } from './nodes.js';
+
+const TARGET = 'DynamoDB_20120810.';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
+  node: string;
+}
+
+/** An error answer of Alternator (4xx with a JSON error body), as the gateway's error type. */
+export function upstreamError(status: number, text: string): AwsError {
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    /* not JSON */
+  }
+  const type = typeof doc.__type === 'string' ? doc.__type : '';
+  const code = type.slice(type.lastIndexOf('#') + 1) || (status >= 500 ? 'InternalServerError' : 'ValidationException');
+  const message = String(doc.message ?? doc.Message ?? '');
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (k !== '__type' && k !== 'message' && k !== 'Message') fields[k] = v;
+  return new AwsError(code, message, { status, fields: Object.keys(fields).length ? fields : undefined });
+}
+
+/** Gateway-side failures talking to Alternator: the client sees DynamoDB's 500. */
+export function backendFailure(): AwsError {
+  return new AwsError('InternalServerError', 'Internal server error', { status: 500 });
+}
+
+const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+export class AlternatorClient {
+  constructor(
+    private readonly cfg: AlternatorConfig,
+    readonly nodes: NodePool,
+    private readonly log: { warn(m: string, f?: Record<string, unknown>): void },
+  ) {}
+
+  private sign(node: AlternatorNode, operation: string, body: Buffer): Record<string, string> {
+    const opts = {
+      host: node.host,
+      path: '/',
+      method: 'POST',
+      service: 'dynamodb',
+      region: this.cfg.region,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': TARGET + operation } as Record<string, string>,
+      body,
+    };
+    aws4.sign(opts, { accessKeyId: this.cfg.accessKeyId, secretAccessKey: this.cfg.secretAccessKey });
+    const h: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers)) if (k.toLowerCase() !== 'host') h[k] = String(v);
+    return h;
+  }
+
+  /**
+   * Sends one operation; resolves with the upstream response of the first node that answered
+   * below 500 (its body still a stream). Throws InternalServerError when no node could serve it.
+   */
+  async send(operation: string, body: Buffer, safe: boolean, signal?: AbortSignal): Promise<UpstreamResponse> {
+    const tried = this.nodes.candidates();
+    let attempts = 0;
+    let last: unknown;
+    for (const node of tried) {
+      if (attempts > this.cfg.retries) break;
+      attempts++;
+      try {
+        const r = await node.pool.request({ method: 'POST', path: '/', headers: this.sign(node, operation, body), body, signal });
+        if (r.statusCode >= 500) {
+          const text = await r.body.text();
+          this.nodes.markDown(node, `HTTP ${r.statusCode}`);
+          last = upstreamError(r.statusCode, text);
+          if (safe) continue;
+          throw last;
+        }
+        if (node.failures) this.nodes.markUp(node);
+        return { status: r.statusCode, headers: r.headers, body: r.body as UpstreamResponse['body'], node: node.origin };
+      } catch (e) {
+        if (e instanceof AwsError) throw e;
+        if (signal?.aborted) throw e;
+        const code = (e as { code?: string }).code ?? '';
+        this.nodes.markDown(node, `${code} ${(e as Error).message}`);
+        last = e;
+        if (REFUSED.has(code) || safe) continue;
+        this.log.warn('alternator request failed and is not safe to retry', { operation, node: node.origin, err: (e as Error).message });
+        throw backendFailure();
+      }
+    }
+    if (last instanceof AwsError) throw last;
+    this.log.warn('no alternator node could serve the request', { operation, err: (last as Error | undefined)?.message });
+    throw new AwsError('ServiceUnavailable', 'The service is currently unavailable or busy.', { status: 503 });
+  }
+
+  /** One operation with a JSON input and output; errors become AwsError (names unmapped). */
+  async call<T = Record<string, unknown>>(operation: string, input: unknown, safe: boolean): Promise<T> {
+    const r = await this.send(operation, Buffer.from(JSON.stringify(input)), safe);
+    const text = await r.body.text();
+    if (r.status !== 200) throw upstreamError(r.status, text);
+    return JSON.parse(text) as T;
+  }
+}
