@@ -7,12 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { startTestGateway } from '../../conformance/harness.js';
 import type { DynamoStateOptions } from '../../src/state/dynamo/store.js';
-import { startAlternatorShim } from '../fakes/alternator/shim.js';
+import { startAlternatorShim, type AlternatorShim } from '../fakes/alternator/shim.js';
 
 export type UpstreamKind = 'gateway' | 'alternator';
 
 export interface StateUpstream {
   kind: UpstreamKind;
+  /** The Alternator stand-in (its nodes, failure injection), when kind is 'alternator'. */
+  shim?: AlternatorShim;
   /** Store options on a table of its own (or the one named). */
   options(table?: string, extra?: Partial<DynamoStateOptions>): DynamoStateOptions;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startStateUpstream(kind: UpstreamKind): Promise<StateUpstr
   let creds: { accessKeyId: string; secretAccessKey: string };
   let close: () => Promise<void>;
   let region = 'us-east-1';
+  let shim: AlternatorShim | undefined;
   if (kind === 'gateway') {
     const gw = await startTestGateway(null);
     endpoints = [gw.url];
@@ -34,13 +37,14 @@ export async function startStateUpstream(kind: UpstreamKind): Promise<StateUpstr
     region = gw.region;
     close = () => gw.close();
   } else {
-    const shim = await startAlternatorShim({ nodes: 3 });
-    endpoints = shim.endpoints;
-    creds = { accessKeyId: shim.accessKeyId, secretAccessKey: shim.secretAccessKey };
-    close = () => shim.close();
+    const s = (shim = await startAlternatorShim({ nodes: 3 }));
+    endpoints = s.endpoints;
+    creds = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey };
+    close = () => s.close();
   }
   return {
     kind,
+    shim,
     options: (table = tableName(), extra = {}) => ({ endpoints, region, table, ...creds, recoveryIntervalMs: 0, ...extra }),
     close,
   };
