@@ -5,6 +5,7 @@
  * and how a service plugs in (ServiceDefinition). apis/<service> implements ServiceDefinition;
  * src/server, src/auth and src/protocols never know a service's operations.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Gateway } from './gateway.js';
 
@@ -116,6 +117,21 @@ export interface ServiceDefinition {
   maxBodyBytes?: number;
   health?(): Promise<BackendHealth> | BackendHealth;
   close?(): Promise<void>;
+  /**
+   * Non-AWS HTTP endpoints served on the gateway's listener (EC2: the NoCloud seed and instance
+   * metadata for guests). Tried only for unsigned requests whose path starts with a prefix.
+   */
+  localEndpoints?: LocalEndpoint[];
+}
+
+export interface LocalEndpoint {
+  /** Path prefix, e.g. '/latest/'. */
+  prefix: string;
+  /**
+   * Answers the request and resolves true, or resolves false without touching it so the AWS
+   * pipeline serves it (a bucket may be called `latest`).
+   */
+  handle(raw: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 /** Creates a service once at start-up, with access to config, state and the other services. */

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { Socket } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { WireRequest, WireResponse } from '../context.js';
+import type { LocalEndpoint, WireRequest, WireResponse } from '../context.js';
 import type { GatewayHandle } from '../gateway.js';
 import { healthReport } from './health.js';
 import { Pipeline } from './pipeline.js';
@@ -89,7 +89,11 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
   const pipe = new Pipeline(gw);
   const limitsConnections = limits.maxConnections;
 
+  // the services' non-AWS endpoints (EC2 guest metadata), listed once the services exist
+  let locals: LocalEndpoint[] | undefined;
+
   async function serve(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    if ((locals ??= [...gw.services.values()].flatMap((d) => d.localEndpoints ?? [])).length > 0 && (await serveLocal(locals, raw, res))) return;
     const started = process.hrtime.bigint();
     const requestId = newRequestId();
     const url = raw.url ?? '/';
@@ -154,6 +158,14 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     app.server.headersTimeout = limits.headersTimeoutMs;
   });
   return app;
+}
+
+/** Offers an unsigned request to the local endpoint whose prefix it has; true when answered. */
+async function serveLocal(locals: LocalEndpoint[], raw: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const url = raw.url ?? '/';
+  const ep = locals.find((l) => url.startsWith(l.prefix));
+  if (!ep || raw.headers.authorization !== undefined || /[?&]x-amz-(signature|credential)=/i.test(url)) return false;
+  return ep.handle(raw, res);
 }
 
 function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage): void {
