@@ -7,6 +7,7 @@
  * through the Ec2EventSink it was given, and the API moves the record to its next state. So a
  * backend may finish in a millisecond (embedded) or after polling a task for a minute (Proxmox).
  */
+import type { LocalEndpoint } from '../../src/context.js';
 
 /** A failure domain: an AWS availability zone (a Proxmox node, a rack, a site…). */
 export interface ZoneInfo {
@@ -116,4 +117,6 @@ export interface Ec2Backend {
   settle?(): Promise<void>;
   health?(): Promise<{ state: 'ok' | 'degraded' | 'down' | 'starting'; detail?: string }>;
   close?(): Promise<void>;
+  /** HTTP endpoints for guests on the gateway's listener (a NoCloud seed, instance metadata). */
+  localEndpoints?(): LocalEndpoint[];
 }

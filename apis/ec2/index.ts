@@ -87,6 +87,7 @@ export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def
     async close() {
       await backend.close?.();
     },
+    localEndpoints: backend.localEndpoints?.(),
   };
   return { def, env };
 }

@@ -8,6 +8,7 @@
  * groups; subnets SDN vnets.
  */
 import type { Ec2Backend, Ec2EventSink, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
+import type { LocalEndpoint } from '../../../src/context.js';
 import { AwsError } from '../../../src/errors.js';
 import type { Gateway } from '../../../src/gateway.js';
 import { PveHttp } from '../client/http.js';
@@ -17,6 +18,7 @@ import { JobEngine } from '../jobs.js';
 import { ApiView } from './api-view.js';
 import { Inventory, taskWaiter, type PveCtx } from './context.js';
 import { FirewallSync } from './firewall.js';
+import { CONSOLE_TABLE, GuestEndpoints } from './guest-http.js';
 import { TemplateCatalog } from './images.js';
 import { launchJob } from './launch.js';
 import { PveMap } from './map.js';
@@ -169,7 +171,11 @@ export class ProxmoxEc2Backend implements Ec2Backend {
    * POSTed by the vendor-data the gateway serves), or undefined when nothing was shipped.
    */
   async consoleOutput(accountId: string, instanceId: string): Promise<string | undefined> {
-    return this.ctx.gw.state.table<string>('pve-console').get(`${accountId}/${instanceId}`);
+    return this.ctx.gw.state.table<string>(CONSOLE_TABLE).get(`${accountId}/${instanceId}`);
+  }
+
+  localEndpoints(): LocalEndpoint[] {
+    return new GuestEndpoints(this.ctx, this.api).endpoints();
   }
 
   async createVolume(accountId: string, spec: VolumeSpec): Promise<void> {
