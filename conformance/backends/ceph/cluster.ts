@@ -100,3 +100,21 @@ export async function cephDown(opts: { purge?: boolean } = {}): Promise<void> {
   pending = undefined;
   await runScript('down.sh', opts.purge ? ['--purge'] : [], 120_000);
 }
+
+/**
+ * Gateway config sections for S3 on this cluster's RGW (`s3.backend: ceph`), merged over `base`:
+ * the other services and backends of `base` are kept.
+ */
+export async function cephS3Config(base: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const env = await cephUp();
+  const s3 = (base.s3 as Record<string, unknown> | undefined) ?? { baseDomains: ['localhost', 's3.localhost'] };
+  const backends = (base.backends as Record<string, Record<string, unknown>> | undefined) ?? {};
+  return {
+    ...base,
+    s3: { ...s3, backend: 'ceph' },
+    backends: {
+      ...backends,
+      ceph: { ...(backends.ceph ?? {}), rgw: { endpoint: env.rgwEndpoint, adminAccessKey: env.rgwAdminAccessKey, adminSecretKey: env.rgwAdminSecretKey } },
+    },
+  };
+}
