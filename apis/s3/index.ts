@@ -9,6 +9,7 @@ import type { Handler, ServiceDefinition, ServiceFactory } from '../../src/conte
 import { AwsError } from '../../src/errors.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedS3 } from '../../translators/embedded/s3/index.js';
+import { parseRgwConfig, RgwS3 } from '../../translators/ceph/s3/index.js';
 import { archiveOps } from './archive.js';
 import { attributesOps } from './attributes.js';
 import type { S3Backend } from './backend.js';
@@ -38,6 +39,11 @@ function backendFor(gw: Gateway): S3Backend {
     case 'embedded': {
       const minPartSize = gw.config.s3.minPartSize;
       return new EmbeddedS3({ dataDir: gw.config.dataDir, now: () => gw.clock.now(), minPartSize: typeof minPartSize === 'number' ? minPartSize : undefined });
+    }
+    case 'ceph': {
+      const minPartSize = gw.config.s3.minPartSize;
+      const config = parseRgwConfig(gw.config.backends.ceph);
+      return new RgwS3({ config, state: gw.state, now: () => gw.clock.now(), minPartSize: typeof minPartSize === 'number' ? minPartSize : undefined });
     }
     default:
       throw new Error(`s3 backend '${gw.config.s3.backend}' is not available yet`);

@@ -289,7 +289,7 @@ function loadMasterKey(path: string): Buffer {
   }
 }
 
-function verifyDigests(md5: Buffer, checksums: Partial<Record<ChecksumAlgorithm, string>>, opts: WriteOptions): void {
+export function verifyDigests(md5: Buffer, checksums: Partial<Record<ChecksumAlgorithm, string>>, opts: WriteOptions): void {
   if (opts.contentMd5 !== undefined && md5.toString('base64') !== opts.contentMd5) {
     throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
       status: 400,

@@ -4,29 +4,14 @@
  * completed object's segments are those part files, so CompleteMultipartUpload moves no bytes:
  * one LMDB transaction drops the upload and makes the object visible.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Database } from 'lmdb';
 import type { ChecksumAlgorithm, CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PutOptions, UploadInfo, VersioningState, WriteConditions } from '../../../apis/s3/backend.js';
-import { AwsError } from '../../../src/errors.js';
 import { noSuchUpload } from '../../../apis/s3/errors.js';
-import { combineCrcs } from '../../../apis/s3/crc-combine.js';
-import { checksumDigest } from './hashing.js';
+import { chooseParts, multipartChecksums, multipartEtag, pageUploads } from '../../../apis/s3/complete.js';
 import { afterPrefix, partKey, partPrefix, uploadKey, bucketPrefix } from './keys.js';
 import { newUploadId, toInfo, toPartInfo, toUploadInfo, type ObjRec, type PartRec, type UploadRec } from './records.js';
 import { checkKeyFits, type ObjectStore } from './store.js';
-
-function invalidPart(uploadId: string, partNumber: number, etag: string): AwsError {
-  return new AwsError(
-    'InvalidPart',
-    "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-    { status: 400, fields: { UploadId: uploadId, PartNumber: partNumber, ETag: etag } },
-  );
-}
-
-function normEtag(e: string): string {
-  return e.trim().replace(/^"|"$/g, '');
-}
 
 export class Multipart {
   readonly uploads: Database<UploadRec, Buffer>;
@@ -110,52 +95,8 @@ export class Multipart {
       const have = new Map<number, { k: Buffer; p: PartRec }>();
       const pp = partPrefix(bucket, uploadId);
       for (const { key, value } of this.parts.getRange({ start: pp, end: afterPrefix(pp) })) have.set(value.n, { k: key as Buffer, p: value });
-      let prev = 0;
-      const chosen: PartRec[] = [];
-      for (const w of wanted) {
-        if (w.partNumber <= prev) {
-          throw new AwsError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.', { status: 400, fields: { UploadId: uploadId } });
-        }
-        prev = w.partNumber;
-        const h = have.get(w.partNumber);
-        if (!h || normEtag(h.p.etag) !== normEtag(w.etag)) throw invalidPart(uploadId, w.partNumber, w.etag);
-        for (const [alg, v] of Object.entries(w.checksums ?? {}) as Array<[ChecksumAlgorithm, string]>) {
-          if (h.p.cs[alg] !== undefined && h.p.cs[alg] !== v) throw invalidPart(uploadId, w.partNumber, w.etag);
-        }
-        if (u.alg && w.checksums && w.checksums[u.alg] === undefined) {
-          throw new AwsError(
-            'InvalidRequest',
-            `The upload was created using a ${u.alg.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${w.partNumber} in the request.`,
-            { status: 400 },
-          );
-        }
-        chosen.push(h.p);
-      }
-      chosen.forEach((p, i) => {
-        if (i < chosen.length - 1 && p.size < this.minPartSize) {
-          throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', {
-            status: 400,
-            fields: { ProposedSize: p.size, MinSizeAllowed: this.minPartSize, PartNumber: p.n, ETag: normEtag(p.etag) },
-          });
-        }
-      });
-      const md5 = createHash('md5');
-      for (const p of chosen) md5.update(Buffer.from(normEtag(p.etag), 'hex'));
-      const cs: ObjRec['cs'] = {};
-      const fullObject = u.ct === 'FULL_OBJECT';
-      if (u.alg && fullObject) {
-        cs[u.alg] = combineCrcs(u.alg, chosen.map((p) => ({ crc: p.cs[u.alg!] ?? '', size: p.size })));
-      } else if (u.alg) {
-        const d = checksumDigest(u.alg);
-        for (const p of chosen) d.update(Buffer.from(p.cs[u.alg] ?? '', 'base64'));
-        cs[u.alg] = `${d.digest()}-${chosen.length}`;
-      }
-      for (const [alg, want] of Object.entries(opts.expectedChecksums ?? {}) as Array<[ChecksumAlgorithm, string]>) {
-        const have = cs[alg];
-        if (have !== undefined && have.replace(/-\d+$/, '') !== want.replace(/-\d+$/, '')) {
-          throw new AwsError('BadDigest', `The ${alg} you specified did not match the calculated checksum.`, { status: 400 });
-        }
-      }
+      const chosen = chooseParts(uploadId, u.alg, wanted, new Map([...have].map(([n, h]) => [n, h.p])), this.minPartSize);
+      const { cs, ct } = multipartChecksums(u.alg, u.ct, chosen, opts.expectedChecksums);
       const used = new Set(chosen.map((p) => p.f));
       for (const { k, p } of have.values()) {
         void this.parts.remove(k);
@@ -167,11 +108,11 @@ export class Multipart {
         {
           k: u.k,
           size: chosen.reduce((a, p) => a + p.size, 0),
-          etag: `"${md5.digest('hex')}-${chosen.length}"`,
+          etag: multipartEtag(chosen),
           lm: this.now(),
           meta: u.meta,
           cs,
-          ct: u.alg ? (fullObject ? 'FULL_OBJECT' : 'COMPOSITE') : undefined,
+          ct,
           pc: chosen.length,
           owner: u.owner,
           segs: chosen.map((p) => ({ f: p.f, n: p.size, iv: p.iv })),
@@ -213,13 +154,7 @@ export class Multipart {
   }
 
   async list(bucket: string, q: { prefix?: string; keyMarker?: string; uploadIdMarker?: string; limit: number }): Promise<{ uploads: UploadInfo[]; truncated: boolean }> {
-    let rows = this.all(bucket).filter((u) => q.prefix === undefined || u.key.startsWith(q.prefix));
-    if (q.keyMarker) {
-      const km = Buffer.from(q.keyMarker);
-      const idx = q.uploadIdMarker ? rows.findIndex((u) => u.key === q.keyMarker && u.uploadId === q.uploadIdMarker) : -1;
-      rows = idx >= 0 ? rows.slice(idx + 1) : rows.filter((u) => Buffer.compare(Buffer.from(u.key), km) > 0);
-    }
-    return { uploads: rows.slice(0, q.limit), truncated: rows.length > q.limit };
+    return pageUploads(this.all(bucket), q);
   }
 
   /** Aborts every upload of a bucket (DeleteBucket, lifecycle). */

@@ -80,7 +80,7 @@ export function toUploadInfo(u: UploadRec): UploadInfo {
   return { uploadId: u.id, key: u.k, initiated: u.initiated, owner: u.owner, meta: u.meta, checksumAlgorithm: u.alg, checksumType: u.alg ? (u.ct ?? 'COMPOSITE') : undefined };
 }
 
-export function toPartInfo(p: PartRec): PartInfo {
+export function toPartInfo(p: Omit<PartRec, 'f' | 'iv'>): PartInfo {
   return { partNumber: p.n, etag: p.etag, size: p.size, lastModified: p.lm, checksums: p.cs };
 }
 
