@@ -126,7 +126,7 @@ export function updateTable(u: Upstream): Handler {
     }
     // only deletion protection: the table must exist; Alternator is not asked to change anything
     const out = await send(u, ctx, 'DescribeTable', { TableName: body.TableName }, true, async (d) => {
-      d.TableDescription = d.Table;
+      d.TableDescription = { ...d.Table, TableStatus: 'UPDATING' };
       delete d.Table;
       await describedTable(u, ctx, 'TableDescription', protect === true)(d);
     });
