@@ -12,6 +12,9 @@ import {
   checkUnit,
   checkValue,
   parseStatistic,
+  quickDimensions,
+  STANDARD_UNITS,
+  validValue,
   periodAvailable,
   required,
   toMs,
@@ -27,7 +30,7 @@ const MAX_DATAPOINTS = 1440;
 const LIST_PAGE = 500;
 const LIST_WINDOW_MS = 14 * 86_400_000;
 
-interface MetricDatum {
+export interface MetricDatum {
   MetricName?: string;
   Dimensions?: Dimension[];
   Timestamp?: Date;
@@ -39,7 +42,38 @@ interface MetricDatum {
   StorageResolution?: number;
 }
 
-function toPoint(md: MetricDatum, i: number, namespace: string, now: number, prefix = 'MetricData'): MetricPoint {
+/**
+ * The common datum — a name, valid dimensions, a unit, a timestamp in range and one Value —
+ * converted without building the parameter paths error messages need; undefined for anything
+ * else, which toPoint then converts or refuses with the exact message. Whatever this accepts,
+ * toPoint accepts the same way (test/cloudwatch/quick-point.test.ts checks it).
+ */
+function quickPoint(md: MetricDatum, namespace: string, now: number): MetricPoint | undefined {
+  if (md === null || typeof md !== 'object') return undefined;
+  const { MetricName: metricName, Unit: unit, StorageResolution: res, Timestamp: ts, Value: value } = md;
+  if (typeof metricName !== 'string' || metricName.length < 1 || metricName.length > 255) return undefined;
+  if (md.StatisticValues !== undefined || md.Values !== undefined || !validValue(value)) return undefined;
+  if (unit !== undefined && !STANDARD_UNITS.has(unit)) return undefined;
+  if (res !== undefined && res !== 1 && res !== 60) return undefined;
+  let timestamp = now;
+  if (ts !== undefined) {
+    if (!(ts instanceof Date)) return undefined;
+    timestamp = ts.getTime();
+    if (!(timestamp >= now - PAST_LIMIT_MS && timestamp <= now + FUTURE_LIMIT_MS)) return undefined;
+  }
+  const dimensions = quickDimensions(md.Dimensions);
+  if (!dimensions) return undefined;
+  return { metric: { namespace, metricName, dimensions }, timestamp, unit: unit ?? 'None', storageResolution: res ?? 60, values: [value] };
+}
+
+export function toPoint(md: MetricDatum, i: number, namespace: string, now: number, prefix = 'MetricData'): MetricPoint {
+  const quick = quickPoint(md, namespace, now);
+  if (quick) return quick;
+  return checkedPoint(md, i, namespace, now, prefix);
+}
+
+/** toPoint's reference path: every rule checked in CloudWatch's order, with its message. */
+export function checkedPoint(md: MetricDatum, i: number, namespace: string, now: number, prefix = 'MetricData'): MetricPoint {
   const at = `${prefix}.member.${i + 1}`;
   const metricName = required(md?.MetricName, `${at}.MetricName`);
   checkLength(metricName, `${at}.MetricName`, 1, 255);

@@ -61,6 +61,31 @@ export function checkDimensions(dims: Dimension[] | undefined, name: string): Di
   return sortDimensions(list.map((d) => ({ Name: d.Name, Value: d.Value })));
 }
 
+/**
+ * The common case of checkDimensions without building a parameter path per dimension: the
+ * sorted copy when every rule holds, undefined when any does not (checkDimensions then names
+ * the first failure exactly).
+ */
+export function quickDimensions(dims: Dimension[] | undefined): Dimension[] | undefined {
+  if (dims === undefined) return [];
+  if (!Array.isArray(dims) || dims.length > MAX_DIMENSIONS) return undefined;
+  const out: Dimension[] = new Array(dims.length);
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    if (d === null || typeof d !== 'object') return undefined;
+    const { Name, Value } = d;
+    if (typeof Name !== 'string' || typeof Value !== 'string' || Name.length < 1 || Name.length > 255 || Value.length < 1 || Value.length > 1024) return undefined;
+    for (let j = 0; j < i; j++) if (out[j]!.Name === Name) return undefined;
+    out[i] = { Name, Value };
+  }
+  return out.length > 1 ? out.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0)) : out;
+}
+
+/** Whether checkValue accepts v. */
+export function validValue(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= VALUE_LIMIT;
+}
+
 export function checkValue(v: number, name: string): void {
   if (!Number.isFinite(v) || Math.abs(v) > VALUE_LIMIT) throw invalidValue(`The value ${v} for parameter ${name} is invalid.`);
 }

@@ -85,7 +85,11 @@ export class EmbeddedMetricStore implements MetricBackend {
     const keyOf = new Map<string, Buffer>();
     const seriesKeys = pts.map((p) => {
       const m = p.metric;
-      const local = `${m.namespace}\0${m.metricName}\0${dimensionKey(m.dimensions)}`;
+      // the same string as `${namespace}\0${metricName}\0${dimensionKey(dimensions)}`, without
+      // the arrays dimensionKey allocates
+      let local = m.namespace + '\0' + m.metricName + '\0';
+      const dims = m.dimensions;
+      for (let d = 0; d < dims.length; d++) local += (d ? '\u0002' : '') + dims[d]!.Name + '\u0001' + dims[d]!.Value;
       let k = keyOf.get(local);
       if (!k) keyOf.set(local, (k = EmbeddedMetricStore.seriesKey(tenant, m)));
       return k;
