@@ -147,13 +147,18 @@ export class RgwS3 implements S3Backend {
     const headers: Record<string, string> = {};
     if (info.etag) headers['if-match'] = info.etag;
     if (range) headers.range = `bytes=${range.start}-${range.end}`;
-    const res = await this.core.send(b, { method: 'GET', path: objectPath(bucket, info.key), query: { versionId: info.versionId === 'null' ? undefined : info.versionId }, headers });
+    const res = await this.core.send(b, { method: 'GET', path: objectPath(bucket, info.key), query: { versionId: await this.versionParam(b, info.versionId) }, headers });
     if (res.statusCode === 200 || res.statusCode === 206) return res.body;
     if (res.statusCode === 412 || res.statusCode === 404) {
       await res.body.dump();
       throw new ObjectChangedError(info.key);
     }
     throw await rgwError(res, { method: 'GET', path: objectPath(bucket, info.key) });
+  }
+
+  /** The null version is addressed by id only where RGW has versioning (an unversioned bucket has only it). */
+  private async versionParam(b: BucketCtx, versionId: string): Promise<string | undefined> {
+    return versionId === 'null' && (await this.core.versioningOf(b)) === undefined ? undefined : versionId;
   }
 
   async deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, _owner: string): Promise<{ versionId?: string; deleteMarker: boolean }> {
