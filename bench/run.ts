@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** `npm run bench`: every bench, each as a ratio to its named peer measured in the same run. */
+import { benchCephS3 } from './ceph-s3.js';
 import { benchCloudWatch } from './cloudwatch.js';
 import { benchCore } from './core.js';
 import { benchDynamo } from './dynamodb.js';
 import { benchEc2 } from './ec2.js';
+import { benchProxmox } from './proxmox.js';
 import { have, printRows, type Row } from './lib.js';
 import { benchS3 } from './s3.js';
 import { benchSigV4 } from './sigv4.js';
 
-/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, ec2, cloudwatch. */
+/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, ec2, cloudwatch, ceph-s3, proxmox. */
 const only = process.argv[2];
 
 async function sigv4Rows(): Promise<Row[]> {
@@ -32,6 +34,8 @@ const benches: Array<[string, () => Promise<Row[]>]> = [
   ['dynamodb', () => benchDynamo()],
   ['ec2', () => benchEc2()],
   ['cloudwatch', () => benchCloudWatch()],
+  ['ceph-s3', () => benchCephS3()],
+  ['proxmox', () => benchProxmox()],
 ];
 
 if (!have('wrk')) {

@@ -195,6 +195,13 @@ export interface S3Backend {
   putObject(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts: PutOptions): Promise<ObjectInfo>;
   /** The current version (or the given one). Delete markers are returned with deleteMarker true. */
   headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined>;
+  /**
+   * Optional, for backends where looking a version up and reading it is one request (RGW: a GET
+   * whose headers describe the version): answers the version as headObject would, with its whole
+   * body when there is one. GetObject without Range/partNumber uses it; the caller either takes
+   * `body` or calls `discard()` (a failed condition, an archived object…).
+   */
+  getObject?(bucket: string, key: string, versionId?: string): Promise<{ info: ObjectInfo | undefined; body?: Readable; discard(): void }>;
   /** Opens a version for reading; `range` already validated against its size. */
   openObject(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable>;
   deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }>;

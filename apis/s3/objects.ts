@@ -46,7 +46,11 @@ export function writeConditions(ifNoneMatch: string | undefined, ctx: RequestCon
 
 /** Finds the version a GET/HEAD addresses, with S3's answers for missing keys and delete markers. */
 export async function findVersion(env: S3Env, bucket: BucketRecord, key: string, versionId: string | undefined): Promise<ObjectInfo> {
-  const info = await env.backend.headObject(bucket.name, key, versionId);
+  return foundVersion(key, versionId, await env.backend.headObject(bucket.name, key, versionId));
+}
+
+/** The version a lookup found, or S3's answer for a missing key, version or a delete marker. */
+function foundVersion(key: string, versionId: string | undefined, info: ObjectInfo | undefined): ObjectInfo {
   if (!info) throw versionId === undefined ? noSuchKey(key) : noSuchVersion(key, versionId);
   if (info.deleteMarker) {
     const headers: Record<string, string> = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': info.versionId };
@@ -130,7 +134,19 @@ export function objectOps(env: S3Env): Record<string, Handler> {
   };
 
   const readVersion = async (ctx: RequestContext, bucket: BucketRecord, input: S.GetObjectInput | S.HeadObjectInput, withBody: boolean) => {
-    const info = await findVersion(env, bucket, input.Key, input.VersionId);
+    // a backend that looks up and reads in one request does both for a whole-object GET
+    const pre = withBody && input.Range === undefined && input.PartNumber === undefined && env.backend.getObject ? await env.backend.getObject(bucket.name, input.Key, input.VersionId) : undefined;
+    try {
+      const out = await readFound(ctx, bucket, input, withBody, pre ? foundVersion(input.Key, input.VersionId, pre.info) : await findVersion(env, bucket, input.Key, input.VersionId), pre?.body);
+      if (pre && out.Body !== pre.body) pre.discard();
+      return out;
+    } catch (e) {
+      pre?.discard();
+      throw e;
+    }
+  };
+
+  const readFound = async (ctx: RequestContext, bucket: BucketRecord, input: S.GetObjectInput | S.HeadObjectInput, withBody: boolean, info: ObjectInfo, opened: Readable | undefined) => {
     const now = ctx.gateway.clock.now();
     if (withBody) checkReadable(info, now);
     evaluateConditions(input, info);
@@ -156,7 +172,7 @@ export function objectOps(env: S3Env): Record<string, Handler> {
     }
     if (input.PartNumber !== undefined) out.PartsCount = info.partsCount ?? 1;
     out.Restore = restoreHeader(info, now);
-    if (withBody) out.Body = await env.backend.openObject(info, bucket.name, range);
+    if (withBody) out.Body = opened && range === undefined ? opened : await env.backend.openObject(info, bucket.name, range);
     return out;
   };
 

@@ -104,7 +104,7 @@ export class RgwCore {
    * response (2xx, body unread) and what the verifier computed. Anything that fails the checks
    * aborts the upstream request before its last byte.
    */
-  async writeBody(b: BucketCtx, r: Omit<RgwRequest, 'body'>, body: Readable, opts: VerifyOptions & Pick<PutOptions, 'signal'>): Promise<{ res: RgwResponse; verified: Verified }> {
+  async writeBody(b: BucketCtx, r: Omit<RgwRequest, 'body'>, body: Readable, opts: VerifyOptions & Pick<PutOptions, 'signal'>): Promise<{ res: RgwResponse; verified: Verified; etag: string }> {
     const verifier = new VerifyingStream(opts);
     const headers = { ...(r.headers ?? {}) };
     let send: Readable | string;
@@ -129,10 +129,11 @@ export class RgwCore {
       throw new AwsError('InternalError', `Ceph RGW answered ${r.method} ${r.path} before the body was complete`, { status: 500 });
     }
     const etag = header(res, 'etag');
-    if (etag && etag.replace(/"/g, '') !== verified.md5.toString('hex')) {
-      throw new AwsError('InternalError', `Ceph RGW stored ${r.path} with ETag ${etag}, the gateway computed "${verified.md5.toString('hex')}"`, { status: 500 });
+    if (!etag || (verified.md5 && etag.replace(/"/g, '') !== verified.md5.toString('hex'))) {
+      await res.body.dump();
+      throw new AwsError('InternalError', `Ceph RGW answered ${r.method} ${r.path} with ETag ${etag ?? '(none)'}${verified.md5 ? `, the body's MD5 is ${verified.md5.toString('hex')}` : ''}`, { status: 500 });
     }
-    return { res, verified };
+    return { res, verified, etag };
   }
 
   /** Parses an XML answer. */

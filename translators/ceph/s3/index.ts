@@ -93,10 +93,9 @@ export class RgwS3 implements S3Backend {
       if (e instanceof AwsError && e.status === 404 && opts.conditions?.ifMatch !== undefined) throw noSuchKey(key);
       throw e;
     }
-    const { res, verified } = written;
+    const { res, verified, etag } = written;
     await res.body.dump();
     const versionId = header(res, 'x-amz-version-id') ?? 'null';
-    const etag = `"${verified.md5.toString('hex')}"`;
     const side: SideRec = { e: etag, m: meta, cs: verified.checksums, ow: opts.owner };
     if (needsSidecar(meta, verified.checksums, opts.owner, b.owner, false)) await this.core.table.put(sideKey(bucket, key, versionId), side);
     else if (versionId === 'null') await this.core.table.delete(sideKey(bucket, key, versionId));
@@ -110,6 +109,21 @@ export class RgwS3 implements S3Backend {
     if (res.statusCode === 200) return this.infoFromHead(b, key, versionId, res);
     if (res.statusCode === 404 || res.statusCode === 405 || res.statusCode === 400) return this.deleteMarkerOrNothing(b, key, versionId, res);
     throw await rgwError(res, { method: 'HEAD', path: objectPath(bucket, key) });
+  }
+
+  /** One GET: its headers describe the version (as HEAD's would), its body is the object. */
+  async getObject(bucket: string, key: string, versionId?: string): Promise<{ info: ObjectInfo | undefined; body?: Readable; discard(): void }> {
+    const b = await this.core.bucket(bucket);
+    const res = await this.core.send(b, { method: 'GET', path: objectPath(bucket, key), query: { versionId } });
+    if (res.statusCode === 200) {
+      const body = res.body;
+      // a body not taken is read out when small (the connection stays), else the connection is dropped
+      return { info: await this.infoFromHead(b, key, versionId, res), body, discard: () => void body.dump({ limit: 256 * 1024 }).catch(() => undefined) };
+    }
+    await res.body.dump();
+    const none = { discard: () => undefined };
+    if (res.statusCode === 404 || res.statusCode === 405 || res.statusCode === 400) return { info: await this.deleteMarkerOrNothing(b, key, versionId, res), ...none };
+    throw await rgwError(res, { method: 'GET', path: objectPath(bucket, key) });
   }
 
   private async infoFromHead(b: BucketCtx, key: string, versionId: string | undefined, res: RgwResponse): Promise<ObjectInfo> {

@@ -49,9 +49,9 @@ export class RgwMultipart {
     const b = await this.core.bucket(bucket);
     const checksums = { ...(opts.checksums ?? {}) };
     if (u.alg && !(u.alg in checksums)) checksums[u.alg] = null;
-    const { res, verified } = await this.core.writeBody(b, { method: 'PUT', path: objectPath(bucket, u.k), query: { partNumber: String(n), uploadId } }, body, { ...opts, checksums });
+    const { res, verified, etag } = await this.core.writeBody(b, { method: 'PUT', path: objectPath(bucket, u.k), query: { partNumber: String(n), uploadId } }, body, { ...opts, checksums });
     await res.body.dump();
-    const rec: PartRec = { n, etag: header(res, 'etag') ?? `"${verified.md5.toString('hex')}"`, size: verified.size, lm: this.core.now(), cs: verified.checksums };
+    const rec: PartRec = { n, etag, size: verified.size, lm: this.core.now(), cs: verified.checksums };
     await this.core.table.put(partKey(bucket, uploadId, n), rec);
     return toPartInfo(rec);
   }
