@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * PVE's view of an RBD storage, with RBDPlugin.pm's naming and ownership rules
+ * (/work/shared/reference/proxmox-mapping.md "EBS → RBD volumes on an `rbd` storage"):
+ * - volname `^((base-\d+-\S+)/)?((base)?(vm)?-(\d+)-\S+)$`; the owner is the vmid in the name;
+ * - alloc_image requires `vm-<vmid>-` ("illegal name '…' - should be 'vm-<vmid>-*'"), default
+ *   name `vm-<vmid>-disk-<N>` with the first free N; cloud-init disks `vm-<vmid>-cloudinit`;
+ * - a linked clone of a base volume has volname `base-X-disk-N/vm-Y-disk-M`;
+ * - template conversion renames `vm-N-disk-M` → `base-N-disk-M` and protects snapshot `__base__`;
+ * - freeing a base volume that still has linked clones fails.
+ */
+import { die } from './errors.js';
+import type { ImageBackend } from './images.js';
+
+export interface Volume {
+  /** RBD image name (the part after the last '/'). */
+  image: string;
+  size: number;
+  ctime: number;
+  /** For linked clones: the base image name. */
+  base?: string;
+}
+
+const VOLNAME = /^((base-(\d+)-\S+)\/)?((base)?(vm)?-(\d+)-\S+)$/;
+
+export function parseVolname(volname: string): { image: string; owner: number; base?: string; isBase: boolean } | undefined {
+  const m = VOLNAME.exec(volname);
+  if (!m) return undefined;
+  return { image: m[4]!, owner: Number(m[7]), base: m[2], isBase: !!m[5] };
+}
+
+export function formatSize(bytes: number): string {
+  const units: [string, number][] = [['T', 2 ** 40], ['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]];
+  for (const [u, n] of units) if (bytes >= n && bytes % n === 0) return `${bytes / n}${u}`;
+  return String(bytes);
+}
+
+/** PVE's size syntax for disks: `\d+(\.\d+)?[KMGT]?` (bytes without suffix for the drive `size=` key). */
+export function parseSize(s: string, defaultUnit: 'K' | 'G' | 'B'): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([KMGT])?$/.exec(s);
+  if (!m) return undefined;
+  const mult: Record<string, number> = { B: 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+  return Math.round(Number(m[1]) * mult[m[2] ?? defaultUnit]!);
+}
+
+export class RbdStorage {
+  private readonly volumes = new Map<string, Volume>();
+
+  constructor(
+    readonly id: string,
+    readonly backend: ImageBackend,
+  ) {}
+
+  volid(v: Volume): string {
+    return `${this.id}:${v.base ? `${v.base}/` : ''}${v.image}`;
+  }
+
+  get(image: string): Volume | undefined {
+    return this.volumes.get(image);
+  }
+
+  /** Resolves a volname (with or without the base prefix) to its volume. */
+  lookup(volname: string): Volume | undefined {
+    const p = parseVolname(volname);
+    return p ? this.volumes.get(p.image) : undefined;
+  }
+
+  list(): Volume[] {
+    return [...this.volumes.values()].sort((a, b) => a.image.localeCompare(b.image));
+  }
+
+  ownerOf(v: Volume): number {
+    return parseVolname(v.image)!.owner;
+  }
+
+  freeName(vmid: number): string {
+    for (let n = 0; ; n++) {
+      const name = `vm-${vmid}-disk-${n}`;
+      if (!this.volumes.has(name) && !this.volumes.has(`base-${vmid}-disk-${n}`)) return name;
+    }
+  }
+
+  async alloc(vmid: number, name: string | undefined, sizeBytes: number): Promise<Volume> {
+    const image = name ?? this.freeName(vmid);
+    if (!image.startsWith(`vm-${vmid}-`)) die(`illegal name '${image}' - should be 'vm-${vmid}-*'`);
+    if (!parseVolname(image)) die(`illegal name '${image}' - should be 'vm-${vmid}-*'`);
+    if (this.volumes.has(image)) die(`disk image '${this.id}:${image}' already exists`);
+    await this.backend.create(image, sizeBytes);
+    const v: Volume = { image, size: sizeBytes, ctime: Math.floor(Date.now() / 1000) };
+    this.volumes.set(image, v);
+    return v;
+  }
+
+  childrenOf(image: string): Volume[] {
+    return this.list().filter((v) => v.base === image);
+  }
+
+  async free(v: Volume): Promise<void> {
+    if (this.childrenOf(v.image).length) die(`rbd error: rbd: error: image still has children`);
+    await this.backend.remove(v.image);
+    this.volumes.delete(v.image);
+  }
+
+  async resize(v: Volume, sizeBytes: number): Promise<void> {
+    await this.backend.resize(v.image, sizeBytes);
+    v.size = sizeBytes;
+  }
+
+  /** Template conversion of one disk: vm-N-… → base-N-…, snapshot __base__ protected. */
+  async makeBase(v: Volume): Promise<Volume> {
+    const p = parseVolname(v.image)!;
+    if (p.isBase) return v;
+    const image = v.image.replace(/^vm-/, 'base-');
+    if (this.volumes.has(image)) die(`rbd error: rbd: rename error: (17) File exists`);
+    await this.backend.rename(v.image, image);
+    await this.backend.snapshot(image, '__base__');
+    this.volumes.delete(v.image);
+    const nv: Volume = { ...v, image };
+    this.volumes.set(image, nv);
+    return nv;
+  }
+
+  async linkedClone(base: Volume, vmid: number, name?: string): Promise<Volume> {
+    const image = name ?? this.freeName(vmid);
+    if (this.volumes.has(image)) die(`disk image '${this.id}:${image}' already exists`);
+    await this.backend.clone(base.image, '__base__', image);
+    const v: Volume = { image, size: base.size, ctime: Math.floor(Date.now() / 1000), base: base.image };
+    this.volumes.set(image, v);
+    return v;
+  }
+
+  async fullCopy(src: Volume, vmid: number, name?: string): Promise<Volume> {
+    const image = name ?? this.freeName(vmid);
+    if (this.volumes.has(image)) die(`disk image '${this.id}:${image}' already exists`);
+    await this.backend.copy(src.image, image);
+    const v: Volume = { image, size: src.size, ctime: Math.floor(Date.now() / 1000) };
+    this.volumes.set(image, v);
+    return v;
+  }
+
+  async rename(v: Volume, image: string): Promise<Volume> {
+    if (this.volumes.has(image)) die(`rbd error: rbd: rename error: (17) File exists`);
+    await this.backend.rename(v.image, image);
+    this.volumes.delete(v.image);
+    const nv: Volume = { ...v, image };
+    this.volumes.set(image, nv);
+    for (const c of this.volumes.values()) if (c.base === v.image) c.base = image;
+    return nv;
+  }
+
+  contentJson(v: Volume): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      volid: this.volid(v),
+      content: 'images',
+      format: 'raw',
+      size: v.size,
+      used: v.base ? 0 : v.size,
+      vmid: this.ownerOf(v),
+      ctime: v.ctime,
+    };
+    if (v.base) out.parent = `${v.base}@__base__`;
+    return out;
+  }
+}
