@@ -5,23 +5,33 @@
  * A lock-and-commit protocol with a transaction log, both in one Alternator table outside every
  * account prefix (`txTable`, hash key `pk`):
  *
- *   T#<txid>  {state: PENDING|COMMITTED|ABORTED, at, locks: [L#…], writes?: JSON of new images}
- *   L#<hash of table+key>  {owner: txid, at}
+ *   T#<txid>  {state: PENDING|COMMITTED|ABORTED, gw, at, locks: [L#…], writes?: JSON of new images}
+ *   L#<hash of table+key>  {owner: txid, gw, at}
+ *   G#<gateway instance>  {at}: the instance's heartbeat, renewed every txLeaseMs/3
+ *
+ * A transaction belongs to the gateway instance that runs it. It is taken over by another
+ * instance only when its owner's heartbeat is older than the lease (`txLeaseMs`): a slow but
+ * live gateway keeps its transactions however long they take; a crashed one loses them a lease
+ * after its last heartbeat.
  *
  *  1. write T#id PENDING with the lock names;
  *  2. take every lock (PutItem if attribute_not_exists(pk)); a lock held by another transaction
  *     is a conflict (locks taken are released, the attempt retried after a short random pause, then
- *     TransactionCanceledException with TransactionConflict) unless its lease expired, in which
- *     case its owner is recovered first;
+ *     TransactionCanceledException with TransactionConflict) unless its owner's gateway is dead,
+ *     in which case that transaction is recovered first;
  *  3. read the items (consistent reads) and run the apis layer's apply functions (conditions,
  *     updates); any failure releases the locks and deletes T#id: nothing was written;
  *  4. commit point: T#id becomes COMMITTED with the new images, conditional on still PENDING (a
  *     recoverer may have aborted a transaction whose lease ran out);
  *  5. apply the images (unconditional PutItem/DeleteItem: replays are harmless), release the
  *     locks, delete T#id.
- * A crash before 4 leaves a PENDING record and locks: recovery (at start and every lease/2)
- * aborts PENDING records older than the lease and frees their locks. A crash after 4 leaves a
- * COMMITTED record: recovery applies its images again. So every transaction is all-or-nothing.
+ * A crash before 4 leaves a PENDING record and locks: recovery (at start and every lease/2, on
+ * any gateway) aborts the PENDING records of dead gateways and frees their locks; aborting is
+ * conditional on PENDING, so a gateway thought dead cannot commit afterwards. A crash after 4
+ * leaves a COMMITTED record: recovery applies its images again. So every transaction is
+ * all-or-nothing. (A gateway frozen for longer than the lease with a transaction between 4 and 5
+ * could, on waking, write images a later transaction has superseded: keep the lease well above
+ * any pause a gateway may suffer; the default is 30 s.)
  *
  * Isolation: transactions are serializable with each other (every item a transaction reads or
  * writes is locked from before its read until after its write). TransactGetItems locks its items
@@ -59,7 +69,11 @@ function isCondFail(e: unknown): boolean {
 
 export class TxManager {
   private ready?: Promise<void>;
-  private timer?: NodeJS.Timeout;
+  private timers: NodeJS.Timeout[] = [];
+  /** This gateway instance (transactions and locks name it). */
+  readonly instance = randomUUID();
+  /** Heartbeats seen: instance → [heartbeat time, when read]. */
+  private readonly seen = new Map<string, [number, number]>();
 
   constructor(
     private readonly client: AlternatorClient,
@@ -86,15 +100,35 @@ export class TxManager {
         if (d.Table?.TableStatus === 'ACTIVE') break;
         await sleep(100);
       }
+      await this.heartbeat();
+      this.timers.push(setInterval(() => void this.heartbeat().catch((e) => this.log.warn('transaction heartbeat failed', { err: (e as Error).message })), Math.max(20, this.cfg.txLeaseMs / 3)).unref());
       await this.recover();
-      this.timer = setInterval(() => void this.recover().catch((e) => this.log.warn('transaction recovery failed', { err: (e as Error).message })), Math.max(50, this.cfg.txLeaseMs / 2)).unref();
+      this.timers.push(setInterval(() => void this.recover().catch((e) => this.log.warn('transaction recovery failed', { err: (e as Error).message })), Math.max(50, this.cfg.txLeaseMs / 2)).unref());
     })();
     this.ready.catch(() => (this.ready = undefined));
     return this.ready;
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  private heartbeat(): Promise<unknown> {
+    return this.put({ pk: { S: `G#${this.instance}` }, at: { N: String(Date.now()) } });
+  }
+
+  /** Whether a gateway instance's heartbeat is within the lease (this one always is). */
+  private async alive(instance: string | undefined): Promise<boolean> {
+    if (!instance) return false;
+    if (instance === this.instance) return true;
+    const now = Date.now();
+    let s = this.seen.get(instance);
+    if (!s || s[1] + this.cfg.txLeaseMs / 6 < now) {
+      const hb = await this.get(`G#${instance}`);
+      s = [Number(hb?.at?.N ?? 0), now];
+      this.seen.set(instance, s);
+    }
+    return s[0] + this.cfg.txLeaseMs >= now;
   }
 
   private lockName(t: TableInfo, key: Item): string {
@@ -128,12 +162,12 @@ export class TxManager {
     const res = await Promise.all(
       locks.map(async (l, i) => {
         try {
-          await this.put({ pk: { S: l }, owner: { S: id }, at: { N: String(now) } }, { expr: 'attribute_not_exists(pk)' });
+          await this.put({ pk: { S: l }, owner: { S: id }, gw: { S: this.instance }, at: { N: String(now) } }, { expr: 'attribute_not_exists(pk)' });
           return -1;
         } catch (e) {
           if (!isCondFail(e)) throw e;
           const held = await this.get(l);
-          if (held && Number(held.at?.N ?? 0) + this.cfg.txLeaseMs < Date.now()) await this.recoverOne(held.owner.S, l);
+          if (held && !(await this.alive(held.gw?.S))) await this.recoverOne(held.owner.S, l);
           return i;
         }
       }),
@@ -173,7 +207,7 @@ export class TxManager {
     const id = randomUUID();
     const locks = ops.map((op) => this.lockName(op.table, op.key));
     const txKey = { pk: { S: `T#${id}` } };
-    await this.put({ ...txKey, state: { S: 'PENDING' }, at: { N: String(Date.now()) }, locks: { L: locks.map((l) => ({ S: l })) } }, { expr: 'attribute_not_exists(pk)' });
+    await this.put({ ...txKey, state: { S: 'PENDING' }, gw: { S: this.instance }, at: { N: String(Date.now()) }, locks: { L: locks.map((l) => ({ S: l })) } }, { expr: 'attribute_not_exists(pk)' });
     let committed = false;
     try {
       await this.lockAll(id, locks);
@@ -240,8 +274,8 @@ export class TxManager {
   }
 
   /**
-   * Finishes or undoes one transaction (the owner of `lock`): COMMITTED is applied again, a
-   * PENDING one past its lease is aborted; read locks and orphans are released.
+   * Finishes or undoes one transaction of a dead gateway (the owner of `lock`): COMMITTED is
+   * applied again, PENDING is aborted; read locks and orphans are released.
    */
   async recoverOne(owner: string, lock?: string): Promise<void> {
     const rec = owner.startsWith('R') ? undefined : await this.get(`T#${owner}`);
@@ -257,8 +291,8 @@ export class TxManager {
     const id = pk.slice(2);
     const locks: string[] = (rec.locks?.L ?? []).map((l: Doc) => l.S);
     let state: string = rec.state.S;
+    if (await this.alive(rec.gw?.S)) return;
     if (state === 'PENDING') {
-      if (Number(rec.at.N) + this.cfg.txLeaseMs >= Date.now()) return;
       try {
         await this.client.call('UpdateItem', { TableName: this.cfg.txTable, Key: { pk: { S: pk } }, UpdateExpression: 'SET #s = :a', ConditionExpression: '#s = :p', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':a': { S: 'ABORTED' }, ':p': { S: 'PENDING' } } }, true);
         state = 'ABORTED';
@@ -274,21 +308,24 @@ export class TxManager {
     await this.client.call('DeleteItem', { TableName: this.cfg.txTable, Key: { pk: { S: pk } } }, true);
   }
 
-  /** Scans the log: committed transactions are completed, abandoned ones undone. Returns how many. */
+  /** Scans the log: transactions and locks of dead gateways are finished or undone. Returns how many. */
   async recover(): Promise<number> {
     let n = 0;
     let start: Doc | undefined;
     do {
-      const page = await this.client.call<Doc>('Scan', { TableName: this.cfg.txTable, ConsistentRead: true, ExclusiveStartKey: start, FilterExpression: 'begins_with(pk, :t) OR (begins_with(pk, :l) AND #a < :old)', ExpressionAttributeNames: { '#a': 'at' }, ExpressionAttributeValues: { ':t': { S: 'T#' }, ':l': { S: 'L#' }, ':old': { N: String(Date.now() - this.cfg.txLeaseMs) } } }, true);
+      const page = await this.client.call<Doc>('Scan', { TableName: this.cfg.txTable, ConsistentRead: true, ExclusiveStartKey: start, FilterExpression: 'begins_with(pk, :t) OR begins_with(pk, :l) OR begins_with(pk, :g)', ExpressionAttributeValues: { ':t': { S: 'T#' }, ':l': { S: 'L#' }, ':g': { S: 'G#' } } }, true);
       for (const it of (page.Items ?? []) as Doc[]) {
         const pk: string = it.pk.S;
-        if (pk.startsWith('T#')) {
-          if (it.state.S !== 'PENDING' || Number(it.at.N) + this.cfg.txLeaseMs < Date.now()) {
-            await this.finish(it);
-            n++;
-          }
+        if (pk.startsWith('G#')) {
+          // heartbeats of instances gone for ten leases
+          if (Number(it.at?.N ?? 0) + 10 * this.cfg.txLeaseMs < Date.now()) await this.client.call('DeleteItem', { TableName: this.cfg.txTable, Key: { pk: it.pk } }, true);
+        } else if (await this.alive(it.gw?.S)) {
+          continue;
+        } else if (pk.startsWith('T#')) {
+          await this.finish(it);
+          n++;
         } else if (it.owner?.S) {
-          // a lock past its lease whose owner left no record (a read lock, or a finished transaction)
+          // a lock of a dead gateway: its transaction, if any, decides
           await this.recoverOne(it.owner.S, pk);
         }
       }
