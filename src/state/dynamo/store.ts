@@ -8,6 +8,7 @@
  */
 import { runBuffered, compareKeys, prefixCeiling, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from '../store.js';
 import { DynamoClient } from './client.js';
+import { LocalLocks } from './local-locks.js';
 import { ItemTable, N, S, newVersion, pkOf, skOf, type DdbItem, type Raw, type Update } from './items.js';
 import { TxEngine, type TxEntry } from './txn.js';
 
@@ -30,6 +31,8 @@ export interface DynamoStateOptions {
 /** Tombstones (deleted entries) older than this are removed when a scan meets them. */
 const TOMBSTONE_TTL_MS = 5 * 60_000;
 const MAX_TX_ATTEMPTS = 200;
+/** A range entry that turned out deleted by a committed transaction. */
+const DROP = Symbol('dropped');
 
 const parse = (s: string | undefined): unknown => (s === undefined ? undefined : JSON.parse(s));
 const json = (v: unknown): string => JSON.stringify(v) ?? 'null';
@@ -38,6 +41,7 @@ export class DynamoStateStore implements StateStore {
   private readonly tables = new Map<string, StateTable<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private recovering: Promise<unknown> | undefined;
+  private readonly local = new LocalLocks();
 
   private constructor(
     private readonly items: ItemTable,
@@ -142,17 +146,24 @@ export class DynamoStateStore implements StateStore {
       update: async (key, fn) => {
         const k = skOf(key);
         const w = newVersion();
-        for (;;) {
-          const cur = await this.settled(p, k);
-          const next = fn(parse(cur?.v));
-          if (next === undefined && cur?.v === undefined) return undefined;
-          const cond = cur?.ver !== undefined ? `${free} AND #ver = :old` : `${free} AND attribute_not_exists(#ver)`;
-          const values = cur?.ver !== undefined ? { ':old': S(cur.ver) } : undefined;
-          const u: Update =
-            next === undefined
-              ? { set: { ver: S(w), ts: N(Date.now()) }, remove: ['v'], condition: cond, values }
-              : { set: { v: S(json(next)), ver: S(w), ts: N(Date.now()) }, condition: cond, values };
-          if ((await this.write(p, k, w, u)) === true) return next;
+        let hold: (() => void) | undefined;
+        try {
+          for (;;) {
+            const cur = await this.settled(p, k);
+            const next = fn(parse(cur?.v));
+            if (next === undefined && cur?.v === undefined) return undefined;
+            const cond = cur?.ver !== undefined ? `${free} AND #ver = :old` : `${free} AND attribute_not_exists(#ver)`;
+            const values = cur?.ver !== undefined ? { ':old': S(cur.ver) } : undefined;
+            const u: Update =
+              next === undefined
+                ? { set: { ver: S(w), ts: N(Date.now()) }, remove: ['v'], condition: cond, values }
+                : { set: { v: S(json(next)), ver: S(w), ts: N(Date.now()) }, condition: cond, values };
+            if ((await this.write(p, k, w, u)) === true) return next;
+            // lost a race: retry queued behind this gateway's other writers of the key
+            hold ??= await this.local.acquire([`${p}\u0000${k}`]);
+          }
+        } finally {
+          hold?.();
         }
       },
       range: async (opts: RangeOptions = {}) => this.range(p, opts),
@@ -215,64 +226,96 @@ export class DynamoStateStore implements StateStore {
   }
 
   async transact<R>(fn: (tx: TxView) => R): Promise<R> {
-    for (let attempt = 0; ; attempt++) {
-      const reads = new Map<string, { p: string; k: string; raw: Raw | undefined }>();
-      for (;;) {
-        const missing: Array<[string, string]> = [];
-        const used = new Set<string>();
-        const writes = new Map<string, { p: string; k: string; value: StateValue | undefined }>();
-        let result: R | undefined;
-        let failure: { e: unknown } | undefined;
-        try {
-          result = runBuffered(
-            fn,
-            (table, key) => {
-              const p = pkOf(table);
-              const k = skOf(key);
-              const id = `${p}\u0000${k}`;
-              const r = reads.get(id);
-              if (!r) {
-                missing.push([p, k]);
-                return undefined;
-              }
-              used.add(id);
-              return parse(r.raw?.v);
-            },
-            (table, key, value) => {
-              const p = pkOf(table);
-              const k = skOf(key);
-              writes.set(`${p}\u0000${k}`, { p, k, value });
-            },
-          );
-        } catch (e) {
-          failure = { e };
-        }
-        if (missing.length) {
-          // the callback met keys not read yet: read them all, run it again
-          const got = await this.items.getMany(missing);
-          for (const [id, raw] of got) {
-            const [p, k] = id.split('\u0000') as [string, string];
-            reads.set(id, { p, k, raw });
-          }
-          continue;
-        }
-        if (failure) throw failure.e;
-        const entries: TxEntry[] = [];
-        for (const id of used) {
-          const r = reads.get(id)!;
-          const w = writes.get(id);
-          entries.push({ p: r.p, k: r.k, read: { raw: r.raw }, op: w ? (w.value === undefined ? 'd' : 'p') : 'r', nv: w?.value === undefined ? undefined : json(w.value) });
-        }
-        for (const [id, w] of writes) {
-          if (!used.has(id)) entries.push({ p: w.p, k: w.k, op: w.value === undefined ? 'd' : 'p', nv: w.value === undefined ? undefined : json(w.value) });
-        }
-        const ok = writes.size === 0 ? await this.validate(entries) : await this.engine.commit(entries);
-        if (ok) return result as R;
-        break;
+    let hold: (() => void) | undefined;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const { result, entries, writes } = await this.execute(fn);
+        const ok = writes === 0 ? await this.validate(entries) : entries.length === 1 ? await this.commitOne(entries[0]!) : await this.engine.commit(entries, attempt > 0);
+        if (ok) return result;
+        if (attempt >= MAX_TX_ATTEMPTS) throw new Error(`state transaction did not commit after ${MAX_TX_ATTEMPTS} attempts (contention)`);
+        await new Promise((r) => setTimeout(r, Math.min(100, 2 * 1.3 ** attempt) * Math.random()));
+        // the retry queues behind this gateway's other writers of the same keys
+        hold ??= await this.local.acquire(entries.map((e) => `${e.p}\u0000${e.k}`));
       }
-      if (attempt >= MAX_TX_ATTEMPTS) throw new Error(`state transaction did not commit after ${MAX_TX_ATTEMPTS} attempts (contention)`);
-      await new Promise((r) => setTimeout(r, Math.min(100, 2 * 1.3 ** attempt) * Math.random()));
+    } finally {
+      hold?.();
     }
+  }
+
+  /**
+   * Runs the callback on consistent reads: a run that meets keys not read yet only tells which
+   * to read (its result and writes are dropped); they are read at once and it runs again, until a
+   * run reads nothing new. Returns that run's result and its keys: what it read, what it writes.
+   */
+  private async execute<R>(fn: (tx: TxView) => R): Promise<{ result: R; entries: TxEntry[]; writes: number }> {
+    const reads = new Map<string, { p: string; k: string; raw: Raw | undefined }>();
+    for (;;) {
+      const missing: Array<[string, string]> = [];
+      const used = new Set<string>();
+      const writes = new Map<string, { p: string; k: string; value: StateValue | undefined }>();
+      let result: R | undefined;
+      let failure: { e: unknown } | undefined;
+      try {
+        result = runBuffered(
+          fn,
+          (table, key) => {
+            const p = pkOf(table);
+            const k = skOf(key);
+            const id = `${p}\u0000${k}`;
+            const r = reads.get(id);
+            if (!r) {
+              missing.push([p, k]);
+              return undefined;
+            }
+            used.add(id);
+            return parse(r.raw?.v);
+          },
+          (table, key, value) => {
+            const p = pkOf(table);
+            const k = skOf(key);
+            writes.set(`${p}\u0000${k}`, { p, k, value });
+          },
+        );
+      } catch (e) {
+        failure = { e };
+      }
+      if (missing.length) {
+        for (const [id, raw] of await this.items.getMany(missing)) {
+          const [p, k] = id.split('\u0000') as [string, string];
+          reads.set(id, { p, k, raw });
+        }
+        continue;
+      }
+      if (failure) throw failure.e;
+      const op = (w: { value: StateValue | undefined } | undefined) => (w ? (w.value === undefined ? 'd' : 'p') : 'r');
+      const nv = (w: { value: StateValue | undefined } | undefined) => (w?.value === undefined ? undefined : json(w.value));
+      const entries: TxEntry[] = [];
+      for (const id of used) {
+        const r = reads.get(id)!;
+        const w = writes.get(id);
+        entries.push({ p: r.p, k: r.k, read: { raw: r.raw }, op: op(w), nv: nv(w) });
+      }
+      for (const [id, w] of writes) if (!used.has(id)) entries.push({ p: w.p, k: w.k, op: op(w), nv: nv(w) });
+      return { result: result as R, entries, writes: writes.size };
+    }
+  }
+
+  /** A transaction of one key needs no record: one conditional write, like update(). */
+  private async commitOne(e: TxEntry): Promise<boolean> {
+    const w = newVersion();
+    let condition = 'attribute_not_exists(#lk)';
+    let values: Update['values'];
+    if (e.read) {
+      if (e.read.raw?.ver !== undefined) {
+        condition += ' AND #ver = :old';
+        values = { ':old': S(e.read.raw.ver) };
+      } else condition += ' AND attribute_not_exists(#ver)';
+    }
+    const set = { ver: S(w), ts: N(Date.now()), ...(e.op === 'p' ? { v: S(e.nv!) } : {}) };
+    const r = await this.write(e.p, e.k, w, { set, remove: e.op === 'd' ? ['v'] : undefined, condition, values });
+    if (r === true) return true;
+    if (r.cur?.lk) await this.engine.unlock(e.p, e.k, r.cur);
+    return false;
   }
 
   /** A read-only transaction holds when its reads were one state: no key moved or was held meanwhile. */
@@ -302,4 +345,3 @@ export class DynamoStateStore implements StateStore {
   }
 }
 
-const DROP = Symbol('dropped');

@@ -110,8 +110,15 @@ export class TxEngine {
     return this.items.update(TX_PARTITION, txid, { set: { st: S('aborted') }, condition: '#st = :pending', values: { ':pending': S('pending') } });
   }
 
-  /** Runs the protocol for `entries`; false when a conflict rolled it back (the caller retries). */
-  async commit(entries: TxEntry[]): Promise<boolean> {
+  /**
+   * Runs the protocol for `entries`; false when a conflict rolled it back (the caller runs the
+   * callback again). `ordered`: locks are taken one after the other in key order, waiting for
+   * transactions that hold them (no deadlock: everyone waits in the same order); otherwise they
+   * are taken all at once and a key held by another transaction rolls this one back at once
+   * (no waiting while holding: no deadlock either) — one round trip instead of one per key, the
+   * first try; retries after a conflict are ordered.
+   */
+  async commit(entries: TxEntry[], ordered: boolean): Promise<boolean> {
     const txid = newVersion();
     const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(`${a.p}\u0000${a.k}`), Buffer.from(`${b.p}\u0000${b.k}`)));
     const ks = sorted.map((e) => [e.p, e.k]);
@@ -121,12 +128,24 @@ export class TxEngine {
     }
     await this.phase('recorded', txid);
     const locked: TxEntry[] = [];
-    for (const e of sorted) {
-      if (!(await this.lock(txid, e))) {
-        await this.rollback(txid, locked);
+    if (ordered) {
+      for (const e of sorted) {
+        if (!(await this.lock(txid, e, true))) {
+          await this.rollback(txid, locked);
+          return false;
+        }
+        locked.push(e);
+      }
+    } else {
+      const got = await Promise.allSettled(sorted.map((e) => this.lock(txid, e, false)));
+      locked.push(...sorted.filter((_, i) => got[i]!.status === 'fulfilled' && (got[i] as PromiseFulfilledResult<boolean>).value));
+      if (locked.length < sorted.length) {
+        // a failed request may still have locked: release every key (release is conditional on our id)
+        await this.rollback(txid, sorted);
+        const failed = got.find((g): g is PromiseRejectedResult => g.status === 'rejected');
+        if (failed) throw failed.reason;
         return false;
       }
-      locked.push(e);
     }
     await this.phase('locked', txid);
     if (!(await this.items.update(TX_PARTITION, txid, { set: { st: S('committed') }, condition: '#st = :pending', values: { ':pending': S('pending') } }))) {
@@ -143,7 +162,7 @@ export class TxEngine {
     return true;
   }
 
-  private async lock(txid: string, e: TxEntry): Promise<boolean> {
+  private async lock(txid: string, e: TxEntry, wait: boolean): Promise<boolean> {
     let condition = 'attribute_not_exists(#lk)';
     const values: Record<string, ReturnType<typeof S>> = {};
     if (e.read) {
@@ -163,6 +182,7 @@ export class TxEngine {
         if (!e.read || cur?.ver === e.read.raw?.ver) continue;
         return false;
       }
+      if (!wait) return false;
       const after = await this.unlock(e.p, e.k, cur);
       if (e.read && after?.ver !== e.read.raw?.ver) return false;
     }
