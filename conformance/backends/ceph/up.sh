@@ -122,7 +122,7 @@ osd memory target = 1073741824
 [client.rgw.x]
 admin socket = $CEPH_DIR/run/\$name.asok
 rgw data = $CEPH_DIR/\$name
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 CONF
 }
 

@@ -98,7 +98,10 @@ export class RgwS3 implements S3Backend {
     const versionId = header(res, 'x-amz-version-id') ?? 'null';
     const side: SideRec = { e: etag, m: meta, cs: verified.checksums, ow: opts.owner };
     if (needsSidecar(meta, verified.checksums, opts.owner, b.owner, false)) await this.core.table.put(sideKey(bucket, key, versionId), side);
-    else if (versionId === 'null') await this.core.table.delete(sideKey(bucket, key, versionId));
+    else if (versionId === 'null' && (await this.core.table.get(sideKey(bucket, key, versionId))) !== undefined) {
+      // the replaced null version had a sidecar (a read costs far less than a write transaction)
+      await this.core.table.delete(sideKey(bucket, key, versionId));
+    }
     return toInfo({ key, versionId, isLatest: true, size: verified.size, etag, lastModified: this.core.now() }, side, { meta, owner: opts.owner });
   }
 
