@@ -8,6 +8,7 @@ import { waitTask } from '../client/tasks.js';
 import type { ProxmoxConfig } from '../config.js';
 import type { JobEngine } from '../jobs.js';
 import type { PveMap } from './map.js';
+import type { EbsDriver } from './snapshots.js';
 
 export interface PveCtx {
   gw: Gateway;
@@ -18,6 +19,8 @@ export interface PveCtx {
   jobs: JobEngine;
   sink: Ec2EventSink;
   inventory: Inventory;
+  /** The Ceph RBD volume driver for snapshots, when `ec2.volumes` is `rbd`. */
+  ebs: Promise<EbsDriver | undefined>;
 }
 
 /**

@@ -25,7 +25,8 @@ import { PveMap } from './map.js';
 import { rebootJob, resizeJob, startJob, stopJob, terminateJob } from './power.js';
 import { groupMembers, laneOf, publishMetrics, reconcile, syncGroups } from './reconcile.js';
 import { SdnSync } from './sdn.js';
-import { attachJob, createVolumeJob, deleteVolumeJob, detachJob, modifyVolumeJob } from './volumes.js';
+import { loadEbsDriver } from './snapshots.js';
+import { attachJob, createVolumeJob, deleteVolumeJob, detachJob, modifyVolumeJob, snapshotJob } from './volumes.js';
 
 export class ProxmoxEc2Backend implements Ec2Backend {
   readonly name = 'proxmox';
@@ -49,7 +50,9 @@ export class ProxmoxEc2Backend implements Ec2Backend {
       waitTask: wait,
       onError: (msg, detail) => gw.log.error(msg, detail),
     });
-    this.ctx = { gw, cfg, http, pve, map, jobs, sink, inventory: new Inventory(pve, cfg.resourcesCacheMs) };
+    const ebs = loadEbsDriver(gw, cfg.holderVmid);
+    ebs.catch((e) => gw.log.error('proxmox: the EBS snapshot driver failed to load', { err: String(e) }));
+    this.ctx = { gw, cfg, http, pve, map, jobs, sink, inventory: new Inventory(pve, cfg.resourcesCacheMs), ebs: ebs.catch(() => undefined) };
     this.api = new ApiView(gw.state);
     this.firewall = new FirewallSync(pve);
     this.templates = new TemplateCatalog(this.ctx);
@@ -65,6 +68,7 @@ export class ProxmoxEc2Backend implements Ec2Backend {
     jobs.register('vol-attach', attachJob(this.ctx));
     jobs.register('vol-detach', detachJob(this.ctx));
     jobs.register('vol-modify', modifyVolumeJob(this.ctx));
+    jobs.register('snapshot', snapshotJob(this.ctx));
   }
 
   private zoneSuffix(zone: string): string {
@@ -184,11 +188,12 @@ export class ProxmoxEc2Backend implements Ec2Backend {
       await this.ctx.map.putVolume({ accountId, volumeId: spec.volumeId, zone: spec.zone, sizeGiB: spec.sizeGiB });
       return;
     }
-    if (spec.fromSnapshot) {
-      throw new AwsError('UnsupportedOperation', 'Volumes from snapshots need the Ceph RBD driver, which this Proxmox backend does not use yet.');
+    const from = spec.fromSnapshot ? { accountId: spec.fromSnapshotAccount ?? accountId, snapshotId: spec.fromSnapshot } : undefined;
+    if (from && !(await this.ctx.ebs)) {
+      throw new AwsError('UnsupportedOperation', 'Volumes from snapshots need the Ceph RBD volume driver (ec2.volumes: rbd) with the Proxmox backend.');
     }
     await this.ctx.map.putVolume({ accountId, volumeId: spec.volumeId, zone: spec.zone, sizeGiB: spec.sizeGiB, iops: spec.iops, throughput: spec.throughput });
-    await this.ctx.jobs.enqueue('vol-create', `vol-${spec.volumeId}`, 'alloc', { accountId, volumeId: spec.volumeId });
+    await this.ctx.jobs.enqueue('vol-create', `vol-${spec.volumeId}`, 'alloc', { accountId, volumeId: spec.volumeId, from });
   }
 
   async deleteVolume(accountId: string, volumeId: string): Promise<void> {
@@ -211,18 +216,17 @@ export class ProxmoxEc2Backend implements Ec2Backend {
     await this.ctx.jobs.enqueue('vol-detach', laneOf(m.vmid), 'detach', { accountId, volumeId, instanceId, force });
   }
 
-  async createSnapshot(accountId: string, snapshotId: string): Promise<void> {
-    // per-volume snapshots live on Ceph (PVE has only whole-VM snapshots)
-    this.ctx.gw.log.warn('proxmox: EBS snapshots need the Ceph RBD driver; the snapshot is reported as error', { snapshotId });
-    await this.ctx.sink.emit({ kind: 'snapshot', accountId, id: snapshotId, state: 'error' });
+  /** Per-volume snapshots live on Ceph (PVE has only whole-VM snapshots): see snapshots.ts. */
+  async createSnapshot(accountId: string, snapshotId: string, volumeId: string): Promise<void> {
+    await this.ctx.jobs.enqueue('snapshot', `vol-${volumeId}`, 'take', { accountId, volumeId, snapshotId });
   }
 
-  async copySnapshot(accountId: string, snapshotId: string): Promise<void> {
-    await this.ctx.sink.emit({ kind: 'snapshot', accountId, id: snapshotId, state: 'error' });
+  async copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void> {
+    await this.ctx.jobs.enqueue('snapshot', `snap-${snapshotId}`, 'copy', { accountId, volumeId: '', snapshotId, from: source });
   }
 
-  async deleteSnapshot(): Promise<void> {
-    // nothing was stored for a snapshot in error
+  async deleteSnapshot(accountId: string, snapshotId: string): Promise<void> {
+    await (await this.ctx.ebs)?.deleteSnapshot(accountId, snapshotId);
   }
 
   startBackground(): void {

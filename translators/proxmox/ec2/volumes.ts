@@ -22,6 +22,8 @@ export interface VolJobData extends Record<string, unknown> {
   sizeGiB?: number;
   modificationId?: string;
   force?: boolean;
+  from?: { accountId: string; snapshotId: string };
+  snapshotId?: string;
 }
 
 export function anyNode(ctx: PveCtx, zone?: string): string {
@@ -44,6 +46,14 @@ export function createVolumeJob(ctx: PveCtx): JobKind<VolJobData> {
         if (!v) return { done: true };
         const name = holderVolumeName(ctx.cfg.holderVmid, v.volumeId);
         const node = anyNode(ctx, v.zone);
+        if (job.data.from) {
+          const ebs = await ctx.ebs;
+          if (!ebs) throw new Error('volumes from snapshots need ec2.volumes: rbd');
+          await ebs.createVolume(v.accountId, v.volumeId, v.sizeGiB, job.data.from);
+          await ctx.map.updateVolume(v.accountId, v.volumeId, (x) => ({ ...x, volid: `${ctx.cfg.storage}:${name}` }));
+          await ctx.sink.emit({ kind: 'volume', accountId: v.accountId, id: v.volumeId, state: 'available' });
+          return { done: true };
+        }
         const existing = (await ctx.pve.storageContent(node, ctx.cfg.storage, ctx.cfg.holderVmid)).find((c) => c.volid.endsWith(`:${name}`));
         const volid = existing?.volid ?? (await ctx.pve.allocVolume(node, ctx.cfg.storage, { vmid: ctx.cfg.holderVmid, filename: name, size: `${v.sizeGiB}G` }));
         await ctx.map.updateVolume(v.accountId, v.volumeId, (x) => ({ ...x, volid }));
@@ -74,6 +84,12 @@ export function deleteVolumeJob(ctx: PveCtx): JobKind<VolJobData> {
           // the VM's own disk: PVE frees it with the VM; a surviving VM keeps it
           const inst = await ctx.map.instance(v.accountId, v.rootOf);
           if (inst && (await findVm(ctx, inst))) throw new Error(`root volume ${v.volumeId} still belongs to the VM of ${v.rootOf}`);
+          return gone(job);
+        }
+        const ebs = await ctx.ebs;
+        if (ebs) {
+          // the driver keeps the image while EBS snapshots of it live (PVE's free would purge them)
+          await ebs.deleteVolume(v.accountId, v.volumeId);
           return gone(job);
         }
         try {
@@ -164,8 +180,12 @@ export function modifyVolumeJob(ctx: PveCtx): JobKind<VolJobData> {
         const m = v.attachedTo ? await ctx.map.instance(v.accountId, v.attachedTo) : undefined;
         const vm = m ? await findVm(ctx, m) : undefined;
         if (!m || !vm || !v.slot) {
-          // PVE resizes disks only through a VM that has them (no storage-level resize API)
-          throw new Error('an unattached volume cannot be resized through the Proxmox API; attach it first');
+          // PVE resizes disks only through a VM that has them (no storage-level resize API): Ceph
+          const ebs = await ctx.ebs;
+          if (!ebs || v.rootOf) throw new Error('an unattached volume cannot be resized through the Proxmox API; attach it first');
+          await ebs.growVolume(v.accountId, v.volumeId, job.data.sizeGiB!);
+          await ctx.map.updateVolume(v.accountId, v.volumeId, (x) => ({ ...x, sizeGiB: job.data.sizeGiB! }));
+          return { next: 'completed' };
         }
         const upid = await ctx.pve.resize(vm.node, m.vmid, v.slot, `${job.data.sizeGiB}G`);
         await ctx.map.updateVolume(v.accountId, v.volumeId, (x) => ({ ...x, sizeGiB: job.data.sizeGiB! }));
@@ -176,6 +196,38 @@ export function modifyVolumeJob(ctx: PveCtx): JobKind<VolJobData> {
     async fail(job, error) {
       quiet(ctx, 'volume modification')(job, error);
       await done(job, 'failed');
+      return undefined;
+    },
+  };
+}
+
+export function snapshotJob(ctx: PveCtx): JobKind<VolJobData> {
+  const report = async (job: JobRec<VolJobData>, state: 'completed' | 'error') => {
+    await ctx.sink.emit({ kind: 'snapshot', accountId: job.data.accountId, id: job.data.snapshotId!, state });
+    return { done: true as const };
+  };
+  return {
+    steps: {
+      async take(job) {
+        const ebs = await ctx.ebs;
+        const v = await ctx.map.volume(job.data.accountId, job.data.volumeId);
+        if (!ebs || !v?.volid || v.rootOf) {
+          ctx.gw.log.warn('proxmox: this snapshot cannot be taken (needs ec2.volumes: rbd, and a volume that is not a root disk)', { snapshotId: job.data.snapshotId, volumeId: job.data.volumeId });
+          return report(job, 'error');
+        }
+        await ebs.createSnapshot(job.data.accountId, job.data.snapshotId!, job.data.volumeId);
+        return report(job, 'completed');
+      },
+      async copy(job) {
+        const ebs = await ctx.ebs;
+        if (!ebs || !job.data.from) return report(job, 'error');
+        await ebs.copySnapshot(job.data.accountId, job.data.snapshotId!, job.data.from);
+        return report(job, 'completed');
+      },
+    },
+    async fail(job, error) {
+      quiet(ctx, 'snapshot')(job, error);
+      await report(job, 'error');
       return undefined;
     },
   };
