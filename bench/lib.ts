@@ -28,11 +28,11 @@ export async function startGatewayPinned(dataDir: string, extraArgs: string[] = 
 }
 
 /**
- * A POST / to a gateway on `port`, signed with the bench's key for `service` — the request wrk
+ * A POST / to a gateway on `port`, signed with the bench's key (or `credentials`) for `service` — the request wrk
  * replays (within SigV4's 15-minute window). Content-Length is left to wrk.
  */
-export async function signedPost(port: number, service: string, headers: Record<string, string>, body: string): Promise<WrkRequest> {
-  const signer = new SignatureV4({ service, region: 'us-east-1', credentials: BENCH_CREDENTIALS, sha256: Sha256 });
+export async function signedPost(port: number, service: string, headers: Record<string, string>, body: string, credentials = BENCH_CREDENTIALS): Promise<WrkRequest> {
+  const signer = new SignatureV4({ service, region: 'us-east-1', credentials, sha256: Sha256 });
   const signed = await signer.sign({
     method: 'POST',
     protocol: 'http:',

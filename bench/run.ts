@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** `npm run bench`: every bench, each as a ratio to its named peer measured in the same run. */
+import { benchAlternator } from './alternator.js';
 import { benchCephS3 } from './ceph-s3.js';
 import { benchCloudWatch } from './cloudwatch.js';
 import { benchCore } from './core.js';
@@ -10,7 +11,7 @@ import { have, printRows, type Row } from './lib.js';
 import { benchS3 } from './s3.js';
 import { benchSigV4 } from './sigv4.js';
 
-/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, ec2, cloudwatch, ceph-s3, proxmox. */
+/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, ec2, cloudwatch, ceph-s3, proxmox, alternator. */
 const only = process.argv[2];
 
 async function sigv4Rows(): Promise<Row[]> {
@@ -36,6 +37,7 @@ const benches: Array<[string, () => Promise<Row[]>]> = [
   ['cloudwatch', () => benchCloudWatch()],
   ['ceph-s3', () => benchCephS3()],
   ['proxmox', () => benchProxmox()],
+  ['alternator', () => benchAlternator()],
 ];
 
 if (!have('wrk')) {
