@@ -8,6 +8,7 @@ import { Readable, Writable } from 'node:stream';
 import t from 'tap';
 import { RbdClient, RbdError } from '../../translators/ceph/rbd/client.js';
 import { cephUp } from '../backends/ceph/cluster.js';
+import { digestByDiff, digestByExport } from './rbd-digest.js';
 
 const MiB = 1024 * 1024;
 
@@ -107,6 +108,10 @@ t.test('bytes: writeAt + export; snapshot, clone, flatten, unprotect, remove in 
   const hf = sha256Sink();
   await rbd.exportTo(hf.sink, child);
   t.equal(hf.digest(), want, 'the flattened clone still has the bytes');
+  const content = await digestByExport(rbd, child);
+  t.equal(await digestByDiff(rbd, child), content, 'content digest: export-diff (allocated extents) = full export');
+  t.equal(await digestByDiff(rbd, base), await digestByExport(rbd, base), 'also for an image written after its snapshot');
+  t.not(await digestByDiff(rbd, base), content, 'and different content digests differently');
   await rbd.remove(base);
 
   const imported = `${prefix}-imp`;

@@ -220,6 +220,14 @@ export class RbdClient {
     return out;
   }
 
+  /**
+   * Streams the allocated extents of `image` (or of its snapshot), parents of clones included, as
+   * an "rbd diff v1" stream (doc/dev/rbd-diff.rst) into `sink`; `sink` is not ended.
+   */
+  async exportDiffTo(sink: Writable, image: string, snap?: string): Promise<void> {
+    await this.runner.pipeOut(['export-diff', '--no-progress', this.spec(image, snap), '-'], sink, this.longMs);
+  }
+
   /** Creates `image` from a stream of raw bytes (its size is the stream's length). */
   async importFrom(source: Readable, image: string): Promise<void> {
     await this.runner.run(['import', '--no-progress', '-', this.spec(image)], { stdin: source, timeoutMs: this.longMs });

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * The embedded compute backend: a simulated hypervisor. Instances exist as lifecycle timers and a
- * console log (nothing boots); volumes and snapshots are real sparse files, so their bytes are real.
+ * console log (nothing boots); volumes and snapshots have real bytes, kept by the volume driver that
+ * `ec2.volumes` names (translators/volumes/driver.ts: sparse files by default, or Ceph RBD images).
  * Every transition is a durable job (see scheduler.ts) that reports back through the event sink.
  * Timings come from `ec2.lifecycleMs` in the config (milliseconds per transition).
  */
-import { join } from 'node:path';
 import type { BackendEvent, Ec2Backend, Ec2EventSink, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
 import type { Gateway } from '../../../src/gateway.js';
-import { DiskStore } from './disks.js';
+import { createVolumeDriver, type VolumeDriver } from '../../volumes/driver.js';
 import { EMBEDDED_IMAGES } from './images.js';
 import { Scheduler } from './scheduler.js';
 
@@ -30,7 +30,7 @@ const CONSOLE_TABLE = 'ec2-embedded';
 export class EmbeddedEc2Backend implements Ec2Backend {
   readonly name = 'embedded';
   readonly scheduler: Scheduler<BackendEvent>;
-  readonly disks: DiskStore;
+  readonly volumes: VolumeDriver;
   private readonly times: LifecycleTimes;
   private readonly zoneSuffixes: string[];
 
@@ -43,7 +43,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     const zones = cfg.zones;
     this.zoneSuffixes = Array.isArray(zones) && zones.length > 0 ? zones.map(String) : ['a', 'b', 'c'];
     for (const z of this.zoneSuffixes) if (!/^[a-z][a-z0-9-]{0,15}$/.test(z)) throw new Error(`ec2.zones: '${z}' is not a zone suffix like 'a'`);
-    this.disks = new DiskStore(join(gw.config.dataDir, 'ec2'));
+    this.volumes = createVolumeDriver(gw);
     this.scheduler = new Scheduler<BackendEvent>(gw.state, gw.clock, (ev) => this.sink.emit(ev),
       (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }),
       (ev) => `${ev.accountId}/${ev.kind === 'attachment' ? ev.volumeId : ev.id}`,
@@ -101,19 +101,18 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   }
 
   async createVolume(accountId: string, spec: VolumeSpec): Promise<void> {
-    const path = this.disks.volumePath(accountId, spec.volumeId);
-    if (spec.fromSnapshot) await this.disks.copy(this.disks.snapshotPath(spec.fromSnapshotAccount ?? accountId, spec.fromSnapshot), path);
-    await this.disks.ensureSize(path, spec.sizeGiB);
+    const from = spec.fromSnapshot ? { accountId: spec.fromSnapshotAccount ?? accountId, snapshotId: spec.fromSnapshot } : undefined;
+    await this.volumes.createVolume(accountId, spec.volumeId, spec.sizeGiB, from);
     await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: spec.volumeId, state: 'available' });
   }
 
   async deleteVolume(accountId: string, volumeId: string): Promise<void> {
-    await this.disks.remove(this.disks.volumePath(accountId, volumeId));
+    await this.volumes.deleteVolume(accountId, volumeId);
     await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: volumeId, state: 'deleted' });
   }
 
   async modifyVolume(accountId: string, modificationId: string, volumeId: string, change: { sizeGiB: number }): Promise<void> {
-    await this.disks.ensureSize(this.disks.volumePath(accountId, volumeId), change.sizeGiB);
+    await this.volumes.growVolume(accountId, volumeId, change.sizeGiB);
     await this.scheduler.after(this.times.modify, { kind: 'volume-modification', accountId, id: modificationId, state: 'completed' });
   }
 
@@ -130,7 +129,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   async createSnapshot(accountId: string, snapshotId: string, volumeId: string): Promise<void> {
     let state: 'completed' | 'error' = 'completed';
     try {
-      await this.disks.copy(this.disks.volumePath(accountId, volumeId), this.disks.snapshotPath(accountId, snapshotId));
+      await this.volumes.createSnapshot(accountId, snapshotId, volumeId);
     } catch (e) {
       this.gw.log.error('ec2 embedded snapshot copy failed', { err: String(e), snapshotId });
       state = 'error';
@@ -141,7 +140,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   async copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void> {
     let state: 'completed' | 'error' = 'completed';
     try {
-      await this.disks.copy(this.disks.snapshotPath(source.accountId, source.snapshotId), this.disks.snapshotPath(accountId, snapshotId));
+      await this.volumes.copySnapshot(accountId, snapshotId, source);
     } catch (e) {
       this.gw.log.error('ec2 embedded snapshot copy failed', { err: String(e), snapshotId });
       state = 'error';
@@ -150,7 +149,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   }
 
   async deleteSnapshot(accountId: string, snapshotId: string): Promise<void> {
-    await this.disks.remove(this.disks.snapshotPath(accountId, snapshotId));
+    await this.volumes.deleteSnapshot(accountId, snapshotId);
   }
 
   async settle(): Promise<void> {
@@ -158,11 +157,14 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   }
 
   async health() {
-    return { state: 'ok' as const, detail: `${(await this.scheduler.pending())} pending transitions` };
+    const volumes = await this.volumes.health();
+    const detail = `${(await this.scheduler.pending())} pending transitions; volumes: ${volumes.detail}`;
+    return { state: volumes.state === 'ok' ? ('ok' as const) : ('degraded' as const), detail };
   }
 
   async close(): Promise<void> {
     this.scheduler.stop();
+    await this.volumes.close?.();
   }
 }
 

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * EBS on Ceph RBD, end to end: the real @aws-sdk/client-ec2 against a gateway whose embedded
+ * compute keeps its volumes on the scratch Ceph of conformance/backends/ceph/up.sh
+ * (`ec2.volumes: rbd`). Bytes go into a volume's RBD image (rbd import-diff), a snapshot is taken,
+ * new volumes come from it (clones) — in this account and, through a shared snapshot and
+ * CopySnapshot, in another — and every one of them holds the same bytes (content sha256, rbd-digest.ts),
+ * through the deletion of the snapshots they came from (flatten) and of the volume the snapshot
+ * was taken of (the image is kept until its last snapshot goes). At the end no image is left.
+ */
+import {
+  CopySnapshotCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+  ModifyVolumeCommand,
+} from '@aws-sdk/client-ec2';
+import { randomBytes, randomInt } from 'node:crypto';
+import t from 'tap';
+import { RbdClient } from '../../translators/ceph/rbd/client.js';
+import { cephUp } from '../backends/ceph/cluster.js';
+import { startTestGateway } from '../harness.js';
+import { digestByDiff, digestByExport } from './rbd-digest.js';
+
+const GiB = 1024 ** 3;
+const FAST = { boot: 100, stop: 100, terminate: 100, reboot: 50, volume: 50, attach: 50, detach: 50, snapshot: 50, modify: 50 };
+
+/** Polls every 100 ms (the SDK waiters' floor is 1 s; conformance/ec2 uses those). */
+async function until(what: string, probe: () => Promise<string | undefined>, want: string): Promise<void> {
+  let last: string | undefined;
+  for (let n = 0; n < 600; n++) {
+    last = await probe();
+    if (last === want) return;
+    if (last === 'error') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: ${String(last)}, not ${want}`);
+}
+const volumeAvailable = (ec2: EC2Client, id: string) =>
+  until(id, async () => (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes?.[0].State, 'available');
+const snapshotCompleted = (ec2: EC2Client, id: string) =>
+  until(id, async () => (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots?.[0].State, 'completed');
+
+/** Content digest (rbd-digest.ts): from export-diff, with one full export checked against it. */
+const sha256Of = (rbd: RbdClient, image: string, snap?: string) => digestByDiff(rbd, image, snap);
+
+t.test('bytes → snapshot → volumes from it (same account, shared + copied) → same bytes, through every deletion', async (t) => {
+  const ceph = await cephUp();
+  const holderVmid = randomInt(700_000, 799_999);
+  const rbd = new RbdClient({ conf: ceph.conf, keyring: ceph.keyring, pool: ceph.rbdPool });
+  const gw = await startTestGateway(t, {
+    config: {
+      ec2: { backend: 'embedded', volumes: 'rbd', lifecycleMs: FAST },
+      backends: { ceph: { conf: ceph.conf, keyring: ceph.keyring, user: ceph.client, pool: ceph.rbdPool, holderVmid } },
+    },
+  });
+  const ec2 = new EC2Client(gw.clientConfig);
+  const other = await gw.newAccount('ebs-rbd-b');
+  const ec2b = new EC2Client(other.clientConfig);
+  t.teardown(() => (ec2.destroy(), ec2b.destroy()));
+  const image = (volumeId: string) => `vm-${holderVmid}-${volumeId}`;
+  const az = `${gw.region}a`;
+
+  const vol = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, Size: 1, VolumeType: 'gp3' }));
+  const volumeId = vol.VolumeId!;
+  await volumeAvailable(ec2, volumeId);
+  const info = await rbd.info(image(volumeId));
+  t.equal(info.size, GiB, 'the volume is an RBD image of its size, named for the Proxmox holder vmid');
+  t.equal(info.parent, undefined);
+
+  await rbd.writeAt(image(volumeId), 4096, 1024 * 1024, randomBytes(1024 * 1024));
+  await rbd.writeAt(image(volumeId), 700 * 1024 * 1024 + 3, 5000, randomBytes(5000));
+  const before = await sha256Of(rbd, image(volumeId));
+
+  const snap = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'rbd bytes' }));
+  const snapId = snap.SnapshotId!;
+  await snapshotCompleted(ec2, snapId);
+  t.same((await rbd.snapList(image(volumeId))).map((s) => s.name), [snapId], 'the EBS snapshot is an RBD snapshot of the image');
+  await rbd.writeAt(image(volumeId), 0, 16, Buffer.from('written after it'));
+  t.not(await sha256Of(rbd, image(volumeId)), before, 'the volume moved on');
+  t.equal(await sha256Of(rbd, image(volumeId), snapId), before, 'the snapshot did not');
+
+  const fromSnap = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, SnapshotId: snapId, VolumeType: 'gp3' }));
+  const cloneId = fromSnap.VolumeId!;
+  t.equal(fromSnap.Size, 1);
+  await volumeAvailable(ec2, cloneId);
+  const ci = await rbd.info(image(cloneId));
+  t.same({ image: ci.parent?.image, snapshot: ci.parent?.snapshot }, { image: image(volumeId), snapshot: snapId }, 'a volume from a snapshot is a clone');
+  t.equal(await sha256Of(rbd, image(cloneId)), before, 'the new volume holds the snapshot bytes');
+  t.equal(await digestByExport(rbd, image(cloneId)), before, 'every byte of it, by a full rbd export');
+
+  // another account: the snapshot shared with it, copied, and a volume made from the copy
+  await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [other.accountId] }));
+  const copy = await ec2b.send(new CopySnapshotCommand({ SourceSnapshotId: snapId, SourceRegion: gw.region, Description: 'copied' }));
+  const copyId = copy.SnapshotId!;
+  await snapshotCompleted(ec2b, copyId);
+  t.same((await rbd.snapList(image(volumeId))).map((s) => s.name), [snapId], 'a copy shares the RBD snapshot');
+
+  // the original snapshot goes; the copy keeps the RBD snapshot (and the clone its parent)
+  await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapId }));
+  t.equal((await rbd.snapList(image(volumeId))).length, 1, 'still referenced by the copy');
+  const fromCopy = await ec2b.send(new CreateVolumeCommand({ AvailabilityZone: az, SnapshotId: copyId, Size: 2, VolumeType: 'gp2' }));
+  const copyVolId = fromCopy.VolumeId!;
+  await volumeAvailable(ec2b, copyVolId);
+  t.equal((await rbd.info(image(copyVolId))).size, 2 * GiB, 'a clone grown to the requested size');
+
+  // the last reference goes: clones are flattened, the RBD snapshot removed, the bytes stay
+  await ec2b.send(new DeleteSnapshotCommand({ SnapshotId: copyId }));
+  t.same(await rbd.snapList(image(volumeId)), [], 'RBD snapshot removed with its last EBS snapshot');
+  t.equal((await rbd.info(image(cloneId))).parent, undefined, 'clone flattened');
+  t.equal((await rbd.info(image(copyVolId))).parent, undefined, "the other account's clone flattened");
+  t.equal(await sha256Of(rbd, image(cloneId)), before, 'same bytes after flatten');
+
+  // a volume deleted while its snapshot lives: the image stays for the snapshot, then goes
+  await ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }));
+  t.equal(await rbd.stat(image(volumeId)), undefined, 'no snapshots left: the image is removed');
+  const snap2 = await ec2.send(new CreateSnapshotCommand({ VolumeId: cloneId }));
+  await snapshotCompleted(ec2, snap2.SnapshotId!);
+  await ec2.send(new DeleteVolumeCommand({ VolumeId: cloneId }));
+  t.ok(await rbd.stat(image(cloneId)), 'deleted volume with a live snapshot: image kept');
+  const again = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, SnapshotId: snap2.SnapshotId, VolumeType: 'gp3' }));
+  await volumeAvailable(ec2, again.VolumeId!);
+  t.equal(await sha256Of(rbd, image(again.VolumeId!)), before, 'a snapshot of a deleted volume still makes volumes with the bytes');
+  await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snap2.SnapshotId }));
+  t.equal(await rbd.stat(image(cloneId)), undefined, "the deleted volume's image goes with its last snapshot");
+  t.equal(await sha256Of(rbd, image(again.VolumeId!)), before, 'and its clone keeps the bytes');
+
+  // ModifyVolume grows the image
+  await ec2.send(new ModifyVolumeCommand({ VolumeId: again.VolumeId, Size: 3 }));
+  for (let n = 0; n < 50; n++) {
+    const m = await ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [again.VolumeId!] }));
+    if (m.VolumesModifications?.[0].ModificationState === 'completed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal((await rbd.info(image(again.VolumeId!))).size, 3 * GiB, 'grown');
+
+  for (const [client, id] of [[ec2, again.VolumeId!], [ec2b, copyVolId]] as const) await client.send(new DeleteVolumeCommand({ VolumeId: id }));
+  t.same((await rbd.list()).filter((n) => n.startsWith(`vm-${holderVmid}-`)), [], 'no image of this holder is left');
+});
+
+t.test('errors: a volume from a snapshot whose RBD snapshot vanished is error, not available', async (t) => {
+  const ceph = await cephUp();
+  const holderVmid = randomInt(800_000, 899_999);
+  const rbd = new RbdClient({ conf: ceph.conf, keyring: ceph.keyring, pool: ceph.rbdPool });
+  const gw = await startTestGateway(t, {
+    config: { ec2: { backend: 'embedded', volumes: 'rbd', lifecycleMs: FAST }, backends: { ceph: { conf: ceph.conf, keyring: ceph.keyring, pool: ceph.rbdPool, holderVmid } } },
+  });
+  const ec2 = new EC2Client(gw.clientConfig);
+  t.teardown(() => ec2.destroy());
+  const az = `${gw.region}a`;
+  const v = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, Size: 1 }));
+  await volumeAvailable(ec2, v.VolumeId!);
+  const s = await ec2.send(new CreateSnapshotCommand({ VolumeId: v.VolumeId }));
+  await snapshotCompleted(ec2, s.SnapshotId!);
+  // someone removes the RBD snapshot behind the gateway's back
+  await rbd.snapRemove(`vm-${holderVmid}-${v.VolumeId}`, s.SnapshotId!);
+  const bad = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, SnapshotId: s.SnapshotId }));
+  t.equal(bad.State, 'error', 'the backend could not clone: the volume is in error');
+  t.equal(await rbd.stat(`vm-${holderVmid}-${bad.VolumeId}`), undefined);
+  await ec2.send(new DeleteSnapshotCommand({ SnapshotId: s.SnapshotId }));
+  await ec2.send(new DeleteVolumeCommand({ VolumeId: v.VolumeId }));
+  t.same((await rbd.list()).filter((n) => n.startsWith(`vm-${holderVmid}-`)), [], 'no image of this holder is left');
+});
