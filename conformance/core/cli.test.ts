@@ -5,54 +5,12 @@
  * metrics answer, SIGTERM drains and exits cleanly, and secrets never reach the log.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { run } from '../harness.js';
-
-// the compiled entry point beside this compiled test (dist/ or a private build dir)
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${out} ${err}`)), 30_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        // give the once-printed banner time to arrive
-        setTimeout(() => resolve({ child, url: m[1], stdout: () => out, stderr: () => err }), 100);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}: ${out} ${err}`));
-    });
-  });
-}
-
-function stop(s: Served): Promise<number | null> {
-  return new Promise((resolve) => {
-    s.child.removeAllListeners('exit');
-    s.child.on('exit', (code) => resolve(code));
-    s.child.kill('SIGTERM');
-  });
-}
+import { BIN, serve, stop } from '../serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcgw-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

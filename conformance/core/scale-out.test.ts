@@ -7,16 +7,14 @@
  * concurrent writers through both gateways lose nothing.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { run, startTestGateway, type Credentials } from '../harness.js';
+import { BIN, serve, stop } from '../serve-process.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'mcgw-scale-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,36 +34,8 @@ writeFileSync(configFile, JSON.stringify({ state }));
 
 const a = await startTestGateway(t, { config: { state } });
 
-function serve(): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'b'), '--config', configFile], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`gateway B did not start: ${out} ${err}`)), 30_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway B exited with ${code}: ${out} ${err}`));
-    });
-  });
-}
-const b = await serve();
-t.teardown(
-  () =>
-    new Promise<void>((resolve) => {
-      b.child.removeAllListeners('exit');
-      b.child.on('exit', () => resolve());
-      b.child.kill('SIGTERM');
-    }),
-);
+const b = await serve(['--data-dir', join(dir, 'b'), '--config', configFile]);
+t.teardown(() => stop(b));
 
 const cfg = (url: string, credentials: Credentials) => ({ endpoint: url, region: a.region, credentials });
 const whoAmI = (url: string, c: Credentials) => new STSClient(cfg(url, c)).send(new GetCallerIdentityCommand({}));
