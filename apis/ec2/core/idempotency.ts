@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from '../../../src/errors.js';
-import type { Ec2Store } from './store.js';
+import type { Ec2Store, Ec2Tx } from './store.js';
 
 interface TokenRec {
   hash: string;
@@ -70,8 +70,12 @@ export class Idempotency {
     return rec.result as R;
   }
 
-  async remember(accountId: string, op: string, token: string | undefined, input: unknown, result: unknown, now: number): Promise<void> {
+  /**
+   * Records the result inside the transaction that creates the resources, so a process killed
+   * between the two cannot leave resources whose token a retry does not find (a duplicate).
+   */
+  rememberIn(tx: Ec2Tx, op: string, token: string | undefined, input: unknown, result: unknown, now: number): void {
     if (!token) return;
-    await this.store.put(accountId, 'token', `${op}/${token}`, { hash: paramsHash(input), result, at: now } satisfies TokenRec);
+    tx.put('token', `${op}/${token}`, { hash: paramsHash(input), result, at: now } satisfies TokenRec);
   }
 }

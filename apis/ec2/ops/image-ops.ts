@@ -156,8 +156,10 @@ export const imageMutationOps: TypedOps = {
       launchPermissions: [],
       Tags: input.CopyImageTags && src.OwnerId === ctx.accountId ? [...(src.Tags ?? []), ...(tags ?? [])] : tags,
     };
-    await env.store.put(ctx.accountId, 'image', id, img);
-    await env.idem.remember(ctx.accountId, 'CopyImage', input.ClientToken, input, id, env.now());
+    await env.store.transact(ctx.accountId, (tx) => {
+      tx.put('image', id, img);
+      env.idem.rememberIn(tx, 'CopyImage', input.ClientToken, input, id, env.now());
+    });
     return { ImageId: id };
   },
 

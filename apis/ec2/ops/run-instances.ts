@@ -263,9 +263,9 @@ export const runOps: TypedOps = {
       tx.put('subnet', s.id, s);
       for (const i of insts) tx.put('instance', i.id, i);
       for (const v of vols) tx.put('volume', v.id, v);
+      env.idem.rememberIn(tx, 'RunInstances', input.ClientToken, input, { reservationId, ids: insts.map((i) => i.id) }, now);
       return { insts, vols };
     });
-    await env.idem.remember(acct, 'RunInstances', input.ClientToken, input, { reservationId, ids: created.insts.map((i) => i.id) }, now);
 
     // the backend calls of all instances run concurrently (a store batches their writes)
     await Promise.all(created.insts.map(async (inst) => {

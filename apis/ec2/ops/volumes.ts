@@ -127,8 +127,10 @@ export const volumeOps: TypedOps = {
       Tags: tags,
       ClientToken: input.ClientToken,
     };
-    await env.store.put(acct, 'volume', v.id, v);
-    await env.idem.remember(acct, 'CreateVolume', input.ClientToken, input, v.id, env.now());
+    await env.store.transact(acct, (tx) => {
+      tx.put('volume', v.id, v);
+      env.idem.rememberIn(tx, 'CreateVolume', input.ClientToken, input, v.id, env.now());
+    });
     try {
       await env.backend.createVolume(acct, { volumeId: v.id, zone: v.AvailabilityZone, sizeGiB: v.Size, volumeType: v.VolumeType, iops: v.Iops, throughput: v.Throughput, fromSnapshot: snap?.id, fromSnapshotAccount: snap && snap.OwnerId !== acct ? snap.OwnerId : undefined });
     } catch (e) {
