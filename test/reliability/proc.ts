@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * A gateway as a real child process (`node dist/src/main.js serve`), for the tests that kill it
+ * (SIGKILL mid-workload, SIGTERM drain) or measure it from outside (soak: RSS, open fds).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REL_CREDENTIALS = { accessKeyId: 'AKIARELIABILITY00001', secretAccessKey: 'reliability-secret-000000000000000000000' };
+export const REL_REGION = 'us-east-1';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
+
+export interface ClientCfg {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle: true;
+  maxAttempts: number;
+}
+
+export interface GatewayProc {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  url: string;
+  dataDir: string;
+  /** For @aws-sdk/client-* constructors: root key, no retries (a dead gateway fails at once). */
+  clientConfig: ClientCfg;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+}
+
+export interface SpawnOptions {
+  /** Written as the --config file (JSON). */
+  config?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+}
+
+/** Starts `mcgw serve` on `dataDir` with the reliability root key; resolves once it listens. */
+export function spawnGateway(dataDir: string, opts: SpawnOptions = {}): Promise<GatewayProc> {
+  const args = [MAIN, 'serve', '--port', String(opts.port ?? 0), '--data-dir', dataDir];
+  if (opts.config) {
+    const file = join(dataDir, '..', `${dataDir.split('/').pop()}.config.json`);
+    writeFileSync(file, JSON.stringify(opts.config));
+    args.push('--config', file);
+  }
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MCGW_ROOT_ACCESS_KEY_ID: REL_CREDENTIALS.accessKeyId,
+    MCGW_ROOT_SECRET_ACCESS_KEY: REL_CREDENTIALS.secretAccessKey,
+    MCGW_LOG_LEVEL: 'error',
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start within 60 s:\n${out}`));
+    }, 60_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      if (out.length > 1_000_000) out = out.slice(-500_000);
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m && !ready) {
+        ready = true;
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        const url = `http://127.0.0.1:${port}`;
+        resolve({
+          child,
+          pid: child.pid!,
+          port,
+          url,
+          dataDir,
+          clientConfig: { endpoint: url, region: REL_REGION, credentials: REL_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 },
+          output: () => out,
+          exited,
+          kill(signal) {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    let ready = false;
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`gateway exited (${code}) before listening:\n${out}`));
+      }
+    });
+  });
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Open file descriptors of a process (Linux /proc). */
+export function fdsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** True for the errors a client sees when the gateway is gone (refused, reset, socket closed). */
+export function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+  if (err?.$metadata?.httpStatusCode) return false;
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'];
+  if (err?.code && codes.includes(err.code)) return true;
+  if (err?.cause && isConnectionError(err.cause)) return true;
+  return /socket hang up|ECONNREFUSED|ECONNRESET|EPIPE|other side closed|aborted/i.test(String(err?.message ?? ''));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
