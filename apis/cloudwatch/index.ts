@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * CloudWatch (signing name `monitoring`, model monitoring-2010-08-01): metrics on a MetricBackend
- * chosen by `cloudwatch.backend` (embedded: LMDB under <dataDir>/cloudwatch). The handlers are
+ * chosen by `cloudwatch.backend` (embedded: LMDB under <dataDir>/cloudwatch; grafana: a Prometheus-compatible
+ * TSDB, translators/grafana). The handlers are
  * protocol-agnostic: query, json 1.0 and rpc-v2-cbor all reach the same functions.
  */
 import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedMetricStore } from '../../translators/embedded/cloudwatch/store.js';
+import { prometheusSettings } from '../../translators/grafana/config.js';
+import { PrometheusMetricStore } from '../../translators/grafana/metrics.js';
 import type { MetricBackend } from './backend.js';
 import { metricHandlers } from './metrics.js';
 import { metricDataHandlers } from './metric-data.js';
@@ -34,6 +37,7 @@ export interface CloudWatchOptions {
 function createBackend(gw: Gateway): MetricBackend {
   const kind = gw.config.cloudwatch.backend;
   if (kind === 'embedded') return new EmbeddedMetricStore(gw.config.dataDir);
+  if (kind === 'grafana') return new PrometheusMetricStore(prometheusSettings(gw.config.backends.grafana));
   throw new Error(`cloudwatch backend '${kind}' is not available in this build`);
 }
 

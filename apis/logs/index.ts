@@ -2,12 +2,14 @@
 /**
  * CloudWatch Logs (signing name `logs`, model logs-2014-03-28, awsJson 1.1). Group and stream
  * metadata live in the gateway state store; events in the LogsBackend chosen by `logs.backend`
- * (embedded: LMDB under <dataDir>/logs). A sweeper applies retention policies every 10 minutes of
+ * (embedded: LMDB under <dataDir>/logs; grafana: Loki, translators/grafana/logs.ts). A sweeper applies retention policies every 10 minutes of
  * gateway time (gw.clock): events older than the group's retentionInDays are deleted.
  */
 import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedLogStore } from '../../translators/embedded/logs/store.js';
+import { lokiSettings } from '../../translators/grafana/config.js';
+import { LokiLogStore } from '../../translators/grafana/logs.js';
 import type { LogsBackend } from './backend.js';
 import { eventHandlers } from './events.js';
 import { groupHandlers } from './groups.js';
@@ -28,6 +30,7 @@ export interface LogsService {
 function createBackend(gw: Gateway): LogsBackend {
   const kind = gw.config.logs.backend;
   if (kind === 'embedded') return new EmbeddedLogStore(gw.config.dataDir);
+  if (kind === 'grafana') return new LokiLogStore(lokiSettings(gw.config.backends.grafana));
   throw new Error(`logs backend '${kind}' is not available in this build`);
 }
 

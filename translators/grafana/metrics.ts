@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * CloudWatch metrics on a Prometheus-compatible TSDB (Prometheus, Mimir, VictoriaMetrics).
+ * Writes: every PutMetricData call is pre-aggregated per (metric, unit, second) into four series
+ * cw_sum/cw_count/cw_min/cw_max (labels.ts) plus, for percentiles, cw_dist{value=…}: the count of
+ * each distinct value (rounded to `percentileDigits` significant digits). Samples sit at
+ * second + a per-call millisecond (0–999), so two calls for the same metric and second are two
+ * samples, never a "duplicate sample for timestamp"; CloudWatch buckets start on whole seconds,
+ * so the millisecond never moves a sample to another bucket.
+ * Reads: `<agg>_over_time` range queries evaluated at the last millisecond of each CloudWatch bucket
+ * [T, T+period): range `period` on TSDBs whose windows are left-open (t-r, t] (VictoriaMetrics,
+ * Prometheus 3), `period - 1ms` on closed windows [t-r, t] (Prometheus 2, Mimir 2). A final partial
+ * bucket (EndTime inside a period) is queried on its own, so no datapoint at or after EndTime counts.
+ */
+import {
+  dimensionKey,
+  type AggregateBucket,
+  type AggregateQuery,
+  type ListMetricsFilter,
+  type ListMetricsPage,
+  type MetricBackend,
+  type MetricId,
+  type MetricPoint,
+  type Tenant,
+} from '../../apis/cloudwatch/backend.js';
+import { percentile, trimmedStat } from '../embedded/cloudwatch/aggregate.js';
+import type { PrometheusSettings } from './config.js';
+import { STAT_NAMES, identityLabels, metricFromLabels, selector } from './labels.js';
+import { PromApi } from './prom-api.js';
+import type { TimeSeries } from './remote-write.js';
+import { RemoteWriter } from './writer.js';
+
+/** Most points per range query (Prometheus refuses more than 11,000). */
+const MAX_STEPS = 10_000;
+const LIST_LOOKBACK_MS = 455 * 86_400_000;
+
+interface Group {
+  labels: Array<[string, string]>;
+  ts: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  dist: Map<string, number> | null;
+}
+
+type Matcher = [string, '=' | '!=' | '=~', string];
+
+export class PrometheusMetricStore implements MetricBackend {
+  readonly name = 'grafana';
+  private readonly api: PromApi;
+  private readonly writers = new Map<string, RemoteWriter>();
+  private offset = Math.floor(Math.random() * 1000);
+
+  constructor(private readonly s: PrometheusSettings) {
+    // VictoriaMetrics rounds query_range start/end to the step for its cache unless nocache=1: bucket
+    // boundaries must stay exact
+    this.api = new PromApi(s.url, s.headers, s.timeoutMs, s.flavor === 'victoriametrics' ? { nocache: '1' } : {});
+  }
+
+  private orgId(t: Tenant): string | undefined {
+    return this.s.orgId === 'account' ? t.accountId : this.s.orgId;
+  }
+
+  /** One writer per X-Scope-OrgID (one in all when orgId is fixed or absent). */
+  writer(t: Tenant): RemoteWriter {
+    const org = this.orgId(t) ?? '';
+    let w = this.writers.get(org);
+    if (!w) {
+      const s = this.s;
+      const headers = { ...s.headers, ...(org ? { 'x-scope-orgid': org } : {}) };
+      const flushUrl = `${s.url}/internal/force_flush`;
+      w = new RemoteWriter({
+        url: s.remoteWriteUrl,
+        headers,
+        batchSamples: s.batchSamples,
+        flushMs: s.flushMs,
+        maxPendingSamples: s.maxPendingSamples,
+        retries: s.retries,
+        timeoutMs: s.timeoutMs,
+        afterWrite: s.forceFlush ? async () => void (await fetch(flushUrl, { headers }).then((r) => r.arrayBuffer())) : undefined,
+      });
+      this.writers.set(org, w);
+    }
+    return w;
+  }
+
+  private round(v: number): string {
+    return String(v === 0 ? 0 : Number(v.toPrecision(this.s.percentileDigits)));
+  }
+
+  /** The remote-write series for one call (exported for tests). */
+  seriesFor(tenant: Tenant, pts: MetricPoint[]): TimeSeries[] {
+    this.offset = (this.offset + 1) % 1000;
+    const groups = new Map<string, Group>();
+    for (const p of pts) {
+      const sec = Math.floor(p.timestamp / 1000);
+      const key = `${p.metric.namespace}\0${p.metric.metricName}\0${dimensionKey(p.metric.dimensions)}\0${p.unit}\0${sec}`;
+      let g = groups.get(key);
+      if (!g) {
+        const labels = identityLabels(tenant, p.metric);
+        labels.push(['unit', p.unit]);
+        g = { labels, ts: sec * 1000 + this.offset, count: 0, sum: 0, min: Infinity, max: -Infinity, dist: this.s.percentiles ? new Map() : null };
+        groups.set(key, g);
+      }
+      if (p.stats) {
+        const { sampleCount: n, sum, min, max } = p.stats;
+        g.count += n;
+        g.sum += sum;
+        g.min = Math.min(g.min, min);
+        g.max = Math.max(g.max, max);
+        // a statistic set gives a distribution only when it describes one repeated value
+        if (g.dist && min === max && n > 0) g.dist.set(this.round(min), (g.dist.get(this.round(min)) ?? 0) + n);
+        continue;
+      }
+      const vs = p.values ?? [];
+      for (let i = 0; i < vs.length; i++) {
+        const v = vs[i];
+        const c = p.counts ? p.counts[i] : 1;
+        g.count += c;
+        g.sum += v * c;
+        if (v < g.min) g.min = v;
+        if (v > g.max) g.max = v;
+        if (g.dist && c > 0) g.dist.set(this.round(v), (g.dist.get(this.round(v)) ?? 0) + c);
+      }
+    }
+    // samples of the same labels (several seconds of one metric) share one series
+    const out = new Map<string, TimeSeries>();
+    const add = (labels: Array<[string, string]>, value: number, timestamp: number) => {
+      const k = labels.map((l) => `${l[0]}\u0001${l[1]}`).join('\u0002');
+      let s = out.get(k);
+      if (!s) out.set(k, (s = { labels, samples: [] }));
+      s.samples.push({ value, timestamp });
+    };
+    for (const g of groups.values()) {
+      if (g.count === 0 && g.min === Infinity) continue;
+      add([['__name__', STAT_NAMES.count], ...g.labels], g.count, g.ts);
+      add([['__name__', STAT_NAMES.sum], ...g.labels], g.sum, g.ts);
+      add([['__name__', STAT_NAMES.min], ...g.labels], g.min, g.ts);
+      add([['__name__', STAT_NAMES.max], ...g.labels], g.max, g.ts);
+      for (const [v, c] of g.dist ?? []) add([['__name__', STAT_NAMES.dist], ...g.labels, ['value', v]], c, g.ts);
+    }
+    for (const s of out.values()) s.samples.sort((a, b) => a.timestamp - b.timestamp);
+    return [...out.values()];
+  }
+
+  async put(tenant: Tenant, pts: MetricPoint[]): Promise<void> {
+    await this.writer(tenant).write(this.seriesFor(tenant, pts));
+  }
+
+  private matchers(tenant: Tenant, m: MetricId, unit?: string): Matcher[] {
+    const out: Matcher[] = identityLabels(tenant, m).map(([k, v]) => [k, '=', v]);
+    if (unit !== undefined) out.push(['unit', '=', unit]);
+    return out;
+  }
+
+  /** Range queries of `agg_over_time(stat[window])` over buckets [from + k*P, +P) for k < steps, by unit (and more labels). */
+  private async rangeQuery(tenant: Tenant, fn: string, stat: string, m: Matcher[], by: string, from: number, steps: number, lenMs: number) {
+    const win = this.s.closedRanges ? lenMs - 1 : lenMs;
+    const outer = fn === 'sum_over_time' ? 'sum' : fn === 'min_over_time' ? 'min' : 'max';
+    const q = `${outer} by (${by}) (${fn}(${selector(stat, m)}[${win}ms]))`;
+    const first = from + lenMs - 1;
+    return this.api.queryRange(q, first, first + (steps - 1) * lenMs, lenMs, this.orgId(tenant));
+  }
+
+  async aggregate(tenant: Tenant, q: AggregateQuery): Promise<AggregateBucket[]> {
+    const P = q.period * 1000;
+    const full = Math.floor((q.end - q.start) / P);
+    const tail = q.end - q.start - full * P;
+    const windows: Array<{ from: number; steps: number; len: number }> = [];
+    for (let k = 0; k < full; k += MAX_STEPS) windows.push({ from: q.start + k * P, steps: Math.min(MAX_STEPS, full - k), len: P });
+    if (tail > (this.s.closedRanges ? 1 : 0)) windows.push({ from: q.start + full * P, steps: 1, len: tail });
+    const m = this.matchers(tenant, q.metric, q.unit);
+    const wantDist = this.s.percentiles && ((q.percentiles?.length ?? 0) > 0 || (q.trimmed?.length ?? 0) > 0);
+    const stats: Array<[keyof AggregateBucket | 'dist', string, string]> = [
+      ['sampleCount', 'sum_over_time', STAT_NAMES.count],
+      ['sum', 'sum_over_time', STAT_NAMES.sum],
+      ['min', 'min_over_time', STAT_NAMES.min],
+      ['max', 'max_over_time', STAT_NAMES.max],
+    ];
+    if (wantDist) stats.push(['dist', 'sum_over_time', STAT_NAMES.dist]);
+    const results = await Promise.all(
+      windows.flatMap((w) => stats.map(async ([field, fn, stat]) => ({ w, field, res: await this.rangeQuery(tenant, fn, stat, m, field === 'dist' ? 'unit,value' : 'unit', w.from, w.steps, w.len) }))),
+    );
+    const oneUnit = q.unit !== undefined || q.mergeUnits === true;
+    const buckets = new Map<string, AggregateBucket & { dist?: Array<[number, number]> }>();
+    const bucketOf = (w: { len: number }, t: number, unit: string) => {
+      const ts = Math.round(t * 1000) - (w.len - 1);
+      const key = oneUnit ? String(ts) : `${ts}\0${unit}`;
+      let b = buckets.get(key);
+      if (!b) buckets.set(key, (b = { timestamp: ts, unit, sampleCount: 0, sum: 0, min: Infinity, max: -Infinity }));
+      return b;
+    };
+    for (const { w, field, res } of results) {
+      for (const s of res) {
+        const unit = s.metric.unit ?? 'None';
+        for (const [t, text] of s.values) {
+          const v = Number(text);
+          const b = bucketOf(w, t, unit);
+          if (field === 'sampleCount' || field === 'sum') b[field] += v;
+          else if (field === 'min') b.min = Math.min(b.min, v);
+          else if (field === 'max') b.max = Math.max(b.max, v);
+          else (b.dist ??= []).push([Number(s.metric.value), v]);
+        }
+      }
+    }
+    const out: AggregateBucket[] = [];
+    for (const b of buckets.values()) {
+      if (b.sampleCount === 0 && b.min === Infinity) continue;
+      const { dist, ...bucket } = b;
+      // the distribution is complete only when every sample of the bucket carried its value
+      const have = (dist ?? []).reduce((n, [, c]) => n + c, 0);
+      const complete = dist !== undefined && Math.abs(have - b.sampleCount) < 1e-9 * Math.max(1, b.sampleCount);
+      if (q.percentiles?.length) {
+        bucket.percentiles = {};
+        for (const p of q.percentiles) bucket.percentiles[p] = complete ? percentile([...dist!], p) : undefined;
+      }
+      if (q.trimmed?.length) {
+        bucket.trimmed = {};
+        for (const t of q.trimmed) bucket.trimmed[t.name] = complete ? trimmedStat([...dist!], t) : undefined;
+      }
+      out.push(bucket);
+    }
+    out.sort((a, b) => a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+    return out;
+  }
+
+  async list(tenant: Tenant, f: ListMetricsFilter, cursor: string | undefined, limit: number): Promise<ListMetricsPage> {
+    const m: Matcher[] = [
+      ['account', '=', tenant.accountId],
+      ['region', '=', tenant.region],
+    ];
+    if (f.namespace !== undefined) m.push(['namespace', '=', f.namespace]);
+    if (f.metricName !== undefined) m.push(['metric_name', '=', f.metricName]);
+    const now = Date.now();
+    // the series API needs one positive matcher besides __name__ on some stores: account is one
+    const sets = await this.api.series(selector(STAT_NAMES.count, m), f.activeSince ?? now - LIST_LOOKBACK_MS, now + 3 * 3_600_000, this.orgId(tenant));
+    const found = new Map<string, MetricId>();
+    for (const l of sets) {
+      const id = metricFromLabels(l);
+      if (!id || l.account !== tenant.accountId || l.region !== tenant.region) continue;
+      if (f.namespace !== undefined && id.namespace !== f.namespace) continue;
+      if (f.metricName !== undefined && id.metricName !== f.metricName) continue;
+      const ok = (f.dimensions ?? []).every((want) => id.dimensions.some((d) => d.Name === want.Name && (want.Value === undefined || d.Value === want.Value)));
+      if (ok) found.set(`${id.namespace}\0${id.metricName}\0${dimensionKey(id.dimensions)}`, id);
+    }
+    const keys = [...found.keys()].sort();
+    const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+    const rest = after === undefined ? keys : keys.filter((k) => k > after);
+    const page = rest.slice(0, limit);
+    const metrics = page.map((k) => found.get(k)!);
+    return rest.length > limit ? { metrics, next: Buffer.from(page[page.length - 1], 'utf8').toString('base64url') } : { metrics };
+  }
+
+  /** Retention is the TSDB's own (Prometheus --storage.tsdb.retention.time, VM -retentionPeriod). */
+  async expire(): Promise<number> {
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.drain()));
+  }
+}
+

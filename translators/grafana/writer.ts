@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The remote-write path: callers hand in time series and wait until the TSDB accepted them.
+ * - Batching: series of concurrent callers go out together, up to `batchSamples` samples per
+ *   request, after at most `flushMs`.
+ * - Back-pressure: at most `maxPendingSamples` samples wait; further callers wait for room.
+ * - Retries: network errors, 429 and 5xx are retried with exponential back-off (`retries` times).
+ * - A 400 rejects a whole request in Prometheus (one bad sample fails the batch), so the batch is
+ *   split in halves and re-sent until the rejected series is alone: the other callers' (and the
+ *   same caller's other) series are still written; only the callers owning a rejected series get
+ *   an error. A series rejected as a duplicate sample (same timestamp, other value: a second write
+ *   for the same series and second) is re-sent once with another millisecond inside the same second.
+ */
+import { encodeRemoteWrite, REMOTE_WRITE_HEADERS, type TimeSeries } from './remote-write.js';
+
+export interface WriterOptions {
+  url: string;
+  headers?: Record<string, string>;
+  batchSamples: number;
+  flushMs: number;
+  maxPendingSamples: number;
+  retries: number;
+  timeoutMs: number;
+  /** Called after every accepted request (VictoriaMetrics' force_flush in tests). */
+  afterWrite?: () => Promise<void>;
+  fetch?: typeof fetch;
+}
+
+export class RemoteWriteError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'RemoteWriteError';
+  }
+}
+
+interface Job {
+  series: TimeSeries[];
+  samples: number;
+  errors: string[];
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const countSamples = (s: TimeSeries[]) => s.reduce((n, x) => n + x.samples.length, 0);
+
+export class RemoteWriter {
+  private queue: Job[] = [];
+  private queuedSamples = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+  private readonly fetch: typeof fetch;
+  /** Statistics for health output and benches. */
+  readonly stats = { requests: 0, samples: 0, retries: 0, rejectedSeries: 0 };
+
+  constructor(private readonly o: WriterOptions) {
+    this.fetch = o.fetch ?? fetch;
+  }
+
+  /** Resolves once every series was accepted; rejects naming the TSDB's reason otherwise. */
+  async write(series: TimeSeries[]): Promise<void> {
+    const samples = countSamples(series);
+    if (samples === 0) return;
+    while (this.queuedSamples > 0 && this.queuedSamples + samples > this.o.maxPendingSamples) {
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ series, samples, errors: [], resolve, reject });
+      this.queuedSamples += samples;
+      if (this.queuedSamples >= this.o.batchSamples) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.o.flushMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length > 0) {
+      const batch: Job[] = [];
+      let n = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0].samples <= this.o.batchSamples)) {
+        const j = this.queue.shift()!;
+        n += j.samples;
+        batch.push(j);
+      }
+      this.inFlight++;
+      void this.deliver(batch).finally(() => {
+        this.inFlight--;
+        this.queuedSamples -= n;
+        const w = this.waiters;
+        this.waiters = [];
+        for (const r of w) r();
+      });
+    }
+  }
+
+  private async deliver(batch: Job[]): Promise<void> {
+    const parts: Array<[Job, TimeSeries]> = [];
+    for (const j of batch) for (const s of j.series) parts.push([j, s]);
+    try {
+      await this.sendParts(parts, true);
+      if (this.o.afterWrite) await this.o.afterWrite();
+      for (const j of batch) {
+        if (j.errors.length === 0) j.resolve();
+        else j.reject(new RemoteWriteError(`the TSDB rejected ${j.errors.length} series: ${j.errors[0]}`, 400));
+      }
+    } catch (e) {
+      for (const j of batch) j.reject(e as Error);
+    }
+  }
+
+  /** Sends; on a 400, halves until the rejected series are found and charged to their jobs. */
+  private async sendParts(parts: Array<[Job, TimeSeries]>, retryDuplicate: boolean): Promise<void> {
+    const res = await this.post(parts.map((p) => p[1]));
+    if (res.ok) return;
+    if (parts.length > 1) {
+      const mid = parts.length >> 1;
+      await this.sendParts(parts.slice(0, mid), retryDuplicate);
+      await this.sendParts(parts.slice(mid), retryDuplicate);
+      return;
+    }
+    const [job, s] = parts[0];
+    if (retryDuplicate && /duplicate sample/i.test(res.text)) {
+      // another write already holds this millisecond: move to another one within the same second
+      const moved = { labels: s.labels, samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestamp - (x.timestamp % 1000) + ((x.timestamp % 1000) + 1 + Math.floor(Math.random() * 998)) % 1000 })) };
+      return this.sendParts([[job, moved]], false);
+    }
+    this.stats.rejectedSeries++;
+    job.errors.push(res.text.trim().slice(0, 300) || `HTTP ${res.status}`);
+  }
+
+  /** One POST with retries; resolves with the 2xx or 4xx answer, throws after retries on others. */
+  private async post(series: TimeSeries[]): Promise<{ ok: boolean; status: number; text: string }> {
+    const body = encodeRemoteWrite(series);
+    let last = '';
+    for (let attempt = 0; attempt <= this.o.retries; attempt++) {
+      if (attempt > 0) {
+        this.stats.retries++;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (attempt - 1), 5000)));
+      }
+      try {
+        const res = await this.fetch(this.o.url, {
+          method: 'POST',
+          headers: { ...REMOTE_WRITE_HEADERS, ...this.o.headers },
+          body: body as unknown as BodyInit,
+          signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+        const text = await res.text();
+        if (res.ok) {
+          this.stats.requests++;
+          this.stats.samples += countSamples(series);
+          return { ok: true, status: res.status, text };
+        }
+        if (res.status >= 400 && res.status < 500 && res.status !== 429) return { ok: false, status: res.status, text };
+        last = `HTTP ${res.status}: ${text.trim().slice(0, 200)}`;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+    }
+    throw new RemoteWriteError(`remote write to ${this.o.url} failed after ${this.o.retries + 1} attempts: ${last}`, 503);
+  }
+
+  /** Waits for everything queued to be delivered. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((r) => this.waiters.push(r));
+  }
+}
