@@ -57,13 +57,19 @@ Config file (YAML or JSON; every key optional):
     maxConnections: 0            # 0 = unlimited
     shutdownGraceMs: 15000       # SIGTERM drains in-flight requests this long
   backends: {}                   # endpoints and secrets of real backends (ceph, proxmox, alternator, grafana)
+  state: { backend: lmdb }       # the gateway's own state: lmdb (under dataDir) | dynamodb (shared by
+                                 # several gateways; docs/scale-out.md):
+  #   state: { backend: dynamodb, endpoints: [http://10.0.0.1:8000, …], table: mcgw-state,
+  #            accessKeyId: ROLE, secretAccessKey: SALTED_HASH, region, createTable: true,
+  #            identityCacheMs: 1000, txTimeoutMs: 5000, recoveryIntervalMs: 10000, requestTimeoutMs: 10000 }
 Per-service options:
   s3.minPartSize (5 MiB), s3.lifecycleIntervalMs (3600000; 0 = no lifecycle runs)
   ec2.zones ([a, b, c]), ec2.lifecycleMs {boot, stop, terminate, …}, ec2.instanceTypes,
   ec2.defaultInstanceType (t3.micro), ec2.elasticIpPool (198.51.100.0/24)
   dynamodb.durability (fsync | os), dynamodb.ttlSweepSeconds (60; 0 = no TTL deletion)
   cloudwatch.actions { "<action ARN>": "<webhook URL>" | { url, headers } }
-Environment: MCGW_<SERVICE>_BACKEND (e.g. MCGW_S3_BACKEND=ceph), MCGW_LOG_LEVEL (debug|info|warn|error).
+Environment: MCGW_<SERVICE>_BACKEND (e.g. MCGW_S3_BACKEND=ceph), MCGW_LOG_LEVEL (debug|info|warn|error),
+  MCGW_STATE_BACKEND, MCGW_STATE_ENDPOINTS (comma-separated), MCGW_STATE_ACCESS_KEY_ID, MCGW_STATE_SECRET_ACCESS_KEY.
 
 Endpoints of the gateway itself:
   GET /_mcgw/health    JSON: each service's backend and its state
