@@ -7,6 +7,7 @@
  * filled; metadata RGW cannot keep survives; an unreachable RGW is a 503, not a crash.
  */
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -83,7 +84,7 @@ t.test('bytes in RGW under the account tenant; isolation underneath', async (t) 
   t.equal(cross.status, 404, "bob's RGW user does not reach alice's bucket (another tenant)");
 
   // listing keys that need escaping in XML and URLs
-  const keys = ['x<y>&z', 'sp ace', 'plus+sign', 'unicode-é-中'];
+  const keys = ['x<y>&z', 'sp ace', 'plus+sign', 'unicode-é-中', '/lead', 'a//b', 'dd/../y', 'q?x=1', 'pct%20', 'tab\tk'];
   for (const k of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `odd/${k}`, Body: k }));
   const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'odd/' }));
   t.same(list.Contents?.map((c) => c.Key).sort(), keys.map((k) => `odd/${k}`).sort());
@@ -116,6 +117,30 @@ t.test('checksums: verified before RGW commits, stored and returned', async (t) 
   const e3 = await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'empty', Body: '', ChecksumSHA256: bad })));
   t.equal(e3.name, 'BadDigest');
   t.equal((await direct(gw, gw.accountId, 'HEAD', `/${bucket}/empty`)).status, 404, 'nor does an empty one');
+});
+
+t.test('a client that goes away mid-body leaves nothing in RGW', async (t) => {
+  const gw = await startTestGateway(t, { s3Backend: 'ceph' });
+  const s3 = new S3Client({ ...gw.clientConfig, maxAttempts: 1 });
+  t.teardown(() => s3.destroy());
+  const bucket = `cut-${gw.accountId}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const path = `/${bucket}/cut`;
+  const signed = aws4.sign(
+    { host: `127.0.0.1:${gw.port}`, path, method: 'PUT', service: 's3', region: 'us-east-1', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '200000' } },
+    gw.credentials,
+  );
+  const sock = connect(gw.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  const head = Object.entries(signed.headers as Record<string, string>).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  sock.write(`PUT ${path} HTTP/1.1\r\n${head}\r\n`);
+  sock.write(Buffer.alloc(150_000, 'c'));
+  await new Promise((r) => setTimeout(r, 300));
+  sock.destroy();
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal((await direct(gw, gw.accountId, 'HEAD', path)).status, 404, 'RGW never got the last bytes');
+  const e = await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cut' })));
+  t.equal(e.$metadata?.httpStatusCode, 404);
 });
 
 t.test('multipart: the ETag RGW leaves empty, part numbers, tags and metadata RGW cannot keep', async (t) => {

@@ -117,7 +117,13 @@ export class RgwCore {
       send = verifier;
     }
     if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
-    const res = await this.send(b, { ...r, headers, body: send, signal: opts.signal });
+    let res: RgwResponse;
+    try {
+      res = await this.send(b, { ...r, headers, body: send, signal: opts.signal });
+    } catch (e) {
+      verifier.destroy();
+      throw e;
+    }
     if (verifier.errored) {
       await res.body.dump();
       throw verifier.errored;
