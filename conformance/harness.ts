@@ -12,6 +12,7 @@ import type { Clock, GatewayHandle } from '../src/gateway.js';
 import { silentLogger } from '../src/log.js';
 import { startGateway, type RunningGateway } from '../src/server/start.js';
 import { cephS3Config } from './backends/ceph/cluster.js';
+import { cephRbdConfig } from './backends/ceph/rbd.js';
 import { startAlternatorShim, type AlternatorShim } from '../test/fakes/alternator/shim.js';
 
 /** Gateway config for the Alternator translator against a stand-in (one seed; the rest discovered). */
@@ -68,6 +69,12 @@ export interface HarnessOptions {
    * started when needed). Defaults to $MCGW_TEST_S3_BACKEND, so the S3 suites run unchanged on either.
    */
   s3Backend?: 'embedded' | 'ceph';
+  /**
+   * EBS volumes of the embedded compute as files (default) or on Ceph RBD (the cluster of
+   * conformance/backends/ceph, started when needed; images purged at teardown). Defaults to
+   * $MCGW_TEST_EC2_VOLUMES, so the EC2 suites run unchanged on either.
+   */
+  ec2Volumes?: 'files' | 'rbd';
   clock?: Clock;
   dev?: boolean;
   region?: string;
@@ -80,6 +87,10 @@ interface Teardownable {
 export async function startTestGateway(t: Teardownable | null, opts: HarnessOptions = {}): Promise<TestGatewayHandle> {
   if ((opts.s3Backend ?? process.env.MCGW_TEST_S3_BACKEND) === 'ceph' && !opts.config?.s3) {
     opts = { ...opts, config: (await cephS3Config(opts.config)) as Partial<Config> };
+  }
+  const ec2 = opts.config?.ec2 as Record<string, unknown> | undefined;
+  if ((opts.ec2Volumes ?? process.env.MCGW_TEST_EC2_VOLUMES) === 'rbd' && (ec2?.backend ?? 'embedded') === 'embedded' && ec2?.volumes === undefined) {
+    opts = { ...opts, config: await cephRbdConfig(t, opts.config) };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'mcgw-conf-'));
   const viaAlternator = (opts.dynamodbBackend ?? process.env.MCGW_TEST_DYNAMODB_BACKEND) === 'alternator' && !opts.config?.dynamodb;
