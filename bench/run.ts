@@ -5,13 +5,15 @@ import { benchCephS3 } from './ceph-s3.js';
 import { benchCloudWatch } from './cloudwatch.js';
 import { benchCore } from './core.js';
 import { benchDynamo } from './dynamodb.js';
+import { benchDynamoScale } from './dynamodb-scale.js';
 import { benchEc2 } from './ec2.js';
 import { benchProxmox } from './proxmox.js';
 import { have, printRows, type Row } from './lib.js';
 import { benchS3 } from './s3.js';
+import { benchScaleOut } from './scale-out.js';
 import { benchSigV4 } from './sigv4.js';
 
-/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, ec2, cloudwatch, ceph-s3, proxmox, alternator. */
+/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, dynamodb-scale, ec2, cloudwatch, ceph-s3, proxmox, alternator, scale-out. */
 const only = process.argv[2];
 
 async function sigv4Rows(): Promise<Row[]> {
@@ -33,11 +35,13 @@ const benches: Array<[string, () => Promise<Row[]>]> = [
   ['core', () => benchCore()],
   ['s3', () => benchS3()],
   ['dynamodb', () => benchDynamo()],
+  ['dynamodb-scale', () => benchDynamoScale()],
   ['ec2', () => benchEc2()],
   ['cloudwatch', () => benchCloudWatch()],
   ['ceph-s3', () => benchCephS3()],
   ['proxmox', () => benchProxmox()],
   ['alternator', () => benchAlternator()],
+  ['scale-out', () => benchScaleOut()],
 ];
 
 if (!have('wrk')) {
