@@ -33,10 +33,10 @@ function sign(t: Target, method: string, path: string): Record<string, string> {
   return s.headers as Record<string, string>;
 }
 
-async function send(t: Target, method: string, path: string, body?: Buffer): Promise<void> {
+async function send(t: Target, method: string, path: string, body?: Buffer, ok = 200): Promise<void> {
   const res = await fetch(t.origin + path, { method, headers: sign(t, method, path), body: body ? new Uint8Array(body) : undefined });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`${t.name}: ${method} ${path} answered ${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== ok) throw new Error(`${t.name}: ${method} ${path} answered ${res.status} ${text.slice(0, 200)}`);
 }
 
 function request(t: Target, method: 'GET' | 'PUT', key: string, body?: Buffer): WrkRequest {
@@ -95,6 +95,10 @@ export async function benchCephS3(seconds = 8): Promise<Row[]> {
     rows.push(throughputRow('PUT 1 MiB, 16 connections', pair(via, 'PUT', 'big', 16), pair(direct, 'PUT', 'big', 16)));
     rows.push(latencyRow('GET 4 KiB, 1 connection', pair(via, 'GET', 'small', 1), pair(direct, 'GET', 'small', 1)));
     rows.push(latencyRow('PUT 4 KiB, 1 connection', pair(via, 'PUT', 'small', 1), pair(direct, 'PUT', 'small', 1)));
+    for (const t of [via, direct]) {
+      for (const k of ['big', 'small', 'put-big', 'put-small']) await send(t, 'DELETE', `/${t.bucket}/${k}`, undefined, 204);
+      await send(t, 'DELETE', `/${t.bucket}`, undefined, 204);
+    }
     return rows;
   } finally {
     await stopChild(gw.child);
