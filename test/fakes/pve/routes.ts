@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** Route modules that keep their own state (firewall, SDN, rrddata). */
 import type { FakePve } from './core.js';
+import { firewallRoutes } from './firewall.js';
 import type { Route } from './router.js';
+import { rrdRoutes } from './rrd.js';
+import { sdnRoutes } from './sdn.js';
 
-export function extraRoutes(_fake: FakePve): Route[] {
-  return [];
+export function extraRoutes(fake: FakePve): Route[] {
+  return [...firewallRoutes(fake), ...sdnRoutes(fake), ...rrdRoutes(fake)];
 }
