@@ -26,10 +26,20 @@ export interface LifecycleTimes {
 
 const DEFAULT_TIMES: LifecycleTimes = { boot: 1000, stop: 1000, terminate: 1000, reboot: 500, volume: 300, attach: 300, detach: 300, snapshot: 500, modify: 500 };
 const CONSOLE_TABLE = 'ec2-embedded';
+/** A volume whose bytes could not be freed yet (storage unreachable, image open elsewhere). */
+interface DeleteRetry {
+  kind: 'delete-volume';
+  accountId: string;
+  id: string;
+  attempt: number;
+}
+type Job = BackendEvent | DeleteRetry;
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 300_000;
 
 export class EmbeddedEc2Backend implements Ec2Backend {
   readonly name = 'embedded';
-  readonly scheduler: Scheduler<BackendEvent>;
+  readonly scheduler: Scheduler<Job>;
   readonly volumes: VolumeDriver;
   private readonly times: LifecycleTimes;
   private readonly zoneSuffixes: string[];
@@ -44,7 +54,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     this.zoneSuffixes = Array.isArray(zones) && zones.length > 0 ? zones.map(String) : ['a', 'b', 'c'];
     for (const z of this.zoneSuffixes) if (!/^[a-z][a-z0-9-]{0,15}$/.test(z)) throw new Error(`ec2.zones: '${z}' is not a zone suffix like 'a'`);
     this.volumes = createVolumeDriver(gw);
-    this.scheduler = new Scheduler<BackendEvent>(gw.state, gw.clock, (ev) => this.sink.emit(ev),
+    this.scheduler = new Scheduler<Job>(gw.state, gw.clock, (job) => (job.kind === 'delete-volume' ? this.removeVolume(job.accountId, job.id, job.attempt) : this.sink.emit(job)),
       (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }),
       (ev) => `${ev.accountId}/${ev.kind === 'attachment' ? ev.volumeId : ev.id}`,
     );
@@ -107,7 +117,23 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   }
 
   async deleteVolume(accountId: string, volumeId: string): Promise<void> {
-    await this.volumes.deleteVolume(accountId, volumeId);
+    await this.removeVolume(accountId, volumeId, 0);
+  }
+
+  /**
+   * Frees a volume's bytes, then reports it deleted. DeleteVolume is accepted as on EBS: when the
+   * driver fails, the volume stays 'deleting' and the attempt is retried as a durable job (2 s,
+   * doubling, at most 5 min apart) until it succeeds.
+   */
+  private async removeVolume(accountId: string, volumeId: string, attempt: number): Promise<void> {
+    try {
+      await this.volumes.deleteVolume(accountId, volumeId);
+    } catch (e) {
+      const delay = Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS);
+      this.gw.log.error('ec2 volume not freed yet; retrying', { err: String(e), volumeId, attempt, retryInMs: delay });
+      await this.scheduler.after(delay, { kind: 'delete-volume', accountId, id: volumeId, attempt: attempt + 1 });
+      return;
+    }
     await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: volumeId, state: 'deleted' });
   }
 
