@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/** Remote-write encoding, label mapping, and the writer's batching, retries and 400 bisection. */
+import t from 'tap';
+import { createServer } from 'node:http';
+import { decodeRemoteWrite, encodeRemoteWrite, encodeWriteRequest } from '../../translators/grafana/remote-write.js';
+import { escapeDimName, identityLabels, metricFromLabels, unescapeDimName } from '../../translators/grafana/labels.js';
+import { RemoteWriter } from '../../translators/grafana/writer.js';
+
+t.test('WriteRequest protobuf: labels sorted byte-wise, doubles and int64 ms timestamps', async (t) => {
+  const series = [{ labels: [['job', 'x'], ['__name__', 'cw_sum'], ['InstanceId', 'i-1']] as Array<[string, string]>, samples: [{ value: 1.5, timestamp: 1_795_000_000_123 }, { value: -2, timestamp: 1 }] }];
+  const raw = encodeWriteRequest(series);
+  // field 1 (timeseries), length-delimited; first label is InstanceId (upper case sorts before _)
+  t.equal(raw[0], 0x0a);
+  t.ok(raw.includes(Buffer.from('InstanceId')));
+  t.ok(raw.indexOf(Buffer.from('InstanceId')) < raw.indexOf(Buffer.from('__name__')));
+  const back = decodeRemoteWrite(encodeRemoteWrite(series));
+  t.same(back, [{ labels: [['InstanceId', 'i-1'], ['__name__', 'cw_sum'], ['job', 'x']], samples: series[0].samples }]);
+  const long = 'v'.repeat(300);
+  t.same(decodeRemoteWrite(encodeRemoteWrite([{ labels: [['a', long]], samples: [] }]))[0].labels, [['a', long]], 'multi-byte varint lengths');
+});
+
+t.test('dimension names map to label names and back', async (t) => {
+  for (const name of ['InstanceId', 'Auto Scaling Group', 'aws:cluster_name', 'µs/é', '_', '__x', 'a_20b']) {
+    const l = escapeDimName(name);
+    t.match(l, /^dim_[A-Za-z0-9_]+$/, `${name} → ${l}`);
+    t.equal(unescapeDimName(l), name);
+  }
+  t.not(escapeDimName('a b'), escapeDimName('a_b'));
+  t.equal(unescapeDimName('namespace'), undefined);
+  const m = { namespace: 'AWS/EC2', metricName: 'CPU', dimensions: [{ Name: 'B c', Value: '2' }, { Name: 'a', Value: '1' }] };
+  const labels = Object.fromEntries(identityLabels({ accountId: '123456789012', region: 'eu-west-1' }, m));
+  t.equal(labels.ndims, '2');
+  t.same(metricFromLabels(labels), { namespace: 'AWS/EC2', metricName: 'CPU', dimensions: [{ Name: 'B c', Value: '2' }, { Name: 'a', Value: '1' }] });
+});
+
+/** A receiver that answers from a script: one status per request. */
+async function receiver(statuses: number[], reject?: (labels: string[]) => boolean) {
+  const seen: string[][] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const series = decodeRemoteWrite(Buffer.concat(chunks));
+      const names = series.map((s) => s.labels.find((l) => l[0] === 'n')![1]);
+      seen.push(names);
+      const scripted = statuses.shift();
+      if (scripted !== undefined && scripted !== 204) return res.writeHead(scripted).end('try later');
+      if (reject?.(names)) return res.writeHead(400).end('out of bounds');
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1/write`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+const one = (n: string) => [{ labels: [['n', n]] as Array<[string, string]>, samples: [{ value: 1, timestamp: 1000 }] }];
+const opts = { batchSamples: 100, flushMs: 5, maxPendingSamples: 1000, retries: 3, timeoutMs: 2000 };
+
+t.test('writer: concurrent callers share a request; 503 is retried', async (t) => {
+  const r = await receiver([503, 503]);
+  t.teardown(r.close);
+  const w = new RemoteWriter({ ...opts, url: r.url });
+  await Promise.all([w.write(one('a')), w.write(one('b')), w.write(one('c'))]);
+  t.same(r.seen, [['a', 'b', 'c'], ['a', 'b', 'c'], ['a', 'b', 'c']], 'one batch, sent three times');
+  t.equal(w.stats.retries, 2);
+});
+
+t.test('writer: a 400 for one series rejects only its caller', async (t) => {
+  const r = await receiver([], (names) => names.includes('bad'));
+  t.teardown(r.close);
+  const w = new RemoteWriter({ ...opts, url: r.url });
+  const results = await Promise.allSettled([w.write(one('a')), w.write([...one('b'), ...one('bad')]), w.write(one('c'))]);
+  t.same(results.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
+  t.match((results[1] as PromiseRejectedResult).reason.message, /rejected 1 series: out of bounds/);
+  const delivered = r.seen.filter((s) => !s.includes('bad')).flat();
+  t.same(delivered.sort(), ['a', 'b', 'c'], 'every other series was written');
+});
+
+t.test('writer: retries give up with an error naming the TSDB', async (t) => {
+  const r = await receiver([500, 500, 500, 500, 500]);
+  t.teardown(r.close);
+  const w = new RemoteWriter({ ...opts, url: r.url, retries: 1 });
+  await t.rejects(w.write(one('a')), /failed after 2 attempts: HTTP 500/);
+});
+
+t.test('writer: back-pressure holds callers beyond maxPendingSamples', async (t) => {
+  const r = await receiver([]);
+  t.teardown(r.close);
+  const w = new RemoteWriter({ ...opts, url: r.url, batchSamples: 2, maxPendingSamples: 2 });
+  const many = Array.from({ length: 10 }, (_, i) => w.write(one(`s${i}`)));
+  await Promise.all(many);
+  t.ok(r.seen.every((b) => b.length <= 2), 'no request beyond the batch size');
+  t.equal(r.seen.flat().length, 10);
+});
