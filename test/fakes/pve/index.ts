@@ -10,6 +10,7 @@ import type { AclEntry } from './auth.js';
 import type { TaskFailureRule } from './control.js';
 import { FakePve } from './core.js';
 import { MemoryImages, type ImageBackend } from './images.js';
+import { RbdImages, type RbdStorageConfig } from './rbd-images.js';
 import { lockTimeoutMessage } from './locks.js';
 import { Router } from './router.js';
 import { ApiServer } from './server.js';
@@ -21,7 +22,8 @@ import { qemuStatusRoutes } from './qemu-status.js';
 import { storageRoutes } from './storage-routes.js';
 import { extraRoutes } from './routes.js';
 
-export type StorageOption = { kind: 'memory' } | { kind: 'rbd'; backend: ImageBackend };
+/** In-memory images, or real RBD images on a Ceph cluster (in a namespace of their own). */
+export type StorageOption = { kind: 'memory' } | ({ kind: 'rbd' } & RbdStorageConfig);
 
 export interface FakePveOptions {
   /** Node names (default pve1, pve2, pve3). The first is the one the API is reached through. */
@@ -88,6 +90,8 @@ export interface FakePveHandle {
   password: string;
   nodes: string[];
   storageId: string;
+  /** Where the RBD storage's images really are (storage kind 'rbd'): pool and namespace. */
+  rbd?: RbdStorageConfig & { namespace: string };
   control: FakePveControl;
   close(): Promise<void>;
 }
@@ -97,7 +101,11 @@ export { lockTimeoutMessage };
 export async function startFakePve(opts: FakePveOptions = {}): Promise<FakePveHandle> {
   const nodes = opts.nodes ?? ['pve1', 'pve2', 'pve3'];
   const storageId = opts.storageId ?? 'rbd';
-  const images = opts.storage?.kind === 'rbd' ? opts.storage.backend : new MemoryImages();
+  let images: ImageBackend = new MemoryImages();
+  if (opts.storage?.kind === 'rbd') {
+    const { kind: _k, ...cfg } = opts.storage;
+    images = await RbdImages.open(cfg);
+  }
   const fake = new FakePve({ nodes, taskMs: opts.taskMs ?? 50, lockTimeoutMs: opts.lockTimeoutMs ?? 10_000, storageId, images });
   const tokenId = opts.tokenId ?? 'root@pam!mcgw';
   const tokenSecret = opts.tokenSecret ?? randomUUID();
@@ -154,6 +162,7 @@ export async function startFakePve(opts: FakePveOptions = {}): Promise<FakePveHa
     password,
     nodes,
     storageId,
+    ...(images instanceof RbdImages ? { rbd: images.config } : {}),
     control,
     close: async () => {
       await server.close();
