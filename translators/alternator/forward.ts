@@ -4,9 +4,11 @@
  * authenticated and decoded by the gateway) goes up with its table names prefixed, signed with
  * the Alternator role; the answer comes back as bytes. It is rewritten only where table names
  * appear (table descriptions, batch maps, ConsumedCapacity); otherwise it is forwarded as
- * received — buffered when small (the gateway adds x-amz-crc32, which Alternator does not send),
- * streamed untouched when larger than `streamAbove`.
+ * received. Answers up to `streamAbove` bytes are buffered (the gateway adds x-amz-crc32, which
+ * Alternator does not send); larger ones stream through, untouched or through the streaming
+ * name rewrite (rewrite.ts), without the checksum.
  */
+import { pipeline } from 'node:stream';
 import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { ConstraintErrors, validation } from '../../apis/dynamodb/errors.js';
@@ -15,6 +17,7 @@ import { upstreamError, type AlternatorClient } from './client.js';
 import type { AlternatorConfig } from './config.js';
 import { arnNotFound, type TenantNames } from './names.js';
 import type { ProtectionStore } from './protection.js';
+import { TableNameRewriter } from './rewrite.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Doc = Record<string, any>;
@@ -27,6 +30,10 @@ export interface Upstream {
   protection: ProtectionStore;
 }
 
+/** Top-level members of batch answers keyed by table name. */
+const BATCH_MAPS: ReadonlySet<string> = new Set(['Responses', 'UnprocessedKeys', 'UnprocessedItems', 'ItemCollectionMetrics']);
+const NO_MAPS: ReadonlySet<string> = new Set();
+
 /** The request body as the client sent it (the codec has checked it is a JSON object). */
 function rawInput(ctx: RequestContext): Doc {
   return JSON.parse((ctx.http.bodyBuffer ?? Buffer.from('{}')).toString('utf8')) as Doc;
@@ -36,8 +43,12 @@ function wantsCapacity(body: Doc): boolean {
   return body.ReturnConsumedCapacity === 'TOTAL' || body.ReturnConsumedCapacity === 'INDEXES';
 }
 
-/** Sends one operation up and returns its answer as the handler's raw output. */
-async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, safe: boolean, map?: (doc: Doc) => void | Promise<void>): Promise<Doc> {
+/**
+ * Sends one operation up and returns its answer as the handler's raw output. `map` rewrites a
+ * parsed answer; `mapKeysOf` (maps keyed by table name) allows a large answer to be rewritten as
+ * a stream instead (rewrite.ts).
+ */
+async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, safe: boolean, map?: (doc: Doc) => void | Promise<void>, mapKeysOf?: ReadonlySet<string>): Promise<Doc> {
   let r;
   try {
     r = await u.client.send(op, Buffer.from(JSON.stringify(body)), safe);
@@ -45,10 +56,12 @@ async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, saf
     throw e instanceof AwsError ? u.names.error(ctx.accountId, ctx.region, e) : e;
   }
   if (r.status !== 200) throw u.names.error(ctx.accountId, ctx.region, upstreamError(r.status, await r.body.text()));
-  if (!map) {
-    const len = Number(r.headers['content-length'] ?? NaN);
-    if (len > u.cfg.streamAbove) return { $raw: r.body };
-    return { $raw: Buffer.from(await r.body.arrayBuffer()) };
+  const len = Number(r.headers['content-length'] ?? NaN);
+  const large = !(len <= u.cfg.streamAbove);
+  if (!map) return { $raw: large ? r.body : Buffer.from(await r.body.arrayBuffer()) };
+  if (large && mapKeysOf) {
+    const a = ctx.accountId;
+    return { $raw: pipeline(r.body, new TableNameRewriter(mapKeysOf, (n) => u.names.downOrSelf(a, n)), () => undefined) };
   }
   const doc = JSON.parse(await r.body.text()) as Doc;
   await map(doc);
@@ -60,7 +73,7 @@ export function singleTable(u: Upstream, op: string, safe: (body: Doc) => boolea
   return async (ctx) => {
     const body = rawInput(ctx);
     body.TableName = u.names.up(ctx.accountId, body.TableName);
-    return send(u, ctx, op, body, safe(body), wantsCapacity(body) ? (d) => u.names.capacity(ctx.accountId, d.ConsumedCapacity) : undefined);
+    return send(u, ctx, op, body, safe(body), wantsCapacity(body) ? (d) => u.names.capacity(ctx.accountId, d.ConsumedCapacity) : undefined, NO_MAPS);
   };
 }
 
@@ -174,10 +187,18 @@ export function batch(u: Upstream, op: 'BatchGetItem' | 'BatchWriteItem'): Handl
     const a = ctx.accountId;
     body.RequestItems = u.names.renameKeys(body.RequestItems, (k) => u.names.up(a, k));
     const down = (k: string) => u.names.downOrSelf(a, k);
-    return send(u, ctx, op, body, op === 'BatchGetItem', (d) => {
-      for (const k of ['Responses', 'UnprocessedKeys', 'UnprocessedItems', 'ItemCollectionMetrics']) if (d[k]) d[k] = u.names.renameKeys(d[k], down);
-      u.names.capacity(a, d.ConsumedCapacity);
-    });
+    return send(
+      u,
+      ctx,
+      op,
+      body,
+      op === 'BatchGetItem',
+      (d) => {
+        for (const k of BATCH_MAPS) if (d[k]) d[k] = u.names.renameKeys(d[k], down);
+        u.names.capacity(a, d.ConsumedCapacity);
+      },
+      BATCH_MAPS,
+    );
   };
 }
 
