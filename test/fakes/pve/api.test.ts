@@ -148,6 +148,8 @@ t.test('wire', async (t) => {
     t.equal(r.body, '');
     const nodes = (await raw(pve, 'GET', '/api2/json/nodes')).json!.data as { node: string; status: string }[];
     t.equal(nodes.find((n) => n.node === 'pve3')!.status, 'offline');
+    const status = (await raw(pve, 'GET', '/api2/json/cluster/status')).json!.data as { type: string; name: string; online?: number; quorate?: number }[];
+    t.same(status.map((s) => [s.type, s.name, s.online ?? s.quorate]), [['cluster', 'fakepve', 1], ['node', 'pve1', 1], ['node', 'pve2', 1], ['node', 'pve3', 0]]);
     pve.control.nodeUp('pve3');
     t.equal((await raw(pve, 'GET', '/api2/json/nodes/pve3/qemu')).status, 200);
   });

@@ -186,5 +186,8 @@ t.test('vms', async (t) => {
     t.equal(await api.cluster.nextid.$get({ vmid: 500 }), '500');
     const taken = await raw(pve, 'GET', '/api2/json/cluster/nextid?vmid=102');
     t.same(taken.json!.errors, { vmid: 'VM 102 already exists' });
+    await raw(pve, 'PUT', '/api2/json/cluster/options', { body: 'next-id=lower%3D102%2Cupper%3D200' });
+    t.equal(await api.cluster.nextid.$get(), '103', 'the next-id band is honoured');
+    t.same(await api.cluster.options.$get(), { 'next-id': { lower: '102', upper: '200' } });
   });
 });
