@@ -168,17 +168,21 @@ export class RbdVolumes implements VolumeDriver {
     const rec = await this.table.get(`snap/${snapshotId}`);
     if (!isSnapRec(rec) || rec.accountId !== accountId) return;
     await this.locked(rec.image, async () => {
-      const left = await this.table.update(`rsnap/${rec.image}@${rec.rbdSnap}`, (cur) => {
+      const key = `rsnap/${rec.image}@${rec.rbdSnap}`;
+      const left = (await this.refs(rec.image, rec.rbdSnap)).filter((id) => id !== snapshotId);
+      if (!left.length) {
+        // the Ceph side first: when it fails, the records stay and a retry does it all again
+        await this.dropRbdSnap(rec.image, rec.rbdSnap);
+        if ((await this.table.get(`gone/${rec.image}`)) === true) {
+          const snaps = await this.rbd.snapList(rec.image).catch((e: unknown) => (isRbdError(e, 'NotFound') ? [] : Promise.reject(e)));
+          if (snaps.length === 0) await this.removeImage(rec.image);
+        }
+      }
+      await this.table.update(key, (cur) => {
         const refs = (Array.isArray(cur) ? cur : []).filter((id) => id !== snapshotId);
         return refs.length ? refs : undefined;
       });
       await this.table.delete(`snap/${snapshotId}`);
-      if (Array.isArray(left) && left.length) return;
-      await this.dropRbdSnap(rec.image, rec.rbdSnap);
-      if ((await this.table.get(`gone/${rec.image}`)) !== true) return;
-      const snaps = await this.rbd.snapList(rec.image).catch((e: unknown) => (isRbdError(e, 'NotFound') ? undefined : Promise.reject(e)));
-      if (snaps === undefined) await this.table.delete(`gone/${rec.image}`);
-      else if (snaps.length === 0) await this.removeImage(rec.image);
     });
   }
 

@@ -26,14 +26,15 @@ export interface LifecycleTimes {
 
 const DEFAULT_TIMES: LifecycleTimes = { boot: 1000, stop: 1000, terminate: 1000, reboot: 500, volume: 300, attach: 300, detach: 300, snapshot: 500, modify: 500 };
 const CONSOLE_TABLE = 'ec2-embedded';
-/** A volume whose bytes could not be freed yet (storage unreachable, image open elsewhere). */
+/** Bytes of a deleted volume or snapshot not freed yet (storage unreachable, image open elsewhere). */
 interface DeleteRetry {
-  kind: 'delete-volume';
+  kind: 'delete-volume' | 'delete-snapshot';
   accountId: string;
   id: string;
   attempt: number;
 }
 type Job = BackendEvent | DeleteRetry;
+const isRetry = (job: Job): job is DeleteRetry => job.kind === 'delete-volume' || job.kind === 'delete-snapshot';
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 300_000;
 
@@ -54,7 +55,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
     this.zoneSuffixes = Array.isArray(zones) && zones.length > 0 ? zones.map(String) : ['a', 'b', 'c'];
     for (const z of this.zoneSuffixes) if (!/^[a-z][a-z0-9-]{0,15}$/.test(z)) throw new Error(`ec2.zones: '${z}' is not a zone suffix like 'a'`);
     this.volumes = createVolumeDriver(gw);
-    this.scheduler = new Scheduler<Job>(gw.state, gw.clock, (job) => (job.kind === 'delete-volume' ? this.removeVolume(job.accountId, job.id, job.attempt) : this.sink.emit(job)),
+    this.scheduler = new Scheduler<Job>(gw.state, gw.clock, (job) => (isRetry(job) ? this.free(job) : this.sink.emit(job)),
       (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }),
       (ev) => `${ev.accountId}/${ev.kind === 'attachment' ? ev.volumeId : ev.id}`,
     );
@@ -117,24 +118,25 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   }
 
   async deleteVolume(accountId: string, volumeId: string): Promise<void> {
-    await this.removeVolume(accountId, volumeId, 0);
+    await this.free({ kind: 'delete-volume', accountId, id: volumeId, attempt: 0 });
   }
 
   /**
-   * Frees a volume's bytes, then reports it deleted. DeleteVolume is accepted as on EBS: when the
-   * driver fails, the volume stays 'deleting' and the attempt is retried as a durable job (2 s,
-   * doubling, at most 5 min apart) until it succeeds.
+   * Frees the bytes of a deleted volume (then reports it deleted) or snapshot. Both deletions are
+   * accepted as on EBS: when the driver fails, the attempt is retried as a durable job (2 s,
+   * doubling, at most 5 min apart) until it succeeds; a volume stays 'deleting' until then.
    */
-  private async removeVolume(accountId: string, volumeId: string, attempt: number): Promise<void> {
+  private async free(job: DeleteRetry): Promise<void> {
     try {
-      await this.volumes.deleteVolume(accountId, volumeId);
+      if (job.kind === 'delete-volume') await this.volumes.deleteVolume(job.accountId, job.id);
+      else await this.volumes.deleteSnapshot(job.accountId, job.id);
     } catch (e) {
-      const delay = Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS);
-      this.gw.log.error('ec2 volume not freed yet; retrying', { err: String(e), volumeId, attempt, retryInMs: delay });
-      await this.scheduler.after(delay, { kind: 'delete-volume', accountId, id: volumeId, attempt: attempt + 1 });
+      const delay = Math.min(RETRY_FIRST_MS * 2 ** job.attempt, RETRY_MAX_MS);
+      this.gw.log.error(`ec2 ${job.kind === 'delete-volume' ? 'volume' : 'snapshot'} not freed yet; retrying`, { err: String(e), id: job.id, attempt: job.attempt, retryInMs: delay });
+      await this.scheduler.after(delay, { ...job, attempt: job.attempt + 1 });
       return;
     }
-    await this.scheduler.after(this.times.volume, { kind: 'volume', accountId, id: volumeId, state: 'deleted' });
+    if (job.kind === 'delete-volume') await this.scheduler.after(this.times.volume, { kind: 'volume', accountId: job.accountId, id: job.id, state: 'deleted' });
   }
 
   async modifyVolume(accountId: string, modificationId: string, volumeId: string, change: { sizeGiB: number }): Promise<void> {
@@ -175,7 +177,7 @@ export class EmbeddedEc2Backend implements Ec2Backend {
   }
 
   async deleteSnapshot(accountId: string, snapshotId: string): Promise<void> {
-    await this.volumes.deleteSnapshot(accountId, snapshotId);
+    await this.free({ kind: 'delete-snapshot', accountId, id: snapshotId, attempt: 0 });
   }
 
   async settle(): Promise<void> {
