@@ -65,9 +65,9 @@ export class FakePve {
     return vm;
   }
 
-  /** Runs `fn` holding the VM's config flock. */
-  withVmLock<T>(vmid: number, fn: () => Promise<T>): Promise<T> {
-    return this.flocks.with(`qemu-${vmid}`, vmid, fn);
+  /** Runs `fn` holding the VM's config flock (shared: lock_config_shared). */
+  withVmLock<T>(vmid: number, fn: () => Promise<T>, shared = false): Promise<T> {
+    return this.flocks.with(`qemu-${vmid}`, vmid, fn, shared);
   }
 
   startTask(node: string, type: string, id: string | number, user: string, worker: (t: Task) => Promise<void>): string {

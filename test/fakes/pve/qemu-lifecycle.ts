@@ -76,57 +76,54 @@ export const qemuLifecycleRoutes: Route[] = [
         }
       };
       early();
-      return fake.startTask(src.node, 'qmclone', src.vmid, ctx.principal.id, async (t) => {
-        const created: Volume[] = [];
-        let vm: Vm | undefined;
-        try {
-          await fake.withVmLock(newid, async () => {
-            early();
-            vm = new Vm(newid, target);
-            vm.conf.lock = 'clone';
-            fake.vms.set(newid, vm);
-          });
-          const conf: Record<string, string> = {};
-          for (const [k, v] of Object.entries(src.conf)) {
-            if (/^unused\d+$/.test(k) || k === 'template' || k === 'lock' || k === 'parent') continue;
-            conf[k] = v;
-          }
-          for (const [k, v] of Object.entries(conf)) {
-            if (!isDriveKey(k)) continue;
-            const d = parseDrive(v);
-            if (isCloudinit(d)) {
-              const vol = await fake.storage.alloc(newid, `vm-${newid}-cloudinit`, 4 * 2 ** 20);
-              created.push(vol);
-              conf[k] = printDrive({ ...d, file: fake.storage.volid(vol), media: 'cdrom' });
-              continue;
+      // The worker holds the source's flock (shared unless it runs) and newid's, then re-checks.
+      const fw = (name: string) => fake.ext.get(name) as ((...a: number[]) => void) | undefined;
+      return fake.startTask(src.node, 'qmclone', src.vmid, ctx.principal.id, (t) =>
+        fake.withVmLock(src.vmid, () => fake.withVmLock(newid, async () => {
+          early();
+          const created: Volume[] = [];
+          const vm = new Vm(newid, src.node);
+          vm.conf = { lock: 'clone' };
+          fake.vms.set(newid, vm);
+          fw('firewall.cloneVm')?.(src.vmid, newid);
+          try {
+            const conf: Record<string, string> = { lock: 'clone' };
+            for (const [k, v] of Object.entries(src.conf)) {
+              if (/^unused\d+$/.test(k) || ['template', 'lock', 'parent', 'snaptime', 'vmstate'].includes(k)) continue;
+              conf[k] = v;
             }
-            if (isCdrom(d)) continue;
-            const base = driveVolume(fake, v);
-            if (!base) continue;
-            const vol = full ? await fake.storage.fullCopy(base, newid) : await fake.storage.linkedClone(base, newid);
-            created.push(vol);
-            conf[k] = printDrive({ ...d, file: fake.storage.volid(vol), size: formatSize(vol.size) });
-          }
-          newMacs(conf);
-          if (params.name !== undefined) conf.name = String(params.name);
-          else conf.name = `Copy-of-VM-${src.conf.name ?? src.vmid}`;
-          if (params.description !== undefined) conf.description = String(params.description);
-          await t.work();
-          await fake.withVmLock(newid, async () => {
-            vm!.conf = { ...conf, lock: 'clone' };
-            fake.ext.get('firewall.cloneVm') && (fake.ext.get('firewall.cloneVm') as (a: number, b: number) => void)(src.vmid, newid);
+            newMacs(conf);
+            conf.name = params.name !== undefined ? String(params.name) : `Copy-of-VM-${src.conf.name ?? src.vmid}`;
+            if (params.description) conf.description = String(params.description);
+            for (const k of Object.keys(conf).sort()) {
+              if (!isDriveKey(k)) continue;
+              const d = parseDrive(conf[k]!);
+              if (isCdrom(d) && !isCloudinit(d)) continue;
+              const base = driveVolume(fake, conf[k]!);
+              if (!base) continue;
+              const vol = isCloudinit(d)
+                ? await fake.storage.alloc(newid, `vm-${newid}-cloudinit`, base.size)
+                : full
+                  ? await fake.storage.fullCopy(base, newid)
+                  : await fake.storage.linkedClone(base, newid);
+              created.push(vol);
+              conf[k] = printDrive({ ...d, file: fake.storage.volid(vol), ...(isCloudinit(d) ? {} : { size: formatSize(vol.size) }) });
+              vm.conf = { ...conf };
+            }
+            vm.conf = { ...conf };
+            await t.work();
+            delete vm.conf.lock;
+            vm.node = target;
             if (pool) fake.addToPool(pool, newid);
-            delete vm!.conf.lock;
-          });
-        } catch (e) {
-          for (const vol of created.reverse()) await fake.storage.free(vol).catch(() => {});
-          if (vm && fake.vms.get(newid) === vm) {
+          } catch (e) {
+            for (const vol of created.reverse()) await fake.storage.free(vol).catch(() => {});
+            fw('firewall.removeVm')?.(newid);
             fake.removeFromPools(newid);
-            fake.vms.delete(newid);
+            if (fake.vms.get(newid) === vm) fake.vms.delete(newid);
+            throw new Error(`clone failed: ${(e as Error).message}`);
           }
-          throw new Error(`clone failed: ${(e as Error).message}`);
-        }
-      });
+        }), src.status === 'stopped'),
+      );
     },
   },
   {

@@ -19,7 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Principal } from './auth.js';
 import type { FakePve } from './core.js';
-import { PveError } from './errors.js';
+import { PveError, paramError } from './errors.js';
 import { sendBare, sendData, sendError } from './http.js';
 import type { Method, Router } from './router.js';
 import { validate, type Params } from './schema.js';
@@ -220,6 +220,9 @@ export class ApiServer {
       route.perm?.(ctx);
     }
     ctx.params = validate(params, route.props);
+    // qemu-server: raise_param_exc({ skiplock => "Only root may use this option." }) for anyone
+    // but root@pam itself (its API tokens included).
+    if (ctx.params.skiplock === 1 && ctx.principal.id !== 'root@pam') paramError({ skiplock: 'Only root may use this option.' });
     return await route.handler(ctx);
   }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The fake PVE's VM semantics: tasks, clone/template/destroy, config digest and pending, locks.
 import t from 'tap';
-import { raw, tokenClient, waitTask } from './client.js';
+import { passwordClient, raw, tokenClient, waitTask } from './client.js';
 import { startFakePve } from './index.js';
 
 t.test('vms', async (t) => {
@@ -143,7 +143,10 @@ t.test('vms', async (t) => {
     t.equal(start.exitstatus, 'VM is locked (backup)');
     const put = await raw(pve, 'PUT', '/api2/json/nodes/pve1/qemu/102/config', { body: 'cores=3' });
     t.equal(put.reason, 'VM is locked (backup)');
-    await raw(pve, 'PUT', '/api2/json/nodes/pve1/qemu/102/config', { body: 'delete=lock&skiplock=1' });
+    const token = await raw(pve, 'PUT', '/api2/json/nodes/pve1/qemu/102/config', { body: 'delete=lock&skiplock=1' });
+    t.same(token.json!.errors, { skiplock: 'Only root may use this option.' }, 'not even root@pam\'s token');
+    const root = passwordClient(pve);
+    await root.nodes.$('pve1').qemu.$(102).config.$put({ delete: 'lock', skiplock: true });
     t.equal((await raw(pve, 'PUT', '/api2/json/nodes/pve1/qemu/102/config', { body: 'cores=3' })).status, 200);
   });
 
@@ -161,6 +164,21 @@ t.test('vms', async (t) => {
     release();
     await ok(upid);
     pve.control.setLockTimeoutMs(10_000);
+  });
+
+  t.test('clones of a template share its lock; a config change waits for them', async (t) => {
+    const release = pve.control.holdTasks('qmclone', 9000);
+    const a = (await n1.qemu.$(9000).clone.$post({ newid: 110 })) as string;
+    const b = (await n1.qemu.$(9000).clone.$post({ newid: 111 })) as string;
+    while (!(pve.control.state.vms.has(110) && pve.control.state.vms.has(111))) await new Promise((r) => setTimeout(r, 5));
+    t.equal(pve.control.state.vms.get(111)!.node, 'pve1');
+    pve.control.setLockTimeoutMs(50);
+    const put = await raw(pve, 'PUT', '/api2/json/nodes/pve1/qemu/9000/config', { body: 'description=x' });
+    t.equal(put.reason, "can't lock file '/var/lock/qemu-server/lock-9000.conf' - got timeout");
+    pve.control.setLockTimeoutMs(10_000);
+    release();
+    await ok(a);
+    await ok(b);
   });
 
   t.test('injected task failure: a failed clone leaves no VM and no volume', async (t) => {
