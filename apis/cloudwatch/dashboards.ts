@@ -3,6 +3,8 @@
  * Dashboards: PutDashboard (body validated like CloudWatch: errors reject the call with
  * DashboardValidationMessages), GetDashboard, ListDashboards, DeleteDashboards. Dashboards are
  * global per account (their ARNs carry no region): cw_dashboards <account>/<name> → record.
+ * With a DashboardMirror (the grafana backend), each put and delete is applied there first, so a
+ * dashboard that exists here also exists there; reads always answer the CloudWatch body from state.
  */
 import type { Handler, RequestContext } from '../../src/context.js';
 import { dashboardInvalid, dashboardNotFound, invalidValue } from './errors.js';
@@ -22,6 +24,12 @@ interface DashboardRecord {
 interface Message {
   DataPath: string;
   Message: string;
+}
+
+/** Somewhere dashboards are also shown (Grafana): told of every put and delete, before the state. */
+export interface DashboardMirror {
+  put(tenant: { accountId: string; region: string }, name: string, body: string): Promise<void>;
+  delete(accountId: string, names: string[]): Promise<void>;
 }
 
 const arnOf = (ctx: RequestContext, name: string) => `arn:aws:cloudwatch::${ctx.accountId}:dashboard/${name}`;
@@ -78,7 +86,7 @@ export function validateDashboardBody(body: string): Message[] {
   return msgs;
 }
 
-export function dashboardHandlers(): Record<string, Handler> {
+export function dashboardHandlers(mirror?: DashboardMirror): Record<string, Handler> {
   const table = (ctx: RequestContext) => ctx.gateway.state.table<DashboardRecord>(TABLE);
   const key = (ctx: RequestContext, name: string) => `${ctx.accountId}/${name}`;
   return {
@@ -90,6 +98,7 @@ export function dashboardHandlers(): Record<string, Handler> {
       const body = required(i.DashboardBody, 'DashboardBody');
       const msgs = validateDashboardBody(body);
       if (msgs.length) throw dashboardInvalid('The field DashboardBody must be a valid JSON object', msgs);
+      await mirror?.put({ accountId: ctx.accountId, region: ctx.region }, name, body);
       await table(ctx).put(key(ctx, name), { name, body, lastModified: ctx.gateway.clock.now() });
       return { DashboardValidationMessages: [] };
     },
@@ -119,6 +128,7 @@ export function dashboardHandlers(): Record<string, Handler> {
     async DeleteDashboards(ctx: RequestContext, i: { DashboardNames?: string[] }) {
       const names = required(i.DashboardNames, 'DashboardNames');
       for (const n of names) if (!(await table(ctx).get(key(ctx, n)))) throw dashboardNotFound(`Dashboard ${n} does not exist`);
+      await mirror?.delete(ctx.accountId, names);
       for (const n of names) await table(ctx).delete(key(ctx, n));
       return {};
     },

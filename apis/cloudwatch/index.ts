@@ -8,7 +8,8 @@
 import type { ServiceDefinition, ServiceFactory } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { EmbeddedMetricStore } from '../../translators/embedded/cloudwatch/store.js';
-import { prometheusSettings } from '../../translators/grafana/config.js';
+import { grafanaSettings, prometheusSettings } from '../../translators/grafana/config.js';
+import { GrafanaDashboardMirror } from '../../translators/grafana/dashboard-mirror.js';
 import { PrometheusMetricStore } from '../../translators/grafana/metrics.js';
 import type { MetricBackend } from './backend.js';
 import { metricHandlers } from './metrics.js';
@@ -41,6 +42,12 @@ function createBackend(gw: Gateway): MetricBackend {
   throw new Error(`cloudwatch backend '${kind}' is not available in this build`);
 }
 
+/** With the grafana backend and a backends.grafana.grafana section, dashboards also go to Grafana. */
+function dashboardMirror(gw: Gateway) {
+  const g = gw.config.backends.grafana;
+  return gw.config.cloudwatch.backend === 'grafana' && g?.grafana !== undefined ? new GrafanaDashboardMirror(grafanaSettings(g), prometheusSettings(g).closedRanges) : undefined;
+}
+
 /** The service plus its parts, for tests that drive the alarm scheduler or the store directly. */
 export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}): Promise<CloudWatchService> {
   const backend = opts.backend ?? createBackend(gw);
@@ -71,7 +78,7 @@ export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}
       ...alarmHandlers(alarms),
       ...describeHandlers(),
       ...tagHandlers(),
-      ...dashboardHandlers(),
+      ...dashboardHandlers(dashboardMirror(gw)),
     },
     health: () => ({ backend: backend.name, state: 'ok' }),
     close: async () => {
