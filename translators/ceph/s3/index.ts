@@ -96,7 +96,7 @@ export class RgwS3 implements S3Backend {
     const { res, verified, etag } = written;
     await res.body.dump();
     const versionId = header(res, 'x-amz-version-id') ?? 'null';
-    const side: SideRec = { e: etag, m: meta, cs: verified.checksums, ow: opts.owner };
+    const side: SideRec = { e: etag, m: meta, cs: verified.checksums, ct: Object.keys(verified.checksums).length ? 'FULL_OBJECT' : undefined, ow: opts.owner };
     if (needsSidecar(meta, verified.checksums, opts.owner, b.owner, false)) await this.core.table.put(sideKey(bucket, key, versionId), side);
     else if (versionId === 'null' && (await this.core.table.get(sideKey(bucket, key, versionId))) !== undefined) {
       // the replaced null version had a sidecar (a read costs far less than a write transaction)
