@@ -6,6 +6,7 @@ import { benchCloudWatch } from './cloudwatch.js';
 import { benchCore } from './core.js';
 import { benchDynamo } from './dynamodb.js';
 import { benchDynamoScale } from './dynamodb-scale.js';
+import { benchEbsRbd } from './ebs-rbd.js';
 import { benchEc2 } from './ec2.js';
 import { benchProxmox } from './proxmox.js';
 import { have, printRows, type Row } from './lib.js';
@@ -13,7 +14,7 @@ import { benchS3 } from './s3.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchSigV4 } from './sigv4.js';
 
-/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, dynamodb-scale, ec2, cloudwatch, ceph-s3, proxmox, alternator, scale-out. */
+/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, dynamodb-scale, ec2, ebs-rbd, cloudwatch, ceph-s3, proxmox, alternator, scale-out. */
 const only = process.argv[2];
 
 async function sigv4Rows(): Promise<Row[]> {
@@ -37,6 +38,7 @@ const benches: Array<[string, () => Promise<Row[]>]> = [
   ['dynamodb', () => benchDynamo()],
   ['dynamodb-scale', () => benchDynamoScale()],
   ['ec2', () => benchEc2()],
+  ['ebs-rbd', () => benchEbsRbd()],
   ['cloudwatch', () => benchCloudWatch()],
   ['ceph-s3', () => benchCephS3()],
   ['proxmox', () => benchProxmox()],
