@@ -11,7 +11,7 @@ import { AwsError } from '../../src/errors.js';
 import type { DynamoBackend, StreamRecord, TableInfo } from '../dynamodb/backend.js';
 import { tableArn } from '../dynamodb/describe.js';
 import { ConstraintErrors, resourceNotFound, validation } from '../dynamodb/errors.js';
-import { dynamoBackend } from '../dynamodb/index.js';
+import { alternatorOf, dynamoBackend } from '../dynamodb/index.js';
 import { itemSize } from '../dynamodb/types.js';
 import type { Operations } from './shapes.gen.js';
 
@@ -188,7 +188,9 @@ export const createService: ServiceFactory = (gw) => {
       DescribeStream: describeStream(backend),
       GetShardIterator: getShardIterator(backend),
       GetRecords: getRecords(backend),
+      // on Alternator: its own Streams API, passed through
+      ...alternatorOf(gw)?.streamOperations,
     } satisfies Partial<Operations>,
-    health: () => ({ backend: backend.name, state: 'ok' }),
+    health: () => alternatorOf(gw)?.health() ?? { backend: backend.name, state: 'ok' },
   };
 };

@@ -36,6 +36,11 @@ const backends = new WeakMap<Gateway, DynamoBackend>();
 /** Alternator: the operations it serves itself, passed through instead of run over the backend. */
 const alternators = new WeakMap<Gateway, AlternatorTranslator>();
 
+/** The Alternator translator of a gateway whose DynamoDB runs on it (after dynamoBackend(gw)). */
+export function alternatorOf(gw: Gateway): AlternatorTranslator | undefined {
+  return alternators.get(gw);
+}
+
 /** One backend per gateway, shared with the streams service. */
 export function dynamoBackend(gw: Gateway): DynamoBackend {
   let b = backends.get(gw);

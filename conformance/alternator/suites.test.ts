@@ -9,3 +9,4 @@ process.env.MCGW_TEST_DYNAMODB_BACKEND = 'alternator';
 await import('../dynamodb/sdk.test.js');
 await import('../dynamodb/boto3.test.js');
 await import('../dynamodb/differential.test.js');
+await import('../dynamodb/streams.test.js');

@@ -7,6 +7,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import t from 'tap';
 import * as ddb from '@aws-sdk/client-dynamodb';
+import * as streams from '@aws-sdk/client-dynamodb-streams';
 import { startTestGateway } from '../harness.js';
 
 const table = (name: string): any => ({
@@ -70,6 +71,26 @@ t.test('two accounts, same table names', async (t) => {
   await A.send(new ddb.TagResourceCommand({ ResourceArn: arnA, Tags: [{ Key: 'team', Value: 'a' }] }));
   t.same((await A.send(new ddb.ListTagsOfResourceCommand({ ResourceArn: arnA }))).Tags, [{ Key: 'team', Value: 'a' }]);
   t.same((await B.send(new ddb.ListTagsOfResourceCommand({ ResourceArn: cb.TableDescription!.TableArn! }))).Tags ?? [], []);
+
+  // A's stream and shard iterators mean nothing to B
+  const sa = await A.send(new ddb.CreateTableCommand({ ...table('feed'), StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }));
+  const streamArn = sa.TableDescription!.LatestStreamArn!;
+  t.match(streamArn, `arn:aws:dynamodb:${gw.region}:${accA.accountId}:table/feed/stream/`);
+  await A.send(new ddb.PutItemCommand({ TableName: 'feed', Item: { pk: { S: 'e1' } } }));
+  const SA = new streams.DynamoDBStreamsClient({ ...accA.clientConfig, maxAttempts: 1 });
+  const SB = new streams.DynamoDBStreamsClient({ ...accB.clientConfig, maxAttempts: 1 });
+  t.teardown(() => {
+    SA.destroy();
+    SB.destroy();
+  });
+  t.same((await SB.send(new streams.ListStreamsCommand({}))).Streams, [], "B lists none of A's streams");
+  t.equal((await failure(SB.send(new streams.DescribeStreamCommand({ StreamArn: streamArn })))).name, 'ResourceNotFoundException');
+  const shard = (await SA.send(new streams.DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription!.Shards![0]!.ShardId!;
+  const iter = (await SA.send(new streams.GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+  t.same((await SA.send(new streams.GetRecordsCommand({ ShardIterator: iter }))).Records?.map((r) => r.dynamodb?.Keys?.pk?.S), ['e1']);
+  const e5 = await failure(SB.send(new streams.GetRecordsCommand({ ShardIterator: iter })));
+  t.equal(e5.name, 'ValidationException', "A's iterator refused to B");
+  t.equal((await failure(SA.send(new streams.GetRecordsCommand({ ShardIterator: iter.replace(/^(\d+\.)./, '$1z') })))).name, 'ValidationException', 'a tampered iterator is refused');
 
   // error messages quote the caller's names only
   await A.send(new ddb.DeleteTableCommand({ TableName: 'orders' }));

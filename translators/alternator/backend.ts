@@ -78,7 +78,7 @@ export function tableInfoOf(d: Doc, account: string, region: string, name: strin
 }
 
 function passedThrough(what: string): Error {
-  return new Error(`${what} is passed through to Alternator by translators/alternator/forward.ts, not served by the backend object`);
+  return new Error(`${what} is passed through to Alternator by translators/alternator, not served by the backend object`);
 }
 
 export class AlternatorBackend implements DynamoBackend {
@@ -174,11 +174,11 @@ export class AlternatorBackend implements DynamoBackend {
   }
 
   async readStream(): Promise<StreamRecord[]> {
-    throw streamsUnavailable();
+    throw passedThrough('DynamoDB Streams (streams.ts)');
   }
 
   async streamBounds(): Promise<{ first?: bigint; last?: bigint }> {
-    throw streamsUnavailable();
+    throw passedThrough('DynamoDB Streams (streams.ts)');
   }
 
   getItems(reads: Array<{ table: TableInfo; key: Item }>): Promise<Array<Item | undefined>> {
@@ -231,8 +231,4 @@ export class AlternatorBackend implements DynamoBackend {
   async close(): Promise<void> {
     this.tx.stop();
   }
-}
-
-function streamsUnavailable(): AwsError {
-  return new AwsError('ValidationException', 'DynamoDB Streams are not available on the alternator backend of this gateway');
 }

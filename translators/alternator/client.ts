@@ -14,6 +14,8 @@ import type { AlternatorConfig } from './config.js';
 import type { AlternatorNode, NodePool } from './nodes.js';
 
 const TARGET = 'DynamoDB_20120810.';
+/** X-Amz-Target prefix of the DynamoDB Streams API (same signing name). */
+export const STREAMS_TARGET = 'DynamoDBStreams_20120810.';
 
 export interface UpstreamResponse {
   status: number;
@@ -52,14 +54,14 @@ export class AlternatorClient {
     private readonly log: { warn(m: string, f?: Record<string, unknown>): void },
   ) {}
 
-  private sign(node: AlternatorNode, operation: string, body: Buffer): Record<string, string> {
+  private sign(node: AlternatorNode, target: string, body: Buffer): Record<string, string> {
     const opts = {
       host: node.host,
       path: '/',
       method: 'POST',
       service: 'dynamodb',
       region: this.cfg.region,
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': TARGET + operation } as Record<string, string>,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target } as Record<string, string>,
       body,
     };
     aws4.sign(opts, { accessKeyId: this.cfg.accessKeyId, secretAccessKey: this.cfg.secretAccessKey });
@@ -72,7 +74,8 @@ export class AlternatorClient {
    * Sends one operation; resolves with the upstream response of the first node that answered
    * below 500 (its body still a stream). Throws InternalServerError when no node could serve it.
    */
-  async send(operation: string, body: Buffer, safe: boolean, signal?: AbortSignal): Promise<UpstreamResponse> {
+  async send(operation: string, body: Buffer, safe: boolean, signal?: AbortSignal, targetPrefix = TARGET): Promise<UpstreamResponse> {
+    const target = targetPrefix + operation;
     const tried = this.nodes.candidates();
     let attempts = 0;
     let last: unknown;
@@ -80,7 +83,7 @@ export class AlternatorClient {
       if (attempts > this.cfg.retries) break;
       attempts++;
       try {
-        const r = await node.pool.request({ method: 'POST', path: '/', headers: this.sign(node, operation, body), body, signal });
+        const r = await node.pool.request({ method: 'POST', path: '/', headers: this.sign(node, target, body), body, signal });
         if (r.statusCode >= 500) {
           const text = await r.body.text();
           this.nodes.markDown(node, `HTTP ${r.statusCode}`);
@@ -107,8 +110,8 @@ export class AlternatorClient {
   }
 
   /** One operation with a JSON input and output; errors become AwsError (names unmapped). */
-  async call<T = Record<string, unknown>>(operation: string, input: unknown, safe: boolean): Promise<T> {
-    const r = await this.send(operation, Buffer.from(JSON.stringify(input)), safe);
+  async call<T = Record<string, unknown>>(operation: string, input: unknown, safe: boolean, targetPrefix = TARGET): Promise<T> {
+    const r = await this.send(operation, Buffer.from(JSON.stringify(input)), safe, undefined, targetPrefix);
     const text = await r.body.text();
     if (r.status !== 200) throw upstreamError(r.status, text);
     return JSON.parse(text) as T;

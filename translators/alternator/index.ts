@@ -5,7 +5,9 @@
  *  - pass-through (forward.ts) for everything Alternator serves itself, with tenancy (names.ts),
  *    re-signing and load balancing (client.ts, nodes.ts);
  *  - an AlternatorBackend (backend.ts) under apis/dynamodb's own handlers for what Alternator
- *    lacks: transactions (txn.ts), PartiQL, DescribeContinuousBackups, DescribeEndpoints/Limits.
+ *    lacks: transactions (txn.ts), PartiQL, DescribeContinuousBackups, DescribeEndpoints/Limits;
+ *  - DynamoDB Streams passed through with stream ARNs and shard iterators scoped to the account
+ *    (streams.ts).
  */
 import type { BackendHealth, Handler } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -16,6 +18,7 @@ import { batch, byArn, CONDITIONAL, createTable, deleteTable, describeTable, lis
 import { TenantNames } from './names.js';
 import { NodePool } from './nodes.js';
 import { ProtectionStore } from './protection.js';
+import { streamOperations } from './streams.js';
 
 export interface AlternatorTranslator {
   cfg: AlternatorConfig;
@@ -23,6 +26,8 @@ export interface AlternatorTranslator {
   nodes: NodePool;
   /** Handlers that replace apis/dynamodb's for the operations Alternator serves itself. */
   operations: Record<string, Handler>;
+  /** DynamoDB Streams (streams.dynamodb) through Alternator's Streams API. */
+  streamOperations: Record<string, Handler>;
   health(): BackendHealth;
   close(): Promise<void>;
 }
@@ -66,6 +71,7 @@ export function createAlternatorTranslator(gw: Gateway): AlternatorTranslator {
     backend,
     nodes,
     operations: passThroughOperations(u),
+    streamOperations: streamOperations(u),
     health() {
       const all = nodes.list();
       const live = all.filter((n) => n.live).length;

@@ -120,7 +120,9 @@ export class TenantNames {
   table(account: string, region: string, d: Doc | undefined): void {
     if (!d || typeof d !== 'object') return;
     if (typeof d.TableName === 'string') d.TableName = this.downOrSelf(account, d.TableName);
-    for (const k of ['TableArn', 'LatestStreamArn']) if (typeof d[k] === 'string') d[k] = this.arnDown(account, region, d[k]);
+    if (typeof d.TableArn === 'string') d.TableArn = this.arnDown(account, region, d.TableArn);
+    // Alternator's stream ARNs need not name the table: the client's is built from name and label
+    if (typeof d.LatestStreamArn === 'string') d.LatestStreamArn = typeof d.LatestStreamLabel === 'string' ? this.clientArn(account, region, d.TableName, `/stream/${d.LatestStreamLabel}`) : this.arnDown(account, region, d.LatestStreamArn);
     for (const list of [d.GlobalSecondaryIndexes, d.LocalSecondaryIndexes]) {
       if (Array.isArray(list)) for (const ix of list) if (typeof ix?.IndexArn === 'string') ix.IndexArn = this.arnDown(account, region, ix.IndexArn);
     }
