@@ -18,6 +18,7 @@ import type { VmLoad } from './state.js';
 import { clusterRoutes } from './cluster-routes.js';
 import { qemuConfigRoutes } from './qemu-config.js';
 import { qemuLifecycleRoutes } from './qemu-lifecycle.js';
+import { qemuMoveRoutes } from './qemu-move.js';
 import { qemuStatusRoutes } from './qemu-status.js';
 import { storageRoutes } from './storage-routes.js';
 import { extraRoutes } from './routes.js';
@@ -116,7 +117,7 @@ export async function startFakePve(opts: FakePveOptions = {}): Promise<FakePveHa
   fake.auth.addToken(tokenId, tokenSecret, false);
 
   const router = new Router();
-  router.add(...clusterRoutes, ...qemuConfigRoutes, ...qemuStatusRoutes, ...qemuLifecycleRoutes, ...storageRoutes, ...extraRoutes(fake));
+  router.add(...clusterRoutes, ...qemuConfigRoutes, ...qemuStatusRoutes, ...qemuLifecycleRoutes, ...qemuMoveRoutes, ...storageRoutes, ...extraRoutes(fake));
   const server = new ApiServer(fake, router, { unauthorizedDelayMs: opts.unauthorizedDelayMs ?? 3000, port: opts.port });
   const url = await server.listen();
   const port = Number(new URL(url).port);

@@ -129,6 +129,22 @@ t.test('vms', async (t) => {
     t.notOk(vols.includes('rbd:vm-102-disk-1'));
   });
 
+  t.test('move_disk reassigns a volume to another VM (renamed to the target vmid)', async (t) => {
+    await ok(await n1.qemu.$post({ vmid: 120, scsi0: 'rbd:1' }));
+    await ok(await n1.qemu.$post({ vmid: 121, scsi0: 'rbd:1' }));
+    const move = n1.qemu.$(120).move_disk;
+    const same = await raw(pve, 'POST', '/api2/json/nodes/pve1/qemu/120/move_disk', { body: 'disk=scsi0&target-vmid=120' });
+    t.same(same.json!.errors, { 'target-vmid': 'must be different than source VMID to reassign disk' });
+    const taken = await raw(pve, 'POST', '/api2/json/nodes/pve1/qemu/120/move_disk', { body: 'disk=scsi0&target-vmid=121' });
+    t.equal(taken.reason, "Target disk key 'scsi0' is already in use for VM '121'");
+    const upid = (await move.$post({ disk: 'scsi0', 'target-vmid': 121, 'target-disk': 'scsi1' })) as string;
+    t.match(upid, /:qmmove:120-scsi0>121-scsi1:/);
+    await ok(upid);
+    t.notOk(((await n1.qemu.$(120).config.$get()) as Record<string, string>).scsi0);
+    t.equal(((await n1.qemu.$(121).config.$get()) as Record<string, string>).scsi1, 'rbd:vm-121-disk-1,size=1G');
+    t.notOk(pve.control.state.storage.get('vm-120-disk-0'));
+  });
+
   t.test('resize grows only', async (t) => {
     const vm = n1.qemu.$(102);
     await ok(await vm.resize.$put({ disk: 'scsi0', size: '+2G' }));
