@@ -4,7 +4,8 @@
  * Ceph RGW: every answer — members, errors and status codes — must be the same once names, ids and
  * times are masked. Covers what the shared suites touch lightly: listings at their edges,
  * conditional and ranged reads, GetObjectAttributes, copies, tags, DeleteObjects, multipart
- * errors, versioning with suspended/null versions, delete markers.
+ * errors, ACLs and storage classes RGW does not keep, versioning with suspended/null versions,
+ * delete markers.
  */
 import * as S from '@aws-sdk/client-s3';
 import t from 'tap';
@@ -70,6 +71,15 @@ async function scenario(backend: 'embedded' | 'ceph'): Promise<Step[]> {
     await op('head multipart, checksum', new S.HeadObjectCommand({ Bucket: B, Key: 'm', ChecksumMode: 'ENABLED' }));
     await op('abort completed', new S.AbortMultipartUploadCommand({ Bucket: B, Key: 'm', UploadId }));
     await op('delete non-empty bucket', new S.DeleteBucketCommand({ Bucket: B }));
+    await op('put public-read, STANDARD_IA', new S.PutObjectCommand({ Bucket: B, Key: 'pub', Body: 'open', ACL: 'public-read', StorageClass: 'STANDARD_IA', Tagging: 'k=v' }));
+    const anon = await fetch(`${gw.url}/${B}/pub`);
+    out.push(['anonymous GET of public-read', `${anon.status} ${await anon.text()}`]);
+    await op('list storage class', new S.ListObjectsV2Command({ Bucket: B, Prefix: 'pub' }));
+    await op('acl', new S.GetObjectAclCommand({ Bucket: B, Key: 'pub' }));
+    await op('copy tags COPY', new S.CopyObjectCommand({ Bucket: B, Key: 'pub2', CopySource: `${B}/pub` }));
+    await op('tags of copy', new S.GetObjectTaggingCommand({ Bucket: B, Key: 'pub2' }));
+    const anon2 = await fetch(`${gw.url}/${B}/pub2`);
+    out.push(['anonymous GET of a private copy', `${anon2.status}`]);
     await op('versioning on', new S.PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: 'Enabled' } }));
     await op('put v1', new S.PutObjectCommand({ Bucket: B, Key: 'v', Body: 'one' }));
     await op('put v2', new S.PutObjectCommand({ Bucket: B, Key: 'v', Body: 'two' }));
