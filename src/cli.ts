@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { readCredentialsFile } from './server/bootstrap.js';
 import { startGateway } from './server/start.js';
 import { IdentityStore } from './state/identity.js';
+import { GRAFANA_USAGE, grafanaCommand } from '../translators/grafana/provision-cli.js';
 import { openStateStore } from './state/open.js';
 
 const USAGE = `mcgw — the micro-cloud gateway: AWS APIs (S3, EC2/EBS, DynamoDB, CloudWatch, Logs, STS, IAM) on your own hardware
@@ -19,6 +20,9 @@ Usage:
                                                       works while the gateway runs on the same data dir
                                                       (or, with --config, on the state table it names)
   mcgw accounts list [--data-dir ./data] [--config FILE] [--json]
+  mcgw grafana provision [--out DIR] [--config FILE] Grafana data sources (CloudWatch on this gateway,
+                                                      Prometheus, Loki) and a dashboard of /_mcgw/metrics;
+                                                      'mcgw help grafana' for details
   mcgw help serve                                     configuration reference
 `;
 
@@ -68,6 +72,8 @@ Per-service options:
   ec2.defaultInstanceType (t3.micro), ec2.elasticIpPool (198.51.100.0/24)
   dynamodb.durability (fsync | os), dynamodb.ttlSweepSeconds (60; 0 = no TTL deletion)
   cloudwatch.actions { "<action ARN>": "<webhook URL>" | { url, headers } }
+  backends.grafana { prometheus: {url, flavor, …}, loki: {url, …}, grafana: {url, token} }: the grafana
+    backend of cloudwatch and logs (docs/grafana.md)
 Environment: MCGW_<SERVICE>_BACKEND (e.g. MCGW_S3_BACKEND=ceph), MCGW_LOG_LEVEL (debug|info|warn|error),
   MCGW_STATE_BACKEND, MCGW_STATE_ENDPOINTS (comma-separated), MCGW_STATE_ACCESS_KEY_ID, MCGW_STATE_SECRET_ACCESS_KEY.
 
@@ -88,13 +94,16 @@ export async function main(argv: string[]): Promise<void> {
     case '--help':
       return out(USAGE);
     case 'help':
-      return out(rest[0] === 'serve' ? SERVE_HELP : USAGE);
+      return out(rest[0] === 'serve' ? SERVE_HELP : rest[0] === 'grafana' ? GRAFANA_USAGE : USAGE);
     case 'serve':
       return serve(rest);
     case 'credentials':
       return credentials(rest);
     case 'accounts':
       return accounts(rest);
+    case 'grafana':
+      process.exitCode = await grafanaCommand(rest, out, (s) => process.stderr.write(s));
+      return;
     default:
       process.exitCode = 2;
       process.stderr.write(`mcgw: unknown command '${cmd}'\n\n${USAGE}`);
