@@ -11,7 +11,7 @@ import { AwsError } from '../../../src/errors.js';
 import type { StateStore, StateTable } from '../../../src/state/store.js';
 import { header, objectPath, RgwClient, rgwError, xml, type RgwCreds, type RgwRequest, type RgwResponse } from './client.js';
 import type { RgwConfig } from './config.js';
-import { bucketKey, TABLE, type BucketRec } from './records.js';
+import { bucketKey, sideKey, TABLE, type BucketRec } from './records.js';
 import { RgwUsers, type RgwUserRec } from './users.js';
 import { VerifyingStream, type Verified, type VerifyOptions } from './verify.js';
 
@@ -48,6 +48,12 @@ export class RgwCore {
 
   async get<T>(key: string): Promise<T | undefined> {
     return (await this.table.get(key)) as T | undefined;
+  }
+
+  /** Removes a version's sidecar when there is one (a read costs far less than a write transaction). */
+  async dropSide(bucket: string, key: string, versionId: string): Promise<void> {
+    const k = sideKey(bucket, key, versionId);
+    if ((await this.table.get(k)) !== undefined) await this.table.delete(k);
   }
 
   /** The bucket's owner and the RGW keys requests on it are signed with. */

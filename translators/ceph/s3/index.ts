@@ -98,10 +98,7 @@ export class RgwS3 implements S3Backend {
     const versionId = header(res, 'x-amz-version-id') ?? 'null';
     const side: SideRec = { e: etag, m: meta, cs: verified.checksums, ct: Object.keys(verified.checksums).length ? 'FULL_OBJECT' : undefined, ow: opts.owner };
     if (needsSidecar(meta, verified.checksums, opts.owner, b.owner, false)) await this.core.table.put(sideKey(bucket, key, versionId), side);
-    else if (versionId === 'null' && (await this.core.table.get(sideKey(bucket, key, versionId))) !== undefined) {
-      // the replaced null version had a sidecar (a read costs far less than a write transaction)
-      await this.core.table.delete(sideKey(bucket, key, versionId));
-    }
+    else if (versionId === 'null') await this.core.dropSide(bucket, key, versionId);
     return toInfo({ key, versionId, isLatest: true, size: verified.size, etag, lastModified: this.core.now() }, side, { meta, owner: opts.owner });
   }
 
@@ -192,10 +189,10 @@ export class RgwS3 implements S3Backend {
     if (res.statusCode !== 204 && res.statusCode !== 200 && res.statusCode !== 404) throw await rgwError(res, req);
     await res.body.dump();
     const deleteMarker = header(res, 'x-amz-delete-marker') === 'true';
-    if (versionId !== undefined) await this.core.table.delete(sideKey(bucket, key, versionId));
+    if (versionId !== undefined) await this.core.dropSide(bucket, key, versionId);
     else if (versioning !== 'Enabled') {
       if (versioning === undefined) for (const [k] of await this.core.table.range({ prefix: sidePrefix(bucket, key) })) await this.core.table.delete(k);
-      else await this.core.table.delete(sideKey(bucket, key, 'null'));
+      else await this.core.dropSide(bucket, key, 'null');
     }
     if (versionId !== undefined) return { versionId, deleteMarker };
     if (versioning === undefined) return { deleteMarker: false };
