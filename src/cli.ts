@@ -70,6 +70,8 @@ Per-service options:
   s3.minPartSize (5 MiB), s3.lifecycleIntervalMs (3600000; 0 = no lifecycle runs)
   ec2.zones ([a, b, c]), ec2.lifecycleMs {boot, stop, terminate, …}, ec2.instanceTypes,
   ec2.defaultInstanceType (t3.micro), ec2.elasticIpPool (198.51.100.0/24)
+  ec2.volumes (files | rbd): where the embedded compute keeps EBS bytes; rbd reads backends.ceph
+    { conf, keyring, user, pool, namespace, holderVmid } (docs/ceph.md)
   dynamodb.durability (fsync | os), dynamodb.ttlSweepSeconds (60; 0 = no TTL deletion)
   cloudwatch.actions { "<action ARN>": "<webhook URL>" | { url, headers } }
   backends.grafana { prometheus: {url, flavor, …}, loki: {url, …}, grafana: {url, token} }: the grafana
