@@ -186,6 +186,12 @@ if [ -f "$ENV_FILE" ] && all_alive && rgw_answers; then
   :   # already up
 elif [ -f "$ENV_FILE" ]; then
   log "restarting the daemons of $CEPH_DIR"
+  # a conf written by an older up.sh gets today's settings; fsid and ports stay those of the cluster
+  if ! all_alive; then
+    MON_PORT=$(( $(sed -n 's/^CEPH_MON_HOST=.*:\([0-9]*\)$/\1/p' "$ENV_FILE") - 1 ))
+    RGW_PORT=$(sed -n 's/^RGW_ENDPOINT=.*:\([0-9]*\)$/\1/p' "$ENV_FILE")
+    write_conf "$(sed -n 's/^CEPH_FSID=//p' "$ENV_FILE")"
+  fi
   start_all
   if ! wait_ready; then
     log "restart failed; starting over"
