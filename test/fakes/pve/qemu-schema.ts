@@ -19,6 +19,28 @@ function propString(f: PropFormat): (v: string) => void {
 }
 
 const TAG = '[a-z0-9_][a-z0-9_\\-+.]*';
+
+/**
+ * `sshkeys`: format 'urlencoded' (pve-common pve_verify_urlencoded: "invalid urlencoded string"),
+ * then qemu-server URI-unescapes it and PVE::Tools::validate_ssh_public_keys checks each line.
+ * So clients must URL-encode the key list themselves, on top of the form encoding.
+ */
+function sshKeys(v: string): void {
+  if (!/^[-%a-zA-Z0-9_.!~*'()]*$/.test(v)) throw new Error(`invalid urlencoded string: ${v}\n`);
+  let text: string;
+  try {
+    text = decodeURIComponent(v);
+  } catch {
+    throw new Error(`invalid urlencoded string: ${v}\n`);
+  }
+  for (const line of text.split('\n')) {
+    const l = line.trim();
+    if (!l || l.startsWith('#')) continue;
+    if (!/^(\S+\s+)?(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+[A-Za-z0-9+/]+={0,3}(\s.*)?$/.test(l)) {
+      throw new Error('SSH public key validation error\n');
+    }
+  }
+}
 const str = (extra: Partial<Prop> = {}): Prop => ({ type: 'string', optional: true, ...extra });
 const int = (minimum?: number, maximum?: number): Prop => ({ type: 'integer', optional: true, minimum, maximum });
 const bool: Prop = { type: 'boolean', optional: true };
@@ -65,7 +87,7 @@ export const CONFIG_PROPS: Props = {
   cicustom: str({ format: propString(CICUSTOM_FORMAT) }),
   nameserver: str(),
   searchdomain: str(),
-  sshkeys: str(),
+  sshkeys: str({ format: sshKeys }),
   efidisk0: str({ format: propString(DRIVE_FORMAT) }),
 };
 for (let i = 0; i < 32; i++) {

@@ -71,6 +71,13 @@ t.test('vms', async (t) => {
     t.same(put.json, { data: null });
     const same = (await vm.config.$post({ description: 'hello' })) as string | null;
     t.equal(same, null, 'nothing changed: no task');
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk+k/0 user@host';
+    const once = await raw(pve, 'PUT', '/api2/json/nodes/pve2/qemu/101/config', { body: `sshkeys=${encodeURIComponent(key)}` });
+    t.match((once.json!.errors as Record<string, string>).sshkeys, /^invalid format - invalid urlencoded string/, 'keys must be URL-encoded inside the form');
+    const twice = encodeURIComponent(encodeURIComponent(key).replace(/\+/g, '%2B'));
+    t.equal((await raw(pve, 'PUT', '/api2/json/nodes/pve2/qemu/101/config', { body: `sshkeys=${twice}` })).status, 200);
+    const notKey = await raw(pve, 'PUT', '/api2/json/nodes/pve2/qemu/101/config', { body: `sshkeys=${encodeURIComponent('hello%20world')}` });
+    t.equal((notKey.json!.errors as Record<string, string>).sshkeys, 'invalid format - SSH public key validation error\n');
     const badNet = await raw(pve, 'PUT', '/api2/json/nodes/pve2/qemu/101/config', { body: 'net1=virtio,bridge=vmbr0,speed=9' });
     t.equal(badNet.status, 400);
     t.match((badNet.json!.errors as Record<string, string>).net1, /^invalid format - invalid key in comma-separated list property: speed/);
