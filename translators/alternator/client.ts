@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
- * Requests to Alternator: JSON 1.0 POSTs signed (SigV4, aws4) with the Alternator role's
+ * Requests to Alternator: JSON 1.0 POSTs signed (SigV4) with the Alternator role's
  * credentials — the client's own signature was verified by the gateway and is never forwarded.
  * A request goes to the next live node; on a connection failure or a 5xx it goes to another node
  * only when it is safe to repeat: always when the connection was refused (nothing was sent),
  * otherwise only when the caller says the request is idempotent (reads; writes made idempotent by
  * a condition or a ClientRequestToken).
  */
-import aws4 from 'aws4';
 import type { Readable } from 'node:stream';
+import { ALGORITHM, scopeOf, sha256Hex, SigningKeyCache, signHex, stringToSign } from '../../src/auth/signing.js';
 import { AwsError } from '../../src/errors.js';
 import type { AlternatorConfig } from './config.js';
 import type { AlternatorNode, NodePool } from './nodes.js';
@@ -45,29 +45,36 @@ export function backendFailure(): AwsError {
   return new AwsError('InternalServerError', 'Internal server error', { status: 500 });
 }
 
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
+const SIGNED_HEADERS = 'content-type;host;x-amz-date;x-amz-target';
+
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 export class AlternatorClient {
+  private readonly keys = new SigningKeyCache(8);
+
   constructor(
     private readonly cfg: AlternatorConfig,
     readonly nodes: NodePool,
     private readonly log: { warn(m: string, f?: Record<string, unknown>): void },
   ) {}
 
+  /**
+   * SigV4 for one POST / with the project's own signing arithmetic (src/auth/signing.ts; the
+   * signing key cached per day), over the headers the DynamoDB SDKs sign.
+   */
   private sign(node: AlternatorNode, target: string, body: Buffer): Record<string, string> {
-    const opts = {
-      host: node.host,
-      path: '/',
-      method: 'POST',
-      service: 'dynamodb',
-      region: this.cfg.region,
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target } as Record<string, string>,
-      body,
+    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const date = amzDate.slice(0, 8);
+    const scope = scopeOf(date, this.cfg.region, 'dynamodb');
+    const canonical = `POST\n/\n\ncontent-type:${CONTENT_TYPE}\nhost:${node.host}\nx-amz-date:${amzDate}\nx-amz-target:${target}\n\n${SIGNED_HEADERS}\n${sha256Hex(body)}`;
+    const signature = signHex(this.keys.get(this.cfg.secretAccessKey, date, this.cfg.region, 'dynamodb'), stringToSign(amzDate, scope, canonical));
+    return {
+      'content-type': CONTENT_TYPE,
+      'x-amz-target': target,
+      'x-amz-date': amzDate,
+      authorization: `${ALGORITHM} Credential=${this.cfg.accessKeyId}/${scope}, SignedHeaders=${SIGNED_HEADERS}, Signature=${signature}`,
     };
-    aws4.sign(opts, { accessKeyId: this.cfg.accessKeyId, secretAccessKey: this.cfg.secretAccessKey });
-    const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers)) if (k.toLowerCase() !== 'host') h[k] = String(v);
-    return h;
   }
 
   /**
