@@ -6,7 +6,7 @@
  * written to the raw socket so status, headers and HEAD bodies are exactly what the codec produced.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -51,10 +51,14 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     // in front of fastify's own request handler
     serverFactory: (handler, options) => {
       const opts = options as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
-      const server = createServer(opts.http ?? {}, (raw, res) => {
+      // headersTimeout is enforced by a periodic sweep (Node's default: every 30 s): sweep often
+      // enough that a slow client is cut off close to the configured time
+      const sweep = Math.min(30_000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4)));
+      const server = createServer({ ...opts.http, connectionsCheckingInterval: sweep }, (raw, res) => {
         if (!closing && bypassesFastify(raw)) void serve(raw, res);
         else handler(raw, res);
       });
+      if (limits.maxConnections > 0) limitConnections(server, limits.maxConnections);
       server.keepAliveTimeout = opts.keepAliveTimeout;
       server.requestTimeout = opts.requestTimeout;
       server.setTimeout(opts.connectionTimeout);
@@ -78,16 +82,22 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
       const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      // headers not complete within limits.headersTimeoutMs (slowloris): S3's answer to a socket
+      // that stopped sending
+      const slow = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
       const status = tooLarge ? 431 : 400;
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest'}</Code><Message>${tooLarge ? 'Your request header section exceeds the maximum allowed size.' : 'The request could not be parsed.'}</Message><RequestId>${newRequestId()}</RequestId></Error>`;
-      socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const [code, message] = tooLarge
+        ? ['RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.']
+        : slow
+          ? ['RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.']
+          : ['BadRequest', 'The request could not be parsed.'];
+      socket.end(rawError(status, tooLarge ? 'Request Header Fields Too Large' : 'Bad Request', code, message));
     },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
   const pipe = new Pipeline(gw);
-  const limitsConnections = limits.maxConnections;
 
   // the services' non-AWS endpoints (EC2 guest metadata), listed once the services exist
   let locals: LocalEndpoint[] | undefined;
@@ -154,7 +164,6 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     done();
   });
   app.addHook('onReady', async () => {
-    if (limitsConnections > 0) app.server.maxConnections = limitsConnections;
     app.server.headersTimeout = limits.headersTimeoutMs;
   });
   return app;
@@ -166,6 +175,30 @@ async function serveLocal(locals: LocalEndpoint[], raw: IncomingMessage, res: Se
   const ep = locals.find((l) => url.startsWith(l.prefix));
   if (!ep || raw.headers.authorization !== undefined || /[?&]x-amz-(signature|credential)=/i.test(url)) return false;
   return ep.handle(raw, res);
+}
+
+/** A whole HTTP response with an S3-style XML error, for answers written straight to a socket. */
+function rawError(status: number, reason: string, code: string, message: string): string {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${newRequestId()}</RequestId></Error>`;
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * limits.maxConnections: a connection beyond the limit is answered 503 SlowDown (what S3 sends
+ * when it sheds load; SDKs back off and retry) and closed, rather than dropped without a word as
+ * Node's own server.maxConnections does.
+ */
+function limitConnections(server: Server, max: number): void {
+  let open = 0;
+  server.prependListener('connection', (socket: Socket) => {
+    if (open >= max) {
+      socket.pause();
+      socket.end(rawError(503, 'Service Unavailable', 'SlowDown', 'Please reduce your request rate.'), () => socket.destroy());
+      return;
+    }
+    open++;
+    socket.once('close', () => open--);
+  });
 }
 
 function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage): void {
