@@ -105,6 +105,8 @@ t.test('two accounts, same table names', async (t) => {
   const e3 = await failure(A.send(new ddb.CreateTableCommand(table('y'.repeat(max + 1)))));
   t.equal(e3.name, 'ValidationException');
   t.match(e3.message, `at most ${max} characters`);
+  const e6 = await failure(A.send(new ddb.CreateTableCommand({ ...table('kms'), SSESpecification: { Enabled: true, SSEType: 'KMS' } })));
+  t.match(e6.message, 'SSESpecification with a KMS key is not supported', 'settings Alternator would ignore are refused');
   const e4 = await failure(A.send(new ddb.CreateTableCommand(table('z'.repeat(256)))));
   t.match(e4.message, 'Member must have length less than or equal to 255', "DynamoDB's own limit first");
 });

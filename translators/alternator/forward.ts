@@ -82,9 +82,13 @@ export const READ = () => true;
 export const CONDITIONAL = (b: Doc) => b.ConditionExpression != null || b.Expected != null;
 export const NEVER = () => false;
 
-function checkTableClass(body: Doc): void {
+/** Table settings Alternator would accept and ignore: refused rather than silently wrong. */
+function checkTableSettings(body: Doc): void {
   if (body.TableClass === 'STANDARD_INFREQUENT_ACCESS') {
     throw validation('TableClass STANDARD_INFREQUENT_ACCESS is not supported by this gateway\'s alternator backend (ScyllaDB has one storage class: STANDARD)');
+  }
+  if (body.SSESpecification?.Enabled === true) {
+    throw validation('SSESpecification with a KMS key is not supported by this gateway\'s alternator backend (encryption at rest is configured in ScyllaDB, not through the DynamoDB API)');
   }
 }
 
@@ -104,7 +108,7 @@ export function createTable(u: Upstream): Handler {
     const body = rawInput(ctx);
     const name = body.TableName;
     body.TableName = u.names.upForCreate(ctx.accountId, name);
-    checkTableClass(body);
+    checkTableSettings(body);
     const protect = body.DeletionProtectionEnabled === true;
     delete body.DeletionProtectionEnabled;
     const out = await send(u, ctx, 'CreateTable', body, false, describedTable(u, ctx, 'TableDescription', protect));
@@ -127,7 +131,7 @@ export function updateTable(u: Upstream): Handler {
     const body = rawInput(ctx);
     const name = body.TableName;
     body.TableName = u.names.up(ctx.accountId, name);
-    checkTableClass(body);
+    checkTableSettings(body);
     const protect = body.DeletionProtectionEnabled;
     delete body.DeletionProtectionEnabled;
     u.backend.forget(ctx.accountId, name);
