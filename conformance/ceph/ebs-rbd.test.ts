@@ -6,20 +6,29 @@
  * new volumes come from it (clones) — in this account and, through a shared snapshot and
  * CopySnapshot, in another — and every one of them holds the same bytes (content sha256, rbd-digest.ts),
  * through the deletion of the snapshots they came from (flatten) and of the volume the snapshot
- * was taken of (the image is kept until its last snapshot goes). At the end no image is left.
+ * was taken of (the image is kept until its last snapshot goes). CreateImage snapshots every volume
+ * of an instance, and an instance launched from the image gets clones with the bytes as they were.
+ * At the end of each test no image is left.
  */
 import {
+  AttachVolumeCommand,
   CopySnapshotCommand,
+  CreateImageCommand,
   CreateSnapshotCommand,
   CreateVolumeCommand,
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   DescribeVolumesModificationsCommand,
   EC2Client,
   ModifySnapshotAttributeCommand,
   ModifyVolumeCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { randomBytes, randomInt } from 'node:crypto';
 import t from 'tap';
@@ -33,6 +42,7 @@ const FAST = { boot: 100, stop: 100, terminate: 100, reboot: 50, volume: 50, att
 
 /** Polls every 100 ms (the SDK waiters' floor is 1 s; conformance/ec2 uses those). */
 async function until(what: string, probe: () => Promise<string | undefined>, want: string): Promise<void> {
+  // 'error' ends the wait at once (volumes, snapshots and images all use that state name)
   let last: string | undefined;
   for (let n = 0; n < 600; n++) {
     last = await probe();
@@ -166,4 +176,61 @@ t.test('errors: a volume from a snapshot whose RBD snapshot vanished is error, n
   await ec2.send(new DeleteSnapshotCommand({ SnapshotId: s.SnapshotId }));
   await ec2.send(new DeleteVolumeCommand({ VolumeId: v.VolumeId }));
   t.same((await rbd.list()).filter((n) => n.startsWith(`vm-${holderVmid}-`)), [], 'no image of this holder is left');
+});
+
+t.test('CreateImage snapshots every volume of an instance; an instance from the image gets clones with the same bytes', async (t) => {
+  const ceph = await cephUp();
+  const holderVmid = randomInt(600_000, 699_999);
+  const rbd = new RbdClient({ conf: ceph.conf, keyring: ceph.keyring, pool: ceph.rbdPool });
+  const gw = await startTestGateway(t, {
+    config: { ec2: { backend: 'embedded', volumes: 'rbd', lifecycleMs: FAST }, backends: { ceph: { conf: ceph.conf, keyring: ceph.keyring, pool: ceph.rbdPool, holderVmid } } },
+  });
+  const ec2 = new EC2Client(gw.clientConfig);
+  t.teardown(() => ec2.destroy());
+  const image = (volumeId: string) => `vm-${holderVmid}-${volumeId}`;
+  const az = `${gw.region}a`;
+  const instanceState = (id: string) => async () => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0].Instances?.[0].State?.Name;
+  const debian = (await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }))).Images![0].ImageId!;
+
+  const run = await ec2.send(new RunInstancesCommand({ ImageId: debian, MinCount: 1, MaxCount: 1, Placement: { AvailabilityZone: az } }));
+  const src = run.Instances![0].InstanceId!;
+  const rootId = run.Instances![0].BlockDeviceMappings![0].Ebs!.VolumeId!;
+  await until(src, instanceState(src), 'running');
+  t.equal((await rbd.info(image(rootId))).size, 8 * GiB, 'the root volume is an RBD image of the image size');
+  const data = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: az, Size: 1 }));
+  await volumeAvailable(ec2, data.VolumeId!);
+  await ec2.send(new AttachVolumeCommand({ VolumeId: data.VolumeId, InstanceId: src, Device: '/dev/sdf' }));
+  await rbd.writeAt(image(rootId), 0, 512, randomBytes(512));
+  await rbd.writeAt(image(data.VolumeId!), 1 << 20, 8192, randomBytes(8192));
+  const rootDigest = await sha256Of(rbd, image(rootId));
+  const dataDigest = await sha256Of(rbd, image(data.VolumeId!));
+
+  const ami = (await ec2.send(new CreateImageCommand({ InstanceId: src, Name: 'rbd-image', NoReboot: true }))).ImageId!;
+  await until(ami, async () => (await ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }))).Images?.[0].State, 'available');
+  const mappings = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }))).Images![0].BlockDeviceMappings!;
+  const snapOf = (dev: string) => mappings.find((m) => m.DeviceName === dev)!.Ebs!.SnapshotId!;
+  t.same(mappings.map((m) => m.DeviceName).sort(), ['/dev/sdf', '/dev/xvda'], 'both volumes are in the image');
+  t.same((await rbd.snapList(image(rootId))).map((x) => x.name), [snapOf('/dev/xvda')]);
+  t.same((await rbd.snapList(image(data.VolumeId!))).map((x) => x.name), [snapOf('/dev/sdf')]);
+  await rbd.writeAt(image(rootId), 0, 512, Buffer.alloc(512, 1)); // the source moves on
+
+  const run2 = await ec2.send(new RunInstancesCommand({
+    ImageId: ami, MinCount: 1, MaxCount: 1, Placement: { AvailabilityZone: az },
+    BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { SnapshotId: snapOf('/dev/sdf'), DeleteOnTermination: true } }],
+  }));
+  const copyInst = run2.Instances![0].InstanceId!;
+  await until(copyInst, instanceState(copyInst), 'running');
+  const vols = Object.fromEntries(run2.Instances![0].BlockDeviceMappings!.map((b) => [b.DeviceName!, b.Ebs!.VolumeId!]));
+  t.equal((await rbd.info(image(vols['/dev/xvda']))).parent?.image, image(rootId), 'the new root is a clone of the old one');
+  t.equal(await sha256Of(rbd, image(vols['/dev/xvda'])), rootDigest, 'root bytes as at CreateImage');
+  t.equal(await sha256Of(rbd, image(vols['/dev/sdf'])), dataDigest, 'data bytes as at CreateImage');
+
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: [src, copyInst] }));
+  for (const id of [src, copyInst]) await until(id, instanceState(id), 'terminated');
+  await ec2.send(new DeregisterImageCommand({ ImageId: ami }));
+  for (const dev of ['/dev/xvda', '/dev/sdf']) await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapOf(dev) }));
+  await until(data.VolumeId!, async () => (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [data.VolumeId!] }))).Volumes?.[0].State, 'available');
+  await ec2.send(new DeleteVolumeCommand({ VolumeId: data.VolumeId }));
+  await until('images of this holder', async () => String((await rbd.list()).filter((n) => n.startsWith(`vm-${holderVmid}-`)).length), '0');
+  t.pass('no image of this holder is left');
 });
