@@ -60,7 +60,7 @@ export const qemuLifecycleRoutes: Route[] = [
       const src = fake.vmOn(params.node as string, params.vmid as number);
       const newid = params.newid as number;
       const target = (params.target as string | undefined) ?? src.node;
-      fake.node(target);
+      if (!fake.nodes.has(target)) die(`no such cluster node '${target}'`);
       const full = params.full === undefined ? !src.isTemplate : params.full === 1;
       if (!full && params.storage !== undefined) die("parameter 'storage' not allowed for linked clones");
       if (!full && params.format !== undefined) die("parameter 'format' not allowed for linked clones");
