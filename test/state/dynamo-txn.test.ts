@@ -77,6 +77,33 @@ t.test('two stores: concurrent creates of one key: exactly one wins', async (t) 
   t.equal(ifAbsent.filter(Boolean).length, 1, 'putIfAbsent: one winner');
 });
 
+t.test('callbacks that read fresh random keys, and long chains of dependent reads, complete', async (t) => {
+  const [a] = await pair(t);
+  // a new random id checked free inside the callback, as id allocation does: never the same key twice
+  const id = await a.transact((tx) => {
+    const candidate = `vpc-${Math.random().toString(16).slice(2, 10)}`;
+    if (tx.get('ids', candidate) !== undefined) throw new Error('taken');
+    tx.put('ids', candidate, { owner: 'x' });
+    tx.put('ids', 'count', (tx.get<number>('ids', 'count') ?? 0) + 1);
+    return candidate;
+  });
+  t.same(await a.table('ids').get(id), { owner: 'x' });
+  t.equal(await a.table('ids').get('count'), 1);
+  // the first free slot of a pool where 12 are taken: each read depends on the one before
+  for (let i = 0; i < 12; i++) await a.table('pool').put(`slot/${String(i).padStart(2, '0')}`, 'taken');
+  const slot = await a.transact((tx) => {
+    for (let i = 0; ; i++) {
+      const k = `slot/${String(i).padStart(2, '0')}`;
+      if (tx.get('pool', k) === undefined) {
+        tx.put('pool', k, 'mine');
+        return k;
+      }
+    }
+  });
+  t.equal(slot, 'slot/12', 'every taken slot was read as taken');
+  t.equal((await a.table('pool').range()).length, 13);
+});
+
 t.test('read-only transactions see one state while others move value between keys', async (t) => {
   const [a, b] = await pair(t);
   await a.transact((tx) => {

@@ -246,11 +246,19 @@ export class DynamoStateStore implements StateStore {
    * Runs the callback on consistent reads: a run that meets keys not read yet only tells which
    * to read (its result and writes are dropped); they are read at once and it runs again, until a
    * run reads nothing new. Returns that run's result and its keys: what it read, what it writes.
+   * A callback that does not read again the first key it missed in the run before is not
+   * deterministic (it reads keys made of fresh random ids, e.g. checking a new id is free): its
+   * keys not read yet are then taken as absent, which the commit checks like any other read (the
+   * lock's condition is that the entry has no version).
    */
   private async execute<R>(fn: (tx: TxView) => R): Promise<{ result: R; entries: TxEntry[]; writes: number }> {
     const reads = new Map<string, { p: string; k: string; raw: Raw | undefined }>();
+    let firstMissed: string | undefined;
+    let assumeAbsent = false;
     for (;;) {
       const missing: Array<[string, string]> = [];
+      const missed: string[] = [];
+      const seen = new Set<string>();
       const used = new Set<string>();
       const writes = new Map<string, { p: string; k: string; value: StateValue | undefined }>();
       let result: R | undefined;
@@ -262,9 +270,16 @@ export class DynamoStateStore implements StateStore {
             const p = pkOf(table);
             const k = skOf(key);
             const id = `${p}\u0000${k}`;
+            seen.add(id);
             const r = reads.get(id);
             if (!r) {
-              missing.push([p, k]);
+              if (assumeAbsent) {
+                reads.set(id, { p, k, raw: undefined });
+                used.add(id);
+              } else {
+                missing.push([p, k]);
+                missed.push(id);
+              }
               return undefined;
             }
             used.add(id);
@@ -280,6 +295,11 @@ export class DynamoStateStore implements StateStore {
         failure = { e };
       }
       if (missing.length) {
+        if (firstMissed !== undefined && !seen.has(firstMissed)) {
+          assumeAbsent = true;
+          continue;
+        }
+        firstMissed = missed[0];
         for (const [id, raw] of await this.items.getMany(missing)) {
           const [p, k] = id.split('\u0000') as [string, string];
           reads.set(id, { p, k, raw });
