@@ -11,6 +11,7 @@ import type { TaskFailureRule } from './control.js';
 import { FakePve } from './core.js';
 import { MemoryImages, type ImageBackend } from './images.js';
 import { RbdImages, type RbdStorageConfig } from './rbd-images.js';
+import { cephStorageIfRunning } from './ceph.js';
 import { lockTimeoutMessage } from './locks.js';
 import { Router } from './router.js';
 import { ApiServer } from './server.js';
@@ -23,8 +24,11 @@ import { qemuStatusRoutes } from './qemu-status.js';
 import { storageRoutes } from './storage-routes.js';
 import { extraRoutes } from './routes.js';
 
-/** In-memory images, or real RBD images on a Ceph cluster (in a namespace of their own). */
-export type StorageOption = { kind: 'memory' } | ({ kind: 'rbd' } & RbdStorageConfig);
+/**
+ * In-memory images; real RBD images on a Ceph cluster (in a namespace of their own); or 'auto':
+ * the scratch Ceph of conformance/backends/ceph/up.sh when it is running, memory otherwise.
+ */
+export type StorageOption = { kind: 'memory' } | { kind: 'auto' } | ({ kind: 'rbd' } & RbdStorageConfig);
 
 export interface FakePveOptions {
   /** Node names (default pve1, pve2, pve3). The first is the one the API is reached through. */
@@ -58,7 +62,7 @@ export interface FakePveControl {
   /** Flock wait before PVE's "got timeout" (default 10 s). */
   setLockTimeoutMs(ms: number): void;
   /** Node unreachable: its /nodes/{node}/… calls answer 595 `reason`. */
-  nodeDown(node: string, reason?: 'Connection refused' | 'No route to host' | 'Connection timed out'): void;
+  nodeDown(node: string, reason?: 'Connection refused' | 'No route to host' | 'Connection timed out', status?: 595 | 596): void;
   nodeUp(node: string): void;
   /** Guest load seen in status, /cluster/resources and rrddata from now on. */
   setVmLoad(vmid: number, load: Partial<VmLoad>): void;
@@ -103,8 +107,9 @@ export async function startFakePve(opts: FakePveOptions = {}): Promise<FakePveHa
   const nodes = opts.nodes ?? ['pve1', 'pve2', 'pve3'];
   const storageId = opts.storageId ?? 'rbd';
   let images: ImageBackend = new MemoryImages();
-  if (opts.storage?.kind === 'rbd') {
-    const { kind: _k, ...cfg } = opts.storage;
+  const storage = opts.storage?.kind === 'auto' ? cephStorageIfRunning() : opts.storage;
+  if (storage?.kind === 'rbd') {
+    const { kind: _k, ...cfg } = storage;
     images = await RbdImages.open(cfg);
   }
   const fake = new FakePve({ nodes, taskMs: opts.taskMs ?? 50, lockTimeoutMs: opts.lockTimeoutMs ?? 10_000, storageId, images });
@@ -128,11 +133,15 @@ export async function startFakePve(opts: FakePveOptions = {}): Promise<FakePveHa
     holdTasks: (type, id) => fake.taskControl.hold(type, id === undefined ? undefined : String(id)),
     lockTimeout: (vmid, count = 1) => fake.flocks.injectTimeouts(`qemu-${vmid}`, count),
     setLockTimeoutMs: (ms) => (fake.lockTimeoutMs = ms),
-    nodeDown: (node, reason = 'Connection refused') => {
-      fake.node(node).down = reason;
+    nodeDown: (node, reason = 'Connection refused', status = 595) => {
+      const n = fake.node(node);
+      n.down = reason;
+      n.downStatus = status;
     },
     nodeUp: (node) => {
-      fake.node(node).down = undefined;
+      const n = fake.node(node);
+      n.down = undefined;
+      n.downStatus = undefined;
     },
     setVmLoad: (vmid, load) => {
       const vm = fake.vms.get(vmid);

@@ -50,3 +50,10 @@ t.test('rbd storage', async (t) => {
   await pve.close();
   await t.rejects(rbd.list(), 'the namespace is gone');
 });
+
+t.test("storage 'auto' takes the running scratch Ceph", async (t) => {
+  await cephStorage();
+  const pve = await startFakePve({ unauthorizedDelayMs: 0, storage: { kind: 'auto' } });
+  t.teardown(() => pve.close());
+  t.ok(pve.rbd?.namespace.startsWith('fakepve-'));
+});

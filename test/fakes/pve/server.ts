@@ -215,7 +215,7 @@ export class ApiServer {
       const node = this.fake.nodes.get(uri.node);
       route.perm?.(ctx);
       if (!node) this.fake.node(uri.node);
-      else if (node.down) throw new PveError(595, node.down);
+      else if (node.down) throw new PveError(node.downStatus ?? 595, node.down);
     } else {
       route.perm?.(ctx);
     }

@@ -12,8 +12,10 @@ export interface NodeState {
   name: string;
   maxcpu: number;
   maxmem: number;
-  /** When set, the node is unreachable and pveproxy answers 595 with this reason. */
+  /** When set, the node is unreachable and pveproxy answers 595 (or downStatus) with this reason. */
   down?: string;
+  /** AnyEvent::HTTP's status for the failure: 595 connect errors, 596 TLS/request/header errors. */
+  downStatus?: 595 | 596;
   bootedAt: number;
 }
 
