@@ -49,15 +49,15 @@ t.test('two stores: concurrent multi-key transactions and single-key updates los
   // a one-key transaction commits without a transaction record: one conditional write
   const one = (s: DynamoStateStore) => s.transact((tx) => tx.put('c', 'z', (tx.get<number>('c', 'z') ?? 0) + 1));
   await Promise.all([
-    ...Array.from({ length: 15 }, () => inc(a)),
-    ...Array.from({ length: 15 }, () => inc(b)),
-    ...Array.from({ length: 10 }, () => upd(b)),
-    ...Array.from({ length: 8 }, (_, i) => one(i % 2 ? a : b)),
+    ...Array.from({ length: 10 }, () => inc(a)),
+    ...Array.from({ length: 10 }, () => inc(b)),
+    ...Array.from({ length: 6 }, () => upd(b)),
+    ...Array.from({ length: 6 }, (_, i) => one(i % 2 ? a : b)),
   ]);
-  t.equal(await b.table('c').get('z'), 8, 'one-key transactions: none lost');
-  t.equal(await a.table('c').get('y'), 30, 'every transaction counted');
-  t.equal(await b.table('c').get('x'), 40, 'transactions and single-key updates on one key: none lost');
-  t.ok((await a.table('log').range()).length >= 20, 'each transaction saw a committed counter value');
+  t.equal(await b.table('c').get('z'), 6, 'one-key transactions: none lost');
+  t.equal(await a.table('c').get('y'), 20, 'every transaction counted');
+  t.equal(await b.table('c').get('x'), 26, 'transactions and single-key updates on one key: none lost');
+  t.ok((await a.table('log').range()).length >= 14, 'each transaction saw a committed counter value');
 });
 
 t.test('two stores: concurrent creates of one key: exactly one wins', async (t) => {
