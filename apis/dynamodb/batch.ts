@@ -9,6 +9,7 @@ import { prepareExpressions } from './expressions.js';
 import { attributesToGet } from './legacy.js';
 import { itemSize, validateItemValues, validateValue, type Item } from './types.js';
 import { encodeKeyString } from './keystring.js';
+import { asSingleWrites, itemId } from './conflicts.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type In = Record<string, any>;
@@ -134,7 +135,7 @@ export function batchWriteItem(backend: DynamoBackend): Handler {
         ops.push({ table: t, key, apply: (cur) => (item ? item : cur ? null : undefined) });
       }
     }
-    const results = await backend.write(ops, { now: ctx.gateway.clock.now() });
+    const results = await asSingleWrites(ctx, ops.map((op) => itemId(op.table, op.key)), () => backend.write(ops, { now: ctx.gateway.clock.now() }), false);
     ops.forEach((op, i) => (perTable[op.table.name]! += writeUnits(results[i]!.old, results[i]!.new)));
     const out: In = { UnprocessedItems: {} };
     const cc = Object.entries(perTable)

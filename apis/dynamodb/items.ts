@@ -23,6 +23,7 @@ import { applyUpdate } from './expr/update.js';
 import { prepareExpressions } from './expressions.js';
 import { attributesToGet, attributeUpdates, expectedCondition, type AttributeUpdate, type LegacyCondition } from './legacy.js';
 import { itemSize, validateItemValues, validateValue, type Item } from './types.js';
+import { asSingleWrites, itemId } from './conflicts.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type In = Record<string, any>;
@@ -53,7 +54,7 @@ export function putItem(backend: DynamoBackend): Handler {
     const cond = ex.condition ?? legacy;
     const table = await requireTable(backend, ctx.accountId, input.TableName);
     validateItemKeys(table, item);
-    const [res] = await backend.write([
+    const [res] = await asSingleWrites(ctx, [itemId(table, keyOfItem(table, item))], () => backend.write([
       {
         table,
         key: keyOfItem(table, item),
@@ -62,7 +63,7 @@ export function putItem(backend: DynamoBackend): Handler {
           return item;
         },
       },
-    ], { now: ctx.gateway.clock.now() });
+    ], { now: ctx.gateway.clock.now() }));
     const out: In = {};
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
     const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, writeUnits(res!.old, item), 'write');
@@ -109,7 +110,7 @@ export function deleteItem(backend: DynamoBackend): Handler {
     const cond = ex.condition ?? legacy;
     const table = await requireTable(backend, ctx.accountId, input.TableName);
     validateKey(table, input.Key);
-    const [res] = await backend.write([
+    const [res] = await asSingleWrites(ctx, [itemId(table, input.Key)], () => backend.write([
       {
         table,
         key: input.Key,
@@ -118,7 +119,7 @@ export function deleteItem(backend: DynamoBackend): Handler {
           return cur ? null : undefined;
         },
       },
-    ], { now: ctx.gateway.clock.now() });
+    ], { now: ctx.gateway.clock.now() }));
     const out: In = {};
     if (input.ReturnValues === 'ALL_OLD' && res!.old) out.Attributes = res!.old;
     const cc = consumed(ctx, input.ReturnConsumedCapacity, table.name, writeUnits(res!.old), 'write');
@@ -165,7 +166,7 @@ export function updateItem(backend: DynamoBackend): Handler {
     validateKey(table, input.Key);
     if (update) checkUpdateTouchesNoKey(table, update);
     const key = input.Key as Item;
-    const [res] = await backend.write([
+    const [res] = await asSingleWrites(ctx, [itemId(table, key)], () => backend.write([
       {
         table,
         key,
@@ -174,7 +175,7 @@ export function updateItem(backend: DynamoBackend): Handler {
           return updatedItem(table, cur, key, update);
         },
       },
-    ], { now: ctx.gateway.clock.now() });
+    ], { now: ctx.gateway.clock.now() }));
     const out: In = {};
     const rv = input.ReturnValues ?? 'NONE';
     if (rv === 'ALL_OLD' && res!.old) out.Attributes = res!.old;

@@ -16,6 +16,7 @@ import { prepareExpressions } from './expressions.js';
 import { checkUpdateTouchesNoKey, updatedItem } from './items.js';
 import { encodeKeyString } from './keystring.js';
 import { validateItemValues, validateValue, type Item } from './types.js';
+import { asTransaction, cancelled, checkReadTransaction, itemId } from './conflicts.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type In = Record<string, any>;
@@ -136,15 +137,13 @@ export function transactWriteItems(backend: DynamoBackend): Handler {
           }
         },
       }));
-      const results = await backend.write(ops, {
+      const results = await asTransaction(ctx, actions.map((a) => itemId(a.table, a.key)), () => backend.write(ops, {
         now: ctx.gateway.clock.now(),
         beforeCommit: () => {
         if (!failed) return;
-        throw new AwsError('TransactionCanceledException', `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, {
-          fields: { CancellationReasons: reasons },
-        });
+        throw cancelled(reasons);
         },
-      });
+      }));
       if (input.ClientRequestToken != null) {
         await ctx.gateway.state.table('dynamodb-tx-tokens').put(`${ctx.accountId}/${input.ClientRequestToken}`, { digest: digest(input), at: ctx.gateway.clock.now() });
       }
@@ -186,6 +185,7 @@ export function transactGetItems(backend: DynamoBackend): Handler {
       if (seen.has(ks)) throw validation('Transaction request cannot include multiple operations on one item');
       seen.add(ks);
     }
+    checkReadTransaction(ctx, reads.map((r) => itemId(r.table, r.key)));
     const items = await backend.getItems(reads);
     const out: In = {
       Responses: items.map((it, i) => (it ? { Item: reads[i]!.projection ? project(it, reads[i]!.projection!) : it } : {})),
