@@ -109,6 +109,21 @@ t.test('wire', async (t) => {
     t.equal((g.json!.data as { comment: string }[])[0]!.comment, 'from json');
   });
 
+  t.test('garbage input: PVE-shaped answers, the server stays up', async (t) => {
+    const json = await raw(pve, 'POST', '/api2/json/pools', { body: '{"poolid":', headers: { 'Content-Type': 'application/json' } });
+    t.equal(json.status, 501);
+    t.match(json.reason, /^malformed JSON string/);
+    const pct = await raw(pve, 'POST', '/api2/json/pools', { body: 'poolid=%zz%E2%82' });
+    t.equal(pct.status, 400);
+    const ct = await raw(pve, 'POST', '/api2/json/pools', { body: 'x', headers: { 'Content-Type': 'text/plain' } });
+    t.equal(ct.status, 506);
+    const deep = await raw(pve, 'GET', `/api2/json/nodes/pve1/qemu/100/config/${'x/'.repeat(200)}`);
+    t.equal(deep.status, 501);
+    const fmt = await raw(pve, 'GET', '/api2/extjs/version');
+    t.equal(fmt.status, 501);
+    t.equal((await raw(pve, 'GET', '/api2/json/version')).status, 200);
+  });
+
   t.test('500 with the die text as reason and message', async (t) => {
     const r = await raw(pve, 'GET', '/api2/json/nodes/pve1/qemu/4242/config');
     t.equal(r.status, 500);

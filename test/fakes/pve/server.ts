@@ -51,17 +51,32 @@ function extractAuthValue(text: string | undefined, name: string): string | unde
   }
 }
 
+/** decode_urlencoded of pve-http-server: '+' → space, %XX → byte (bad escapes stay), UTF-8. */
+function perlUnescape(s: string): string {
+  const bytes: number[] = [];
+  const src = Buffer.from(s.replace(/\+/g, ' '), 'utf8');
+  for (let i = 0; i < src.length; i++) {
+    const h = src.toString('latin1', i + 1, i + 3);
+    if (src[i] === 0x25 && /^[0-9a-fA-F]{2}$/.test(h)) {
+      bytes.push(parseInt(h, 16));
+      i += 2;
+    } else {
+      bytes.push(src[i]!);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 function decodeForm(body: string, into: Params): void {
   for (const kv of body.split(/[&;]/)) {
     if (!kv) continue;
     const eq = kv.indexOf('=');
-    const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    const k = dec(eq < 0 ? kv : kv.slice(0, eq));
+    const k = perlUnescape(eq < 0 ? kv : kv.slice(0, eq));
     if (eq < 0) {
       into[k] = into[k] ?? null;
       continue;
     }
-    const v = dec(kv.slice(eq + 1));
+    const v = perlUnescape(kv.slice(eq + 1));
     const old = into[k];
     if (old === undefined || old === null) into[k] = v;
     else into[k] = Array.isArray(old) ? [...old, v] : [old, v];
@@ -171,11 +186,15 @@ export class ApiServer {
         return sendBare(res, 501, (e as Error).message);
       }
       if (ct === 'application/json') {
+        // decode_json dies inside handle_api2_request's eval: 501 with the parser's message.
+        let parsed: unknown;
         try {
-          Object.assign(params, JSON.parse(body) as Params);
+          parsed = JSON.parse(body);
         } catch (e) {
-          return sendError(res, new PveError(500, `${(e as Error).message}\n`));
+          return sendBare(res, 501, `malformed JSON string: ${(e as Error).message}`);
         }
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return sendBare(res, 501, 'Not a HASH reference');
+        Object.assign(params, parsed as Params);
       } else if (!ct || ct === 'application/x-www-form-urlencoded') {
         decodeForm(body, params);
       } else {
