@@ -158,7 +158,7 @@ export class TxEngine {
     await this.phase('committed', txid);
     await Promise.all(sorted.map((e) => this.finish(e.p, e.k, txid, { lo: e.op, nv: e.nv }, true)));
     await this.phase('applied', txid);
-    this.track(this.items.delete(TX_PARTITION, txid));
+    this.track(this.forget(txid));
     return true;
   }
 
@@ -191,7 +191,7 @@ export class TxEngine {
   private async rollback(txid: string, locked: TxEntry[]): Promise<void> {
     await this.abort(txid);
     await Promise.all(locked.map((e) => this.finish(e.p, e.k, txid, { lo: e.op }, false)));
-    this.track(this.items.delete(TX_PARTITION, txid));
+    this.track(this.forget(txid));
   }
 
   /**
@@ -234,7 +234,15 @@ export class TxEngine {
         if (cur?.lk === txid) await this.finish(p, k, txid, cur, commit);
       }),
     );
-    await this.items.delete(TX_PARTITION, txid);
+    await this.forget(txid);
+  }
+
+  /**
+   * Deletes a record. Conditional like every write of the store: on Alternator with
+   * only_rmw_uses_lwt, unconditional writes skip LWT and must not be mixed with conditional ones.
+   */
+  private forget(txid: string): Promise<boolean> {
+    return this.items.delete(TX_PARTITION, txid, 'attribute_exists(#st)');
   }
 
   private track(p: Promise<unknown>): void {
