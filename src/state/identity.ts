@@ -171,7 +171,7 @@ export class IdentityStore {
    * Decoded records are cached; every identity write (by this process, another gateway or the
    * CLI) increments a generation counter in the same transaction, and one read of that counter
    * per call tells whether the cache still holds: a deleted or deactivated key is refused on the
-   * very next request.
+   * very next request (with generationTtlMs, within that many ms: see IdentityOptions).
    */
   async resolve(accessKeyId: string): Promise<ResolvedKey | undefined> {
     const gen = await this.generation();
