@@ -18,7 +18,9 @@ export interface Upid {
   user: string;
 }
 
-const UPID_RE = /^UPID:([a-zA-Z0-9][a-zA-Z0-9.-]*):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/;
+// PVE::Tools::upid_decode allows no ':' in the id; this is lenient there (the user field, which
+// has none, still ends it), so a task id such as a volid `rbd:vm-…` does not stop the polling
+const UPID_RE = /^UPID:([a-zA-Z0-9][a-zA-Z0-9.-]*):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):(\S*):([^:\s]+):$/;
 
 export function parseUpid(upid: string): Upid {
   const m = UPID_RE.exec(upid);

@@ -39,16 +39,22 @@ export class Inventory {
   async vms(fresh = false): Promise<VmResource[]> {
     if (!fresh && this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.vms;
     if (this.inflight) return this.inflight;
+    const started = Date.now();
     this.inflight = this.pve
       .vms()
       .then((vms) => {
-        this.cached = { at: Date.now(), vms };
+        this.cached = { at: started, vms };
         return vms;
       })
       .finally(() => {
         this.inflight = undefined;
       });
     return this.inflight;
+  }
+
+  /** When the listing in the cache was asked for (what it shows is at least this recent). */
+  get takenAt(): number {
+    return this.cached?.at ?? 0;
   }
 
   get age(): number {

@@ -79,7 +79,7 @@ export function launchJob(d: LaunchDeps): JobKind<LaunchData> {
 
       async config(job) {
         const m = await mapOf(ctx, job);
-        await ctx.map.updateInstance(m.accountId, m.instanceId, (x) => ({ ...x, created: true }));
+        if (!m.created) await ctx.map.updateInstance(m.accountId, m.instanceId, (x) => ({ ...x, created: true, createdAt: Date.now() }));
         const inst = await d.api.instance(m.accountId, m.instanceId);
         const subnet = await d.api.subnet(m.accountId, m.subnetId);
         if (!inst || !subnet) throw new Error(`instance ${m.instanceId} or its subnet is gone from the API records`);

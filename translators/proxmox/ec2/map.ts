@@ -28,6 +28,8 @@ export interface InstanceMap {
   rootVolumeId: string;
   /** Set once the VM exists in PVE (the clone task ended). */
   created?: boolean;
+  /** When `created` was set (epoch ms): listings asked for before it may not show the VM. */
+  createdAt?: number;
   /** Set by terminate: the reconciler no longer reports the VM's absence. */
   terminating?: boolean;
 }

@@ -23,11 +23,12 @@ export function laneOf(vmid: number): string {
 /** One pass; returns how many instances were found gone. */
 export async function reconcile(ctx: PveCtx, fresh = false): Promise<number> {
   const vms = await ctx.inventory.vms(fresh);
+  const takenAt = ctx.inventory.takenAt;
   const byVmid = new Map(vms.map((v) => [v.vmid, v]));
   const busy = await busyLanes(ctx);
   let lost = 0;
   for (const m of await ctx.map.instances()) {
-    if (!m.created || m.terminating || busy.has(laneOf(m.vmid))) continue;
+    if (!m.created || m.terminating || busy.has(laneOf(m.vmid)) || (m.createdAt ?? 0) >= takenAt) continue;
     const vm = byVmid.get(m.vmid);
     if (vm && vm.name === m.instanceId) {
       if (vm.node !== m.node) await ctx.map.updateInstance(m.accountId, m.instanceId, (x) => ({ ...x, node: vm.node }));

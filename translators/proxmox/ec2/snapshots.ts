@@ -28,9 +28,8 @@ export interface EbsDriver {
 /** The RBD volume driver when `ec2.volumes` is `rbd`, checked against this backend's holder vmid. */
 export async function loadEbsDriver(gw: Gateway, holderVmid: number): Promise<EbsDriver | undefined> {
   if ((gw.config.ec2 as Record<string, unknown>).volumes !== 'rbd') return undefined;
-  const path = '../../volumes/driver.js';
-  const mod = (await import(path)) as { createVolumeDriver(gw: Gateway): EbsDriver & { holderVmid?: number } };
-  const driver = mod.createVolumeDriver(gw);
+  const { createVolumeDriver } = await import('../../volumes/driver.js');
+  const driver = createVolumeDriver(gw) as EbsDriver & { holderVmid?: number };
   if (driver.holderVmid !== undefined && driver.holderVmid !== holderVmid) {
     throw new Error(`backends.ceph.holderVmid (${driver.holderVmid}) must equal backends.proxmox.holderVmid (${holderVmid}): both name the same RBD images`);
   }
