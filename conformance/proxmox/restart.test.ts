@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * Kill -9 the gateway in the middle of RunInstances and TerminateInstances jobs on the fake PVE,
+ * start it again on the same data dir, and check that every instance ends in the right state and
+ * that PVE holds exactly the VMs it should (none orphaned, none leaked). Also: a launch whose
+ * start task fails ends terminated with a StateReason and leaves no VM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, DescribeImagesCommand, type Instance } from '@aws-sdk/client-ec2';
+import t from 'tap';
+import { startFakePve } from '../../test/fakes/pve/index.js';
+import { seedTemplates } from '../ec2/backend.js';
+import { PveHttp } from '../../translators/proxmox/client/http.js';
+import { waitTask } from '../../translators/proxmox/client/tasks.js';
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+const pve = await startFakePve({ taskMs: 400, unauthorizedDelayMs: 50 });
+t.teardown(() => pve.close());
+await seedTemplates(pve);
+const dir = mkdtempSync(join(tmpdir(), 'mcgw-pve-restart-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const port = await freePort();
+const configFile = join(dir, 'config.json');
+writeFileSync(
+  configFile,
+  JSON.stringify({
+    ec2: { backend: 'proxmox' },
+    backends: {
+      proxmox: {
+        url: pve.url, tokenId: pve.tokenId, tokenSecret: pve.tokenSecret, ca: pve.caPem, fingerprint: pve.fingerprint,
+        nodes: { a: pve.nodes[0], b: pve.nodes[1] }, storage: pve.storageId, taskPollMs: 25, resourcesCacheMs: 100, retryDelayMs: 50,
+      },
+    },
+  }),
+);
+
+let child: ChildProcess | undefined;
+const url = `http://127.0.0.1:${port}`;
+
+async function startChild(): Promise<void> {
+  child = spawn(process.execPath, [MAIN, 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--config', configFile, '--dev'], { stdio: ['ignore', process.env.PVE_CHILD_LOG ? 'inherit' : 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/_mcgw/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null) throw new Error(`gateway exited: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('gateway did not come up');
+}
+
+function kill(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+t.teardown(kill);
+
+const ec2 = new EC2Client({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+t.teardown(() => ec2.destroy());
+
+const guestVms = () => [...pve.control.state.vms.values()].filter((v) => !v.isTemplate);
+
+async function states(ids: string[]): Promise<Instance[]> {
+  const r = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+  return r.Reservations!.flatMap((x) => x.Instances!);
+}
+
+async function until(what: string, ids: string[], ok: (i: Instance) => boolean, ms = 30_000): Promise<Instance[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const list = await states(ids);
+    if (list.every(ok)) return list;
+    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(list.map((i) => [i.InstanceId, i.State?.Name, i.StateReason?.Message]))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+await startChild();
+const ami = (await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }))).Images![0].ImageId!;
+let ids: string[] = [];
+
+t.test('killed while cloning: the launch resumes, every instance runs, no VM is orphaned', async (t) => {
+  const r = await ec2.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 3, MaxCount: 3 }));
+  ids = r.Instances!.map((i) => i.InstanceId!);
+  await waitFor('a clone in progress', () => guestVms().some((v) => v.conf.lock === 'clone'));
+  await kill();
+  await startChild();
+  const done = await until('running', ids, (i) => i.State?.Name === 'running');
+  t.equal(done.length, 3);
+  const vms = guestVms();
+  t.same(vms.map((v) => v.conf.name).sort(), [...ids].sort(), 'exactly one VM per instance');
+  t.ok(vms.every((v) => v.status === 'running' && !v.conf.lock), 'all started, none locked');
+});
+
+t.test('killed while terminating: the terminate resumes, no VM is leaked', async (t) => {
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+  await waitFor('a stop or destroy in progress', () => guestVms().some((v) => v.status === 'stopped' || v.conf.lock !== undefined) || guestVms().length < 3);
+  await kill();
+  await startChild();
+  await until('terminated', ids, (i) => i.State?.Name === 'terminated');
+  await waitFor('VMs gone', () => guestVms().length === 0);
+  t.same(guestVms(), [], 'no guest VM left in PVE');
+});
+
+t.test('a failed start: terminated with a StateReason, the VM destroyed', async (t) => {
+  pve.control.failTask({ type: 'qmstart', message: 'start failed: QEMU exited with code 1' });
+  const r = await ec2.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }));
+  const id = r.Instances![0].InstanceId!;
+  const [i] = await until('terminated', [id], (x) => x.State?.Name === 'terminated');
+  t.match(i.StateReason, { Code: 'Server.InternalError', Message: /start.*QEMU exited with code 1/ });
+  await waitFor('VM gone', () => guestVms().length === 0);
+  t.same(guestVms(), []);
+});
+
+t.test('a VM deleted outside the gateway: the instance is reported terminated with the reason', async (t) => {
+  const r = await ec2.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }));
+  const id = r.Instances![0].InstanceId!;
+  await until('running', [id], (x) => x.State?.Name === 'running');
+  const vm = guestVms().find((v) => v.conf.name === id)!;
+  // an operator removes it with the PVE API
+  const admin = new PveHttp({ url: new URL(pve.url), tokenId: pve.tokenId, tokenSecret: pve.tokenSecret, ca: pve.caPem, fingerprint: pve.fingerprint, requestTimeoutMs: 10_000 });
+  t.teardown(() => admin.close());
+  await waitTask(admin, await admin.call<string>('POST', `/nodes/${vm.node}/qemu/${vm.vmid}/status/stop`), 20);
+  await waitTask(admin, await admin.call<string>('DELETE', `/nodes/${vm.node}/qemu/${vm.vmid}`), 20);
+  const [i] = await until('terminated', [id], (x) => x.State?.Name === 'terminated');
+  t.match(i.StateReason, { Code: 'Server.InternalError', Message: /deleted outside the gateway/ });
+});
