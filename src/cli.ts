@@ -167,6 +167,18 @@ async function serve(args: string[]): Promise<void> {
   } else {
     out(`account ${gw.root.accountId}, root key ${gw.root.accessKeyId} ('mcgw credentials --data-dir ${c.dataDir}' shows the secret)`);
   }
+  // A failed LMDB commit (disk full, read-only data dir) rejects every write of its batch: the
+  // requests awaiting them answer 500 and the gateway recovers once the disk does. lmdb-js also
+  // rejects its own `commitError` promise, which nobody awaits: that must not end the process.
+  // Any other unhandled rejection still does (rethrown as Node's default would).
+  process.on('unhandledRejection', (reason) => {
+    const e = reason as { commitError?: unknown; stack?: unknown } | undefined;
+    if (e && (e.commitError !== undefined || (typeof e.stack === 'string' && e.stack.includes('/lmdb/write.js')))) {
+      gw.gateway.log.error('state write failed (disk full or read-only?)', { err: reason });
+      return;
+    }
+    throw reason;
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
