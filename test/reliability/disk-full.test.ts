@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * A full disk and a read-only data dir under a real `mcgw serve` process: the data dir lives on a
+ * small tmpfs of its own (mounted here; needs root — skipped with the reason otherwise). Writes
+ * fail with AWS's error for it (S3 InternalError, DynamoDB InternalServerError, 500, request id),
+ * reads keep working, the process stays up, and writes succeed again once space returns or the
+ * file system is writable again.
+ */
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBClient, CreateTableCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { spawnGateway, type GatewayProc } from './proc.js';
+
+const root = process.getuid?.() === 0;
+
+async function outcome(p: Promise<unknown>): Promise<{ name: string; status?: number; requestId?: string }> {
+  try {
+    await p;
+    return { name: 'success' };
+  } catch (e) {
+    const err = e as { name: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
+    return { name: err.name, status: err.$metadata?.httpStatusCode, requestId: err.$metadata?.requestId };
+  }
+}
+
+t.test('disk full and read-only data dir', { skip: root ? false : 'needs root to mount a small tmpfs' }, async (t) => {
+  const mnt = mkdtempSync(join(tmpdir(), 'mcgw-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', mnt]);
+  let gw: GatewayProc | undefined;
+  t.teardown(async () => {
+    await gw?.kill('SIGKILL');
+    try {
+      execFileSync('umount', [mnt]);
+    } catch {
+      execFileSync('umount', ['-l', mnt]);
+    }
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  const dataDir = join(mnt, 'data');
+  gw = await spawnGateway(dataDir);
+  const s3 = new S3Client(gw.clientConfig);
+  const db = new DynamoDBClient(gw.clientConfig);
+  await s3.send(new CreateBucketCommand({ Bucket: 'full' }));
+  await db.send(new CreateTableCommand({ TableName: 'full', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'before', Body: 'kept' }));
+  await db.send(new PutItemCommand({ TableName: 'full', Item: { pk: { S: 'before' }, v: { S: 'kept' } } }));
+  // ballast: what is freed later to give space back
+  const ballast = join(mnt, 'ballast');
+  writeFileSync(ballast, Buffer.alloc(8 * 1024 * 1024, 1));
+
+  await t.test('the disk fills up', async (t) => {
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    let s3err: Awaited<ReturnType<typeof outcome>> | undefined;
+    for (let i = 0; i < 80 && !s3err; i++) {
+      const r = await outcome(s3.send(new PutObjectCommand({ Bucket: 'full', Key: `fill/${i}`, Body: chunk })));
+      if (r.name !== 'success') s3err = r;
+    }
+    t.match(s3err, { name: 'InternalError', status: 500 }, `S3 PutObject on a full disk: ${s3err?.name} ${s3err?.status}`);
+    t.ok(s3err?.requestId, 'with a request id');
+    let dberr: Awaited<ReturnType<typeof outcome>> | undefined;
+    for (let i = 0; i < 400 && !dberr; i++) {
+      const r = await outcome(db.send(new PutItemCommand({ TableName: 'full', Item: { pk: { S: `fill${i}` }, v: { S: 'x'.repeat(300 * 1024) } } })));
+      if (r.name !== 'success') dberr = r;
+    }
+    t.match(dberr, { name: 'InternalServerError', status: 500 }, `DynamoDB PutItem on a full disk: ${dberr?.name} ${dberr?.status}`);
+    t.ok(dberr?.requestId, 'with a request id');
+    const kept = await s3.send(new GetObjectCommand({ Bucket: 'full', Key: 'before' }));
+    t.equal(await kept.Body!.transformToString(), 'kept', 'reads still work');
+    t.equal((await db.send(new GetItemCommand({ TableName: 'full', Key: { pk: { S: 'before' } } }))).Item?.v?.S, 'kept', 'item reads still work');
+    t.equal((await fetch(`${gw!.url}/_mcgw/health`)).status === 200 || gw!.child.exitCode === null, true, 'the process stays up');
+  });
+
+  await t.test('space returns', async (t) => {
+    unlinkSync(ballast);
+    t.match(await outcome(s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'after', Body: 'ok' }))), { name: 'success' }, 'S3 writes work again');
+    t.match(await outcome(db.send(new PutItemCommand({ TableName: 'full', Item: { pk: { S: 'after' } } }))), { name: 'success' }, 'DynamoDB writes work again');
+  });
+
+  await t.test('a read-only data dir', async (t) => {
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', mnt], { stdio: 'pipe' });
+    } catch (e) {
+      // LMDB keeps its files open for writing: the kernel refuses the remount (EBUSY); only its
+      // own error handling remounts a busy file system read-only
+      t.skip(`cannot remount the data dir read-only while the gateway runs: ${String((e as Error).message).split('\n')[0]}`);
+      return;
+    }
+    try {
+      const s = await outcome(s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'ro', Body: 'x' })));
+      t.match(s, { name: 'InternalError', status: 500 }, `S3 PutObject: ${s.name}`);
+      t.ok(s.requestId);
+      const d = await outcome(db.send(new PutItemCommand({ TableName: 'full', Item: { pk: { S: 'ro' } } })));
+      t.match(d, { name: 'InternalServerError', status: 500 }, `DynamoDB PutItem: ${d.name}`);
+      t.ok(d.requestId);
+      const kept = await s3.send(new GetObjectCommand({ Bucket: 'full', Key: 'before' }));
+      t.equal(await kept.Body!.transformToString(), 'kept', 'reads still work');
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', mnt]);
+    }
+    t.match(await outcome(s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'rw', Body: 'x' }))), { name: 'success' }, 'S3 writes work once writable again');
+    t.match(await outcome(db.send(new PutItemCommand({ TableName: 'full', Item: { pk: { S: 'rw' } } }))), { name: 'success' }, 'DynamoDB writes work once writable again');
+  });
+  s3.destroy();
+  db.destroy();
+  t.equal(await gw.kill('SIGTERM'), 0, 'stops cleanly');
+});
