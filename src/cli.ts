@@ -73,6 +73,9 @@ Per-service options:
   ec2.volumes (files | rbd): where the embedded compute keeps EBS bytes; rbd reads backends.ceph
     { conf, keyring, user, pool, namespace, holderVmid } (docs/ceph.md)
   dynamodb.durability (fsync | os), dynamodb.ttlSweepSeconds (60; 0 = no TTL deletion)
+  backends.alternator { endpoints, accessKeyId (a CQL role), secretAccessKey (its salted_hash),
+    tablePrefix (a{account}_), txTable (mcgw_tx), txLeaseMs, … }: the alternator backend of dynamodb
+    (docs/alternator.md)
   cloudwatch.actions { "<action ARN>": "<webhook URL>" | { url, headers } }
   backends.grafana { prometheus: {url, flavor, …}, loki: {url, …}, grafana: {url, token} }: the grafana
     backend of cloudwatch and logs (docs/grafana.md)
