@@ -4,4 +4,4 @@ import t from 'tap';
 import { crashSuite, trialsFromEnv } from './crash-runner.js';
 import { dynamodbWorkload } from './crash-dynamodb.js';
 
-await crashSuite(t, dynamodbWorkload(), { trials: trialsFromEnv(10) });
+t.test('dynamodb crash consistency', (t) => crashSuite(t, dynamodbWorkload(), { trials: trialsFromEnv(10) }));

@@ -4,4 +4,4 @@ import t from 'tap';
 import { crashSuite, trialsFromEnv } from './crash-runner.js';
 import { ec2Workload } from './crash-ec2.js';
 
-await crashSuite(t, ec2Workload(), { trials: trialsFromEnv(8) });
+t.test('ec2 crash consistency', (t) => crashSuite(t, ec2Workload(), { trials: trialsFromEnv(8) }));

@@ -4,4 +4,4 @@ import t from 'tap';
 import { crashSuite, trialsFromEnv } from './crash-runner.js';
 import { s3Workload } from './crash-s3.js';
 
-await crashSuite(t, s3Workload(), { trials: trialsFromEnv(10) });
+t.test('s3 crash consistency', (t) => crashSuite(t, s3Workload(), { trials: trialsFromEnv(10) }));
