@@ -202,6 +202,13 @@ export interface S3Backend {
    * `body` or calls `discard()` (a failed condition, an archived object…).
    */
   getObject?(bucket: string, key: string, versionId?: string): Promise<{ info: ObjectInfo | undefined; body?: Readable; discard(): void }>;
+  /**
+   * Optional: CopyObject inside the store, the bytes never crossing the gateway (RGW: a
+   * server-side copy). `opts.checksums` names the algorithms the copy must carry; answers
+   * undefined when this copy cannot be done that way, and the caller streams it (openObject +
+   * putObject).
+   */
+  copyObject?(src: { bucket: string; info: ObjectInfo }, bucket: string, key: string, meta: ObjectMeta, opts: PutOptions): Promise<ObjectInfo | undefined>;
   /** Opens a version for reading; `range` already validated against its size. */
   openObject(info: ObjectInfo, bucket: string, range?: ByteRange): Promise<Readable>;
   deleteObject(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }>;

@@ -6,7 +6,7 @@
  */
 import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
-import type { ObjectInfo } from './backend.js';
+import type { ObjectInfo, ObjectMeta, PutOptions } from './backend.js';
 import { bucketFor, checkKey, invalidArgument, invalidRequest, type BucketRecord, type S3Env } from './common.js';
 import { checkReadable } from './archive.js';
 import { noSuchKey } from './errors.js';
@@ -90,29 +90,27 @@ export function copyOps(env: S3Env): Record<string, Handler> {
     if (src.info.size > MAX_PUT_SIZE) throw invalidRequest(`The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_SIZE}`);
     const { checksums } = requestedChecksums(ctx, input.ChecksumAlgorithm);
     for (const a of Object.keys(src.info.checksums)) if (!(a in checksums) && !src.info.checksums[a as keyof typeof src.info.checksums]?.includes('-')) checksums[a as keyof typeof checksums] = null;
-    const body = await env.backend.openObject(src.info, src.bucket.name);
-    const info = await env.backend.putObject(
-      dest.name,
-      input.Key,
-      body,
-      {
-        contentType: meta.contentType,
-        contentEncoding: meta.contentEncoding,
-        contentDisposition: meta.contentDisposition,
-        contentLanguage: meta.contentLanguage,
-        cacheControl: meta.cacheControl,
-        expires: meta.expires,
-        userMetadata: meta.userMetadata,
-        storageClass: meta.storageClass,
-        websiteRedirectLocation: meta.websiteRedirectLocation,
-        tags: meta.tags,
-        acl: replaced.acl,
-        grants: replaced.grants,
-        lock: replaced.lock,
-        serverSideEncryption: replaced.serverSideEncryption,
-      },
-      { versioning: dest.versioning, contentLength: src.info.size, checksums, conditions: writeConditions(undefined, ctx), owner: objectOwner(dest, ctx.accountId, input.ACL), signal: ctx.signal },
-    );
+    const copied: ObjectMeta = {
+      contentType: meta.contentType,
+      contentEncoding: meta.contentEncoding,
+      contentDisposition: meta.contentDisposition,
+      contentLanguage: meta.contentLanguage,
+      cacheControl: meta.cacheControl,
+      expires: meta.expires,
+      userMetadata: meta.userMetadata,
+      storageClass: meta.storageClass,
+      websiteRedirectLocation: meta.websiteRedirectLocation,
+      tags: meta.tags,
+      acl: replaced.acl,
+      grants: replaced.grants,
+      lock: replaced.lock,
+      serverSideEncryption: replaced.serverSideEncryption,
+    };
+    const opts: PutOptions = { versioning: dest.versioning, contentLength: src.info.size, checksums, conditions: writeConditions(undefined, ctx), owner: objectOwner(dest, ctx.accountId, input.ACL), signal: ctx.signal };
+    // inside the store when the backend can (RGW: a server-side copy), else the bytes stream through
+    const info =
+      (await env.backend.copyObject?.({ bucket: src.bucket.name, info: src.info }, dest.name, input.Key, copied, opts)) ??
+      (await env.backend.putObject(dest.name, input.Key, await env.backend.openObject(src.info, src.bucket.name), copied, opts));
     const cs = checksumOutput(info.checksums);
     return {
       CopyObjectResult: { ETag: info.etag, LastModified: new Date(info.lastModified), ...cs.members },

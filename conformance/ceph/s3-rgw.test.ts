@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -26,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import aws4 from 'aws4';
 import t from 'tap';
+import { RgwClient } from '../../translators/ceph/s3/client.js';
 import { parseRgwConfig } from '../../translators/ceph/s3/config.js';
 import type { RgwUserRec } from '../../translators/ceph/s3/users.js';
 import { cephUp } from '../backends/ceph/cluster.js';
@@ -176,6 +178,36 @@ t.test('multipart: the ETag RGW leaves empty, part numbers, tags and metadata RG
   t.same((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'big' }))).TagSet, [{ Key: 'b', Value: '2' }]);
   const direct1 = await direct(gw, gw.accountId, 'HEAD', `/${bucket}/big`);
   t.equal(direct1.status, 200, 'the assembled object is in RGW');
+});
+
+t.test('CopyObject within one account is a server-side copy in RGW; across accounts the bytes stream', async (t) => {
+  const gw = await startTestGateway(t, { s3Backend: 'ceph' });
+  const s3 = new S3Client({ ...gw.clientConfig, maxAttempts: 1 });
+  t.teardown(() => s3.destroy());
+  const bucket = `cp-${gw.accountId}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const body = Buffer.alloc(2 * 1024 * 1024, 'k');
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: body, ChecksumAlgorithm: 'CRC32C', Tagging: 'x=y' }));
+  const sent: string[] = [];
+  const send = RgwClient.prototype.send;
+  RgwClient.prototype.send = function (this: RgwClient, creds, r) {
+    sent.push(`${r.method} ${r.path}${r.headers?.['x-amz-copy-source'] ? ' copy' : ''}`);
+    return send.call(this, creds, r);
+  };
+  t.teardown(() => (RgwClient.prototype.send = send));
+  const c = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` }));
+  t.same(sent.filter((x) => x.startsWith('GET ') || x.endsWith(' copy')), [`PUT /${bucket}/dst copy`], 'one server-side copy, no GET of the bytes');
+  t.match(c.CopyObjectResult?.ETag, /^"[0-9a-f]{32}"$/);
+  t.ok(c.CopyObjectResult?.ChecksumCRC32C, 'the checksum is carried over');
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dst', ChecksumMode: 'ENABLED' }));
+  t.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body));
+  t.same((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'dst' }))).TagSet, [{ Key: 'x', Value: 'y' }]);
+
+  // a new checksum algorithm needs the bytes: streamed through the gateway
+  sent.length = 0;
+  const c2 = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst2', CopySource: `${bucket}/src`, ChecksumAlgorithm: 'SHA256' }));
+  t.ok(c2.CopyObjectResult?.ChecksumSHA256);
+  t.ok(sent.some((x) => x === `GET /${bucket}/src`), 'streamed when RGW cannot make the copy as asked');
 });
 
 t.test('versioning follows the gateway; delete markers', async (t) => {
