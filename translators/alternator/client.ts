@@ -48,6 +48,8 @@ export function backendFailure(): AwsError {
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const SIGNED_HEADERS = 'content-type;host;x-amz-date;x-amz-target';
 
+const UPSTREAM_AUTH = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'MissingAuthenticationTokenException', 'IncompleteSignatureException', 'AccessDeniedException', 'ExpiredTokenException']);
+
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 export class AlternatorClient {
@@ -116,11 +118,24 @@ export class AlternatorClient {
     throw new AwsError('ServiceUnavailable', 'The service is currently unavailable or busy.', { status: 503 });
   }
 
+  /**
+   * The error of a non-200 answer. Alternator refusing the gateway's own credentials is the
+   * gateway's misconfiguration, not the client's: logged, and answered as DynamoDB's 500.
+   */
+  failure(status: number, text: string): AwsError {
+    const e = upstreamError(status, text);
+    if (UPSTREAM_AUTH.has(e.code)) {
+      this.log.warn('alternator refused the gateway\'s role credentials (backends.alternator.accessKeyId/secretAccessKey)', { code: e.code, message: e.message });
+      return backendFailure();
+    }
+    return e;
+  }
+
   /** One operation with a JSON input and output; errors become AwsError (names unmapped). */
   async call<T = Record<string, unknown>>(operation: string, input: unknown, safe: boolean, targetPrefix = TARGET): Promise<T> {
     const r = await this.send(operation, Buffer.from(JSON.stringify(input)), safe, undefined, targetPrefix);
     const text = await r.body.text();
-    if (r.status !== 200) throw upstreamError(r.status, text);
+    if (r.status !== 200) throw this.failure(r.status, text);
     return JSON.parse(text) as T;
   }
 }

@@ -13,7 +13,7 @@ import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { ConstraintErrors, validation } from '../../apis/dynamodb/errors.js';
 import type { AlternatorBackend } from './backend.js';
-import { upstreamError, type AlternatorClient } from './client.js';
+import type { AlternatorClient } from './client.js';
 import type { AlternatorConfig } from './config.js';
 import { arnNotFound, type TenantNames } from './names.js';
 import type { ProtectionStore } from './protection.js';
@@ -55,7 +55,7 @@ async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, saf
   } catch (e) {
     throw e instanceof AwsError ? u.names.error(ctx.accountId, ctx.region, e) : e;
   }
-  if (r.status !== 200) throw u.names.error(ctx.accountId, ctx.region, upstreamError(r.status, await r.body.text()));
+  if (r.status !== 200) throw u.names.error(ctx.accountId, ctx.region, u.client.failure(r.status, await r.body.text()));
   const len = Number(r.headers['content-length'] ?? NaN);
   const large = !(len <= u.cfg.streamAbove);
   if (!map) return { $raw: large ? r.body : Buffer.from(await r.body.arrayBuffer()) };
