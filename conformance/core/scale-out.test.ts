@@ -81,6 +81,6 @@ t.test('concurrent writers through both gateways lose nothing', async (t) => {
 });
 
 t.test('health names the shared store', async (t) => {
-  const h = (await (await fetch(`${b.url}/_mcgw/health`)).json()) as { state: { kind: string } };
-  t.equal(h.state.kind, 'dynamodb');
+  const h = (await (await fetch(`${b.url}/_mcgw/health`)).json()) as { status: string; state: { kind: string; state: string } };
+  t.match(h, { status: 'ok', state: { kind: 'dynamodb', state: 'ok' } });
 });

@@ -7,7 +7,7 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   region: string;
   uptimeSeconds: number;
-  state: { kind: string };
+  state: { kind: string; state: 'ok' | 'down'; detail?: string };
   services: Record<string, BackendHealth>;
 }
 
@@ -26,11 +26,20 @@ export async function healthReport(gw: Gateway): Promise<HealthReport> {
     if (h.state !== 'ok' && h.backend !== 'none') degraded = true;
     services[name] = h;
   }
+  let state: HealthReport['state'] = { kind: gw.state.describe().kind, state: 'ok' };
+  if (gw.state.health) {
+    const h = await gw.state.health().catch((e: Error) => ({ ok: false, detail: e.message }));
+    if (!h.ok) {
+      // without its state store a gateway cannot even authenticate a request
+      state = { ...state, state: 'down', detail: h.detail };
+      degraded = true;
+    }
+  }
   return {
     status: degraded ? 'degraded' : 'ok',
     region: gw.config.region,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    state: { kind: gw.state.describe().kind },
+    state,
     services,
   };
 }

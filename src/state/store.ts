@@ -48,6 +48,8 @@ export interface StateStore {
   close(): Promise<void>;
   /** Where the store lives, for health output. */
   describe(): { kind: string; location: string };
+  /** Whether a store that lives elsewhere answers (one cheap read); local stores need not say. */
+  health?(): Promise<{ ok: boolean; detail?: string }>;
 }
 
 /**

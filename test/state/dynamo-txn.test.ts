@@ -215,4 +215,7 @@ t.test('a node that refuses connections is routed around', async (t) => {
   await shim.setMode(shim.addresses[1]!, '500');
   for (let i = 0; i < 6; i++) await s.table<number>('n').update('x', (v) => (v ?? 0) + 1);
   t.equal(await s.table('n').get('x'), 6, 'every write landed once, on the node that answers');
+  t.same(await s.health(), { ok: true });
+  await shim.setMode(shim.addresses[2]!, 'refuse');
+  t.match(await s.health(), { ok: false, detail: /state table state-\w+ at / }, 'no node answers: health says so');
 });

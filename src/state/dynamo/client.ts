@@ -57,6 +57,11 @@ export class DynamoClient {
     });
   }
 
+  /** How many endpoints there are. */
+  get size(): number {
+    return this.nodes.length;
+  }
+
   describe(): string {
     return this.nodes.map((n) => n.url.origin).join(',');
   }
@@ -75,10 +80,11 @@ export class DynamoClient {
   }
 
   /** One DynamoDB operation; resolves with the parsed JSON answer or rejects with DynamoApiError. */
-  async call<T = Record<string, unknown>>(operation: string, input: object): Promise<T> {
+  async call<T = Record<string, unknown>>(operation: string, input: object, opts: { attempts?: number } = {}): Promise<T> {
     const body = JSON.stringify(input);
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
+    const attempts = opts.attempts ?? this.attempts;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random()));
       const node = this.pick();
       try {
@@ -87,6 +93,8 @@ export class DynamoClient {
         lastError = e;
         if (e instanceof DynamoApiError) {
           if (!RETRYABLE_CODES.has(e.code) && e.status < 500) throw e;
+          // a node answering 5xx is skipped for a moment, as one refusing connections
+          if (e.status >= 500) node.downUntil = Date.now() + 1000;
         } else {
           node.downUntil = Date.now() + 2000;
         }

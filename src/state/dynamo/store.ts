@@ -9,7 +9,7 @@
 import { runBuffered, compareKeys, prefixCeiling, type RangeOptions, type StateStore, type StateTable, type StateValue, type TxView } from '../store.js';
 import { DynamoClient } from './client.js';
 import { LocalLocks } from './local-locks.js';
-import { ItemTable, N, S, newVersion, pkOf, skOf, type DdbItem, type Raw, type Update } from './items.js';
+import { ItemTable, N, S, TX_PARTITION, newVersion, pkOf, skOf, type DdbItem, type Raw, type Update } from './items.js';
 import { TxEngine, type TxEntry } from './txn.js';
 
 export interface DynamoStateOptions {
@@ -358,6 +358,16 @@ export class DynamoStateStore implements StateStore {
     await this.recovering;
     await this.engine.drain();
     await this.items.client.close();
+  }
+
+  /** One consistent read of the table (a key that is never written), tried once on each node. */
+  async health(): Promise<{ ok: boolean; detail?: string }> {
+    try {
+      await this.items.client.call('GetItem', { TableName: this.opts.table, Key: { p: S(TX_PARTITION), k: S('~health') }, ConsistentRead: true }, { attempts: this.items.client.size });
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, detail: `state table ${this.opts.table} at ${this.items.client.describe()}: ${(e as Error).message}` };
+    }
   }
 
   describe() {
