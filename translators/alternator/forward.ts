@@ -112,7 +112,8 @@ export function createTable(u: Upstream): Handler {
     const protect = body.DeletionProtectionEnabled === true;
     delete body.DeletionProtectionEnabled;
     const out = await send(u, ctx, 'CreateTable', body, false, describedTable(u, ctx, 'TableDescription', protect));
-    if (protect) await u.protection.set(body.TableName, true);
+    // always written: a flag left by a table of that name dropped outside the gateway must not stick
+    await u.protection.set(body.TableName, protect);
     u.backend.forget(ctx.accountId, name);
     return out;
   };
