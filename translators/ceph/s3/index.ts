@@ -95,11 +95,16 @@ export class RgwS3 implements S3Backend {
     }
     const { res, verified, etag } = written;
     await res.body.dump();
+    return this.written(b, key, res, etag, verified.size, this.core.now(), meta, verified.checksums, opts.owner);
+  }
+
+  /** A new single-part version RGW just stored: its sidecar when it needs one, and its info. */
+  private async written(b: BucketCtx, key: string, res: RgwResponse, etag: string, size: number, lastModified: number, meta: ObjectMeta, cs: SideRec['cs'], owner: string): Promise<ObjectInfo> {
     const versionId = header(res, 'x-amz-version-id') ?? 'null';
-    const side: SideRec = { e: etag, m: meta, cs: verified.checksums, ct: Object.keys(verified.checksums).length ? 'FULL_OBJECT' : undefined, ow: opts.owner };
-    if (needsSidecar(meta, verified.checksums, opts.owner, b.owner, false)) await this.core.table.put(sideKey(bucket, key, versionId), side);
-    else if (versionId === 'null') await this.core.dropSide(bucket, key, versionId);
-    return toInfo({ key, versionId, isLatest: true, size: verified.size, etag, lastModified: this.core.now() }, side, { meta, owner: opts.owner });
+    const side: SideRec = { e: etag, m: meta, cs, ct: Object.keys(cs).length ? 'FULL_OBJECT' : undefined, ow: owner };
+    if (needsSidecar(meta, cs, owner, b.owner, false)) await this.core.table.put(sideKey(b.name, key, versionId), side);
+    else if (versionId === 'null') await this.core.dropSide(b.name, key, versionId);
+    return toInfo({ key, versionId, isLatest: true, size, etag, lastModified }, side, { meta, owner });
   }
 
   /**
@@ -136,12 +141,8 @@ export class RgwS3 implements S3Backend {
     if (!r?.ETag) throw new AwsError('InternalError', `Ceph RGW failed to copy ${src.info.key}: ${text.slice(0, 300)}`, { status: 500 });
     // RGW 16 writes this ETag without its quotes
     const etag = `"${r.ETag.replace(/"/g, '')}"`;
-    const versionId = header(res, 'x-amz-version-id') ?? 'null';
-    const side: SideRec = { e: etag, m: meta, cs: checksums, ct: Object.keys(checksums).length ? 'FULL_OBJECT' : undefined, ow: opts.owner };
-    if (needsSidecar(meta, checksums, opts.owner, to.owner, false)) await this.core.table.put(sideKey(bucket, key, versionId), side);
-    else if (versionId === 'null') await this.core.dropSide(bucket, key, versionId);
     const lm = Date.parse(r.LastModified ?? '');
-    return toInfo({ key, versionId, isLatest: true, size: src.info.size, etag, lastModified: Number.isFinite(lm) ? Math.floor(lm / 1000) * 1000 : this.core.now() }, side, { meta, owner: opts.owner });
+    return this.written(to, key, res, etag, src.info.size, Number.isFinite(lm) ? Math.floor(lm / 1000) * 1000 : this.core.now(), meta, checksums, opts.owner);
   }
 
   async headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
