@@ -114,6 +114,17 @@ t.test('bytes: writeAt + export; snapshot, clone, flatten, unprotect, remove in 
   t.not(await digestByDiff(rbd, base), content, 'and different content digests differently');
   await rbd.remove(base);
 
+  const started = Date.now();
+  let chunks = 0;
+  const failing = new Writable({
+    write(_c, _e, cb) {
+      cb(++chunks === 2 ? new Error('consumer failed') : null);
+    },
+  });
+  failing.on('error', () => undefined);
+  await t.rejects(rbd.exportTo(failing, child), { name: 'RbdError' }, 'a failing consumer stops the export');
+  t.ok(Date.now() - started < 15_000, 'at once, not at the time limit');
+
   const imported = `${prefix}-imp`;
   t.teardown(() => rbd.remove(imported).catch(() => undefined));
   await rbd.importFrom(rbd.exportStream(child), imported);

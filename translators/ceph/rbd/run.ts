@@ -116,6 +116,16 @@ export class RbdRunner {
       timer?.unref();
       if (sink) {
         child.stdout!.pipe(sink, { end: false });
+        // a consumer that fails or goes away stops the export instead of leaving it blocked
+        const stop = () => {
+          if (!settled) child.kill('SIGTERM');
+        };
+        sink.once('error', stop);
+        sink.once('close', stop);
+        child.once('close', () => {
+          sink.off('error', stop);
+          sink.off('close', stop);
+        });
       } else {
         child.stdout!.on('data', (b: Buffer) => {
           outLen += b.length;
