@@ -12,18 +12,23 @@ export interface ImageBackend {
   remove(name: string): Promise<void>;
   resize(name: string, sizeBytes: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
-  /** Snapshot `name@snap`, protected (RBD `snap protect`) so it can be cloned. */
-  snapshot(name: string, snap: string): Promise<void>;
-  /** Linked clone `child` of `parent@snap` (RBD layering). */
+  /** Snapshot `name@snap`, protected (RBD `snap protect`) when it is to be cloned. */
+  snapshot(name: string, snap: string, protect: boolean): Promise<void>;
+  /** Unprotects (fails while clones depend on it) and removes `name@snap`. */
+  removeSnapshot(name: string, snap: string): Promise<void>;
+  /** `rbd snap rollback`. */
+  rollback(name: string, snap: string): Promise<void>;
+  /** Linked clone `child` of `parent@snap` (RBD layering; protects the snapshot). */
   clone(parent: string, snap: string, child: string): Promise<void>;
-  /** Full copy (RBD `cp`/`deep cp`). */
-  copy(src: string, dst: string): Promise<void>;
+  /** Full copy of `src` (or of `src@snap`), streamed. */
+  copy(src: string, dst: string, snap?: string): Promise<void>;
   close(): Promise<void>;
 }
 
 interface MemImage {
   size: number;
-  snaps: Set<string>;
+  /** snapshot → protected */
+  snaps: Map<string, boolean>;
   parent?: string;
 }
 
@@ -40,7 +45,7 @@ export class MemoryImages implements ImageBackend {
 
   async create(name: string, sizeBytes: number): Promise<void> {
     if (this.images.has(name)) throw new Error(`rbd: create error: (17) File exists`);
-    this.images.set(name, { size: sizeBytes, snaps: new Set() });
+    this.images.set(name, { size: sizeBytes, snaps: new Map() });
   }
 
   async remove(name: string): Promise<void> {
@@ -65,21 +70,38 @@ export class MemoryImages implements ImageBackend {
     }
   }
 
-  async snapshot(name: string, snap: string): Promise<void> {
-    this.get(name).snaps.add(snap);
+  async snapshot(name: string, snap: string, protect: boolean): Promise<void> {
+    const img = this.get(name);
+    if (img.snaps.has(snap)) throw new Error(`rbd: failed to create snapshot: (17) File exists`);
+    img.snaps.set(snap, protect);
+  }
+
+  async removeSnapshot(name: string, snap: string): Promise<void> {
+    const img = this.get(name);
+    if (!img.snaps.has(snap)) throw new Error(`rbd: failed to remove snapshot: (2) No such file or directory`);
+    for (const other of this.images.values()) {
+      if (other.parent === `${name}@${snap}`) throw new Error(`rbd: unprotecting snap ${snap} failed: (16) Device or resource busy`);
+    }
+    img.snaps.delete(snap);
+  }
+
+  async rollback(name: string, snap: string): Promise<void> {
+    if (!this.get(name).snaps.has(snap)) throw new Error(`rbd: error opening snapshot ${name}@${snap}`);
   }
 
   async clone(parent: string, snap: string, child: string): Promise<void> {
     const p = this.get(parent);
     if (!p.snaps.has(snap)) throw new Error(`rbd: error opening snapshot ${parent}@${snap}`);
     if (this.images.has(child)) throw new Error(`rbd: clone error: (17) File exists`);
-    this.images.set(child, { size: p.size, snaps: new Set(), parent: `${parent}@${snap}` });
+    p.snaps.set(snap, true);
+    this.images.set(child, { size: p.size, snaps: new Map(), parent: `${parent}@${snap}` });
   }
 
-  async copy(src: string, dst: string): Promise<void> {
+  async copy(src: string, dst: string, snap?: string): Promise<void> {
     const s = this.get(src);
+    if (snap !== undefined && !s.snaps.has(snap)) throw new Error(`rbd: error opening snapshot ${src}@${snap}`);
     if (this.images.has(dst)) throw new Error(`rbd: copy error: (17) File exists`);
-    this.images.set(dst, { size: s.size, snaps: new Set() });
+    this.images.set(dst, { size: s.size, snaps: new Map() });
   }
 
   async close(): Promise<void> {}

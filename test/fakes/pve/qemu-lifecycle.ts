@@ -2,7 +2,8 @@
 /**
  * Clone, template, destroy and resize (qemu-server PVE/API2/Qemu.pm `clone_vm`, `template`,
  * `destroy_vm`, `resize_vm`; mapping.md "Images", "Instances" steps 2 and 4, "TerminateInstances"):
- * - clone: early checks before the UPID (source config on this node, newid free: "unable to
+ * - clone (of the current config, or of snapshot `snapname`: full copies of its disks' snapshots,
+ *   or linked clones `vm-<newid>-disk-N` of them): early checks before the UPID (source config on this node, newid free: "unable to
  *   create VM <newid>: config file already exists", pool exists, linked clones only from
  *   templates, `storage`/`format` only for full clones); the `qmclone` worker (UPID id = source
  *   vmid) writes newid's config with `lock: clone` first, so a racing clone to the same newid
@@ -67,10 +68,12 @@ export const qemuLifecycleRoutes: Route[] = [
       if (params.storage !== undefined && params.storage !== fake.storage.id) die(`storage '${params.storage}' does not exist`);
       const pool = params.pool as string | undefined;
       if (pool && !fake.pools.has(pool)) die(`pool '${pool}' does not exist`);
+      const snapname = params.snapname as string | undefined;
       const early = () => {
         src.checkLock();
+        if (snapname !== undefined && !src.snapshots.has(snapname)) die(`snapshot '${snapname}' does not exist`);
         if (fake.vms.has(newid)) die(`unable to create VM ${newid}: config file already exists`);
-        if (!full && !src.isTemplate) {
+        if (!full && !src.isTemplate && snapname === undefined) {
           const disk = Object.keys(src.conf).find((k) => isDriveKey(k) && !isCdrom(parseDrive(src.conf[k]!)));
           if (disk) die(`Linked clone feature is not supported for drive '${disk}'`);
         }
@@ -88,7 +91,8 @@ export const qemuLifecycleRoutes: Route[] = [
           fw('firewall.cloneVm')?.(src.vmid, newid);
           try {
             const conf: Record<string, string> = { lock: 'clone' };
-            for (const [k, v] of Object.entries(src.conf)) {
+            const oldconf = snapname !== undefined ? src.snapshots.get(snapname)!.conf : src.conf;
+            for (const [k, v] of Object.entries(oldconf)) {
               if (/^unused\d+$/.test(k) || ['template', 'lock', 'parent', 'snaptime', 'vmstate'].includes(k)) continue;
               conf[k] = v;
             }
@@ -104,8 +108,10 @@ export const qemuLifecycleRoutes: Route[] = [
               const vol = isCloudinit(d)
                 ? await fake.storage.alloc(newid, `vm-${newid}-cloudinit`, base.size)
                 : full
-                  ? await fake.storage.fullCopy(base, newid)
-                  : await fake.storage.linkedClone(base, newid);
+                  ? await fake.storage.fullCopy(base, newid, undefined, snapname)
+                  : snapname !== undefined
+                    ? await fake.storage.cloneSnapshot(base, snapname, newid)
+                    : await fake.storage.linkedClone(base, newid);
               created.push(vol);
               conf[k] = printDrive({ ...d, file: fake.storage.volid(vol), ...(isCloudinit(d) ? {} : { size: formatSize(vol.size) }) });
               vm.conf = { ...conf };

@@ -42,6 +42,9 @@ function reassignChecks(ctx: RouteCtx, vmid: number, target: number, disk: strin
   if (dst.conf[targetDisk] !== undefined) die(`Target disk key '${targetDisk}' is already in use for VM '${target}'`);
   if (isCdrom(parseDrive(value))) die("CD drive contents can't be moved to another VM");
   if (!driveVolume(fake, value)) die(`Volume '${parseDrive(value).file}' not managed by PVE`);
+  if ([...src.snapshots.values()].some((snap) => Object.values(snap.conf).some((v) => v.includes(parseDrive(value).file ?? '\0')))) {
+    die("Can't move disk used by a snapshot to another VM");
+  }
   if (src.status !== 'stopped' && !/^unused\d+$/.test(disk)) die('Cannot move disk to another VM while the source VM is running - detach first');
   return { src, dst };
 }

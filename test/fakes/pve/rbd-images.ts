@@ -67,9 +67,18 @@ export class RbdImages implements ImageBackend {
     return this.client.rename(from, to);
   }
 
-  async snapshot(name: string, snap: string): Promise<void> {
+  async snapshot(name: string, snap: string, protect: boolean): Promise<void> {
     await this.client.snapCreate(name, snap);
-    await this.client.snapProtect(name, snap);
+    if (protect) await this.client.snapProtect(name, snap);
+  }
+
+  async removeSnapshot(name: string, snap: string): Promise<void> {
+    await this.client.snapUnprotect(name, snap);
+    await this.client.snapRemove(name, snap);
+  }
+
+  rollback(name: string, snap: string): Promise<void> {
+    return rbdCli(this.config, ['snap', 'rollback', '--no-progress', this.client.spec(name, snap)]);
   }
 
   clone(parent: string, snap: string, child: string): Promise<void> {
@@ -77,8 +86,8 @@ export class RbdImages implements ImageBackend {
   }
 
   /** A full copy, streamed (rbd export | rbd import). */
-  copy(src: string, dst: string): Promise<void> {
-    return this.client.importFrom(this.client.exportStream(src), dst);
+  copy(src: string, dst: string, snap?: string): Promise<void> {
+    return this.client.importFrom(this.client.exportStream(src, snap), dst);
   }
 
   /** Removes this fake's images (clones first) and, when it made it, the namespace. */

@@ -38,6 +38,12 @@ t.test('rbd storage', async (t) => {
   t.equal((await rbd.info('vm-101-disk-0')).size, 16 * 2 ** 20);
   t.match(((await n1.qemu.$(101).config.$get()) as Record<string, string>).scsi0, /size=16M$/);
 
+  await ok(await n1.qemu.$(101).snapshot.$post({ snapname: 'snap1' }));
+  t.ok((await rbd.snapList('vm-101-disk-0')).some((s) => s.name === 'snap1'), 'VM snapshot = RBD snapshot');
+  await ok(await n1.qemu.$(101).snapshot.$('snap1').rollback.$post());
+  await ok(await n1.qemu.$(101).snapshot.$('snap1').$delete());
+  t.notOk((await rbd.snapList('vm-101-disk-0')).some((s) => s.name === 'snap1'));
+
   const volid = await n1.storage.$('rbd').content.$post({ vmid: 999999, filename: 'vm-999999-vol-0abc', size: '4M' });
   t.equal(volid, 'rbd:vm-999999-vol-0abc');
   t.ok((await rbd.list()).includes('vm-999999-vol-0abc'));

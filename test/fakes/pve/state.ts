@@ -37,8 +37,16 @@ export interface RunInterval {
   load: VmLoad;
 }
 
+export interface VmSnapshot {
+  conf: Record<string, string>;
+  description?: string;
+  snaptime: number;
+  parent?: string;
+}
+
 export class Vm {
   conf: Record<string, string> = {};
+  snapshots = new Map<string, VmSnapshot>();
   pending: Record<string, string> = {};
   pendingDelete = new Set<string>();
   status: 'running' | 'stopped' | 'paused' = 'stopped';

@@ -152,6 +152,32 @@ t.test('vms', async (t) => {
     t.notOk(pve.control.state.storage.get('vm-120-disk-0'));
   });
 
+  t.test('VM snapshots: create, clone from one, delete refused while a clone depends on it, rollback', async (t) => {
+    const vm = n1.qemu.$(121);
+    await ok(await vm.snapshot.$post({ snapname: 'before', description: 'first' }));
+    const dup = await raw(pve, 'POST', '/api2/json/nodes/pve1/qemu/121/snapshot', { body: 'snapname=before' });
+    t.equal(dup.reason, "snapshot name 'before' already used");
+    const list = (await vm.snapshot.$get()) as { name: string; description: string; parent?: string }[];
+    t.same(list.map((s) => [s.name, s.description]), [['before', 'first'], ['current', 'You are here!']]);
+    t.equal(((await vm.config.$get()) as Record<string, string>).parent, 'before');
+    t.ok(pve.control.state.storage.get('vm-121-disk-0')!.snaps.has('before'));
+    await ok(await vm.clone.$post({ newid: 122, snapname: 'before', full: false }));
+    const c = (await n1.qemu.$(122).config.$get()) as Record<string, string>;
+    t.match(c.scsi0, /^rbd:vm-122-disk-0,size=1G/);
+    const content = (await n1.storage.$('rbd').content.$get({ vmid: 122 })) as { volid: string; parent?: string }[];
+    t.equal(content.find((v) => v.volid === 'rbd:vm-122-disk-0')?.parent, 'vm-121-disk-0@before');
+    const busy = await waitTask(api, (await vm.snapshot.$('before').$delete()) as string);
+    t.match(busy.exitstatus, /unprotecting snap before failed/);
+    await ok(await vm.config.$post({ cores: 4 }));
+    await ok(await vm.snapshot.$('before').rollback.$post());
+    t.equal(((await vm.config.$get()) as Record<string, unknown>).cores, undefined, 'config rolled back');
+    const moving = await raw(pve, 'POST', '/api2/json/nodes/pve1/qemu/121/move_disk', { body: 'disk=scsi1&target-vmid=122&target-disk=scsi5' });
+    t.equal(moving.reason, "Can't move disk used by a snapshot to another VM");
+    await ok(await n1.qemu.$(122).$delete());
+    await ok(await vm.snapshot.$('before').$delete());
+    t.notOk(pve.control.state.storage.get('vm-121-disk-0')!.snaps.has('before'));
+  });
+
   t.test('resize grows only', async (t) => {
     const vm = n1.qemu.$(102);
     await ok(await vm.resize.$put({ disk: 'scsi0', size: '+2G' }));

@@ -17,8 +17,12 @@ export interface Volume {
   image: string;
   size: number;
   ctime: number;
-  /** For linked clones: the base image name. */
+  /** For linked clones of a template: the base image name (part of the volname). */
   base?: string;
+  /** For clones of a snapshot (clone with `snapname`): `image@snap`, not part of the volname. */
+  parentSnap?: string;
+  /** Snapshots of the image (VM snapshot names, `__base__`). */
+  snaps: Set<string>;
 }
 
 const VOLNAME = /^((base-(\d+)-\S+)\/)?((base)?(vm)?-(\d+)-\S+)$/;
@@ -86,13 +90,38 @@ export class RbdStorage {
     if (!parseVolname(image)) die(`illegal name '${image}' - should be 'vm-${vmid}-*'`);
     if (this.volumes.has(image)) die(`disk image '${this.id}:${image}' already exists`);
     await this.backend.create(image, sizeBytes);
-    const v: Volume = { image, size: sizeBytes, ctime: Math.floor(Date.now() / 1000) };
+    const v: Volume = { image, size: sizeBytes, ctime: Math.floor(Date.now() / 1000), snaps: new Set() };
     this.volumes.set(image, v);
     return v;
   }
 
   childrenOf(image: string): Volume[] {
-    return this.list().filter((v) => v.base === image);
+    return this.list().filter((v) => v.base === image || v.parentSnap?.startsWith(`${image}@`));
+  }
+
+  async snapshot(v: Volume, snap: string): Promise<void> {
+    await this.backend.snapshot(v.image, snap, false);
+    v.snaps.add(snap);
+  }
+
+  /** RBDPlugin volume_snapshot_delete: unprotects (refused while clones depend on it), removes. */
+  async removeSnapshot(v: Volume, snap: string): Promise<void> {
+    if (this.list().some((c) => c.parentSnap === `${v.image}@${snap}`)) die(`rbd error: rbd: unprotecting snap ${snap} failed: (16) Device or resource busy`);
+    await this.backend.removeSnapshot(v.image, snap);
+    v.snaps.delete(snap);
+  }
+
+  async rollback(v: Volume, snap: string): Promise<void> {
+    await this.backend.rollback(v.image, snap);
+  }
+
+  /** RBDPlugin clone_image with a snapname: a plain `vm-<vmid>-disk-N` whose parent is image@snap. */
+  async cloneSnapshot(src: Volume, snap: string, vmid: number): Promise<Volume> {
+    const image = this.freeName(vmid);
+    await this.backend.clone(src.image, snap, image);
+    const v: Volume = { image, size: src.size, ctime: Math.floor(Date.now() / 1000), parentSnap: `${src.image}@${snap}`, snaps: new Set() };
+    this.volumes.set(image, v);
+    return v;
   }
 
   async free(v: Volume): Promise<void> {
@@ -113,9 +142,9 @@ export class RbdStorage {
     const image = v.image.replace(/^vm-/, 'base-');
     if (this.volumes.has(image)) die(`rbd error: rbd: rename error: (17) File exists`);
     await this.backend.rename(v.image, image);
-    await this.backend.snapshot(image, '__base__');
+    await this.backend.snapshot(image, '__base__', true);
     this.volumes.delete(v.image);
-    const nv: Volume = { ...v, image };
+    const nv: Volume = { ...v, image, snaps: new Set([...v.snaps, '__base__']) };
     this.volumes.set(image, nv);
     return nv;
   }
@@ -124,16 +153,16 @@ export class RbdStorage {
     const image = name ?? this.freeName(vmid);
     if (this.volumes.has(image)) die(`disk image '${this.id}:${image}' already exists`);
     await this.backend.clone(base.image, '__base__', image);
-    const v: Volume = { image, size: base.size, ctime: Math.floor(Date.now() / 1000), base: base.image };
+    const v: Volume = { image, size: base.size, ctime: Math.floor(Date.now() / 1000), base: base.image, snaps: new Set() };
     this.volumes.set(image, v);
     return v;
   }
 
-  async fullCopy(src: Volume, vmid: number, name?: string): Promise<Volume> {
+  async fullCopy(src: Volume, vmid: number, name?: string, snap?: string): Promise<Volume> {
     const image = name ?? this.freeName(vmid);
     if (this.volumes.has(image)) die(`disk image '${this.id}:${image}' already exists`);
-    await this.backend.copy(src.image, image);
-    const v: Volume = { image, size: src.size, ctime: Math.floor(Date.now() / 1000) };
+    await this.backend.copy(src.image, image, snap);
+    const v: Volume = { image, size: src.size, ctime: Math.floor(Date.now() / 1000), snaps: new Set() };
     this.volumes.set(image, v);
     return v;
   }
@@ -144,7 +173,10 @@ export class RbdStorage {
     this.volumes.delete(v.image);
     const nv: Volume = { ...v, image };
     this.volumes.set(image, nv);
-    for (const c of this.volumes.values()) if (c.base === v.image) c.base = image;
+    for (const c of this.volumes.values()) {
+      if (c.base === v.image) c.base = image;
+      if (c.parentSnap?.startsWith(`${v.image}@`)) c.parentSnap = `${image}@${c.parentSnap.slice(v.image.length + 1)}`;
+    }
     return nv;
   }
 
@@ -154,11 +186,12 @@ export class RbdStorage {
       content: 'images',
       format: 'raw',
       size: v.size,
-      used: v.base ? 0 : v.size,
+      used: v.base || v.parentSnap ? 0 : v.size,
       vmid: this.ownerOf(v),
       ctime: v.ctime,
     };
     if (v.base) out.parent = `${v.base}@__base__`;
+    if (v.parentSnap) out.parent = v.parentSnap;
     return out;
   }
 }
