@@ -65,8 +65,8 @@ export class RbdVolumes implements VolumeDriver {
     return `vm-${this.holderVmid}-${volumeId}`;
   }
 
-  async createVolume(accountId: string, volumeId: string, sizeGiB: number, from?: SnapshotRef): Promise<void> {
-    await guard({ op: 'create-volume', volumeId, snapshotId: from?.snapshotId }, () => this.doCreateVolume(accountId, volumeId, sizeGiB, from));
+  async createVolume(_accountId: string, volumeId: string, sizeGiB: number, from?: SnapshotRef): Promise<void> {
+    await guard({ op: 'create-volume', volumeId, snapshotId: from?.snapshotId }, () => this.doCreateVolume(volumeId, sizeGiB, from));
   }
 
   async deleteVolume(_accountId: string, volumeId: string): Promise<void> {
@@ -93,7 +93,7 @@ export class RbdVolumes implements VolumeDriver {
     return { kind: 'rbd', pool: this.rbd.pool, namespace: this.rbd.namespace, image: this.imageOf(volumeId) };
   }
 
-  private async doCreateVolume(accountId: string, volumeId: string, sizeGiB: number, from?: SnapshotRef): Promise<void> {
+  private async doCreateVolume(volumeId: string, sizeGiB: number, from?: SnapshotRef): Promise<void> {
     const image = this.imageOf(volumeId);
     const bytes = sizeGiB * GiB;
     if (!from) {
