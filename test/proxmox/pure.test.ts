@@ -9,6 +9,7 @@ import { groupAlias, ruleParams } from '../../translators/proxmox/ec2/firewall.j
 import { encodeSshKeys, freeScsiSlot, ipConfig, launchConfig, pveTags, sizeOf, smbiosSeed, volidOf, volumeLine } from '../../translators/proxmox/ec2/guest.js';
 import { holderVolumeName, volumeSerial } from '../../translators/proxmox/ec2/map.js';
 import { firstHost, vnetId, zoneId } from '../../translators/proxmox/ec2/sdn.js';
+import { ec2Datapoints } from '../../translators/proxmox/ec2/reconcile.js';
 
 const req = { method: 'POST', path: '/nodes/pve1/qemu/101/clone' };
 
@@ -130,4 +131,14 @@ t.test('config section validation', async (t) => {
   t.throws(() => parseProxmoxConfig({ ...ok, bogus: 1 }, {}), /backends\.proxmox\.bogus: unknown key/);
   t.throws(() => parseProxmoxConfig({ ...ok, fingerprint: 'zz' }, {}), /fingerprint: must be a SHA-256/);
   t.equal(parseProxmoxConfig({ ...ok, fingerprint: 'ab'.repeat(32) }, {}).fingerprint, Array(32).fill('AB').join(':'));
+});
+
+t.test('rrddata to AWS/EC2 data points', async (t) => {
+  const pts = ec2Datapoints('i-0123456789abcdef0', { time: 1700000000, cpu: 0.25, netin: 1000, netout: 10, diskread: 4096, diskwrite: 0 }, 60);
+  const by = Object.fromEntries(pts.map((p) => [p.MetricName, p]));
+  t.same(Object.keys(by).sort(), ['CPUUtilization', 'DiskReadBytes', 'DiskWriteBytes', 'NetworkIn', 'NetworkOut']);
+  t.same(by.CPUUtilization, { MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: 'i-0123456789abcdef0' }], Timestamp: 1700000000000, Value: 25, Unit: 'Percent' });
+  t.equal(by.NetworkIn.Value, 60000, 'bytes per second over the 60 s period');
+  t.equal(by.DiskReadBytes.Unit, 'Bytes');
+  t.same(ec2Datapoints('i-1', { time: 1, cpu: NaN }, 60), [], 'a sample without data publishes nothing');
 });

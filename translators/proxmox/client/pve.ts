@@ -125,6 +125,10 @@ export class Pve {
     return this.http.call('GET', `/nodes/${e(node)}/qemu/${vmid}/rrddata`, { timeframe, cf: 'AVERAGE' }, '/nodes/*/qemu/*/rrddata');
   }
 
+  async clusterFirewallOptions(): Promise<{ enable?: number | string }> {
+    return this.http.call('GET', '/cluster/firewall/options');
+  }
+
   // cluster firewall groups and ipsets
   async groups(): Promise<Array<{ group: string; comment?: string; digest?: string }>> {
     return this.http.call('GET', '/cluster/firewall/groups');

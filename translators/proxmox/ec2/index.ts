@@ -261,7 +261,12 @@ export class ProxmoxEc2Backend implements Ec2Backend {
     try {
       await this.ctx.inventory.vms();
       const jobs = (await this.ctx.jobs.list()).length;
-      return { state: 'ok' as const, detail: `${jobs} jobs pending; ${this.ctx.http.callCount()} PVE calls so far` };
+      const detail = `${jobs} jobs pending; ${this.ctx.http.callCount()} PVE calls so far`;
+      // security groups are firewall groups: without the datacenter firewall nothing enforces them
+      if (String((await this.ctx.pve.clusterFirewallOptions()).enable ?? '0') !== '1') {
+        return { state: 'degraded' as const, detail: `security groups are not enforced: the datacenter firewall is off (PUT /cluster/firewall/options enable=1); ${detail}` };
+      }
+      return { state: 'ok' as const, detail };
     } catch (e) {
       return { state: 'down' as const, detail: `Proxmox API unreachable: ${(e as Error).message}` };
     }

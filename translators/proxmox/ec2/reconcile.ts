@@ -78,7 +78,9 @@ export async function publishMetrics(ctx: PveCtx, sent: Map<string, number>): Pr
   const running: InstanceMap[] = (await ctx.map.instances()).filter((m) => m.created && vms.get(m.vmid)?.status === 'running');
   for (const m of running) {
     const rows = await ctx.pve.rrd(vms.get(m.vmid)!.node, m.vmid, 'hour');
-    const fresh = rows.filter((r) => Number.isFinite(r.time) && r.time > (sent.get(m.instanceId) ?? 0) && Number.isFinite(r.cpu));
+    // only steps that have ended (an open RRD step's average still moves)
+    const ended = Date.now() / 1000 - 60;
+    const fresh = rows.filter((r) => Number.isFinite(r.time) && r.time <= ended && r.time > (sent.get(m.instanceId) ?? 0) && Number.isFinite(r.cpu));
     if (!fresh.length) continue;
     const data = fresh.flatMap((r) => ec2Datapoints(m.instanceId, r, 60));
     await publishAwsMetrics(ctx.gw, { accountId: m.accountId, region: ctx.gw.config.region }, 'AWS/EC2', data);
