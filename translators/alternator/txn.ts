@@ -23,7 +23,7 @@
  *     updates); any failure releases the locks and deletes T#id: nothing was written;
  *  4. commit point: T#id becomes COMMITTED with the new images, conditional on still PENDING (a
  *     recoverer may have aborted a transaction whose lease ran out);
- *  5. apply the images (unconditional PutItem/DeleteItem: replays are harmless), release the
+ *  5. apply the images (PutItem/DeleteItem whatever the item holds: replays are harmless), release the
  *     locks, delete T#id.
  * A crash before 4 leaves a PENDING record and locks: recovery (at start and every lease/2, on
  * any gateway) aborts the PENDING records of dead gateways and frees their locks; aborting is
@@ -32,6 +32,11 @@
  * all-or-nothing. (A gateway frozen for longer than the lease with a transaction between 4 and 5
  * could, on waking, write images a later transaction has superseded: keep the lease well above
  * any pause a gateway may suffer; the default is 30 s.)
+ *
+ * Alternator must run with write isolation `always_use_lwt` (its default) or at least use LWT for
+ * every conditional write: the protocol's writes all carry conditions (the image writes a
+ * condition that always holds), so they are LWT writes like the client's conditional ones; with
+ * `forbid_rmw` nothing here works, and `unsafe_rmw` gives no isolation at all.
  *
  * Isolation: transactions are serializable with each other (every item a transaction reads or
  * writes is locked from before its read until after its write). TransactGetItems locks its items
@@ -197,7 +202,12 @@ export class TxManager {
 
   private async applyWrites(writes: LoggedWrite[]): Promise<void> {
     await Promise.all(
-      writes.map((w) => (w.i ? this.client.call('PutItem', { TableName: w.t, Item: w.i }, true) : this.client.call('DeleteItem', { TableName: w.t, Key: w.k }, true))),
+      writes.map((w) => {
+        // a condition that always holds: the write goes through LWT like the client's conditional
+        // writes to the same item (Alternator forbids mixing; see the header)
+        const always = { ConditionExpression: 'attribute_exists(#k) OR attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': Object.keys(w.k)[0]! } };
+        return w.i ? this.client.call('PutItem', { TableName: w.t, Item: w.i, ...always }, true) : this.client.call('DeleteItem', { TableName: w.t, Key: w.k, ...always }, true);
+      }),
     );
   }
 
@@ -246,7 +256,7 @@ export class TxManager {
       try {
         await this.applyWrites(writes);
         await this.release(id, locks);
-        await this.client.call('DeleteItem', { TableName: this.cfg.txTable, Key: txKey }, true);
+        await this.dropRecord(txKey.pk.S);
       } catch (e) {
         // committed: recovery finishes it
         this.log.warn('transaction committed, completion left to recovery', { tx: id, err: (e as Error).message });
@@ -305,7 +315,14 @@ export class TxManager {
     }
     if (state === 'COMMITTED') await this.applyWrites(JSON.parse(rec.writes?.S ?? '[]') as LoggedWrite[]);
     await this.release(id, locks);
-    await this.client.call('DeleteItem', { TableName: this.cfg.txTable, Key: { pk: { S: pk } } }, true);
+    await this.dropRecord(pk);
+  }
+
+  /** Deletes a transaction record, conditionally (its every write is an LWT). */
+  private async dropRecord(pk: string): Promise<void> {
+    await this.client.call('DeleteItem', { TableName: this.cfg.txTable, Key: { pk: { S: pk } }, ConditionExpression: 'attribute_exists(pk)' }, true).catch((e) => {
+      if (!isCondFail(e)) throw e;
+    });
   }
 
   /** Scans the log: transactions and locks of dead gateways are finished or undone. Returns how many. */
