@@ -8,13 +8,14 @@ import { benchDynamo } from './dynamodb.js';
 import { benchDynamoScale } from './dynamodb-scale.js';
 import { benchEbsRbd } from './ebs-rbd.js';
 import { benchEc2 } from './ec2.js';
+import { benchGrafana } from './grafana.js';
 import { benchProxmox } from './proxmox.js';
 import { have, printRows, type Row } from './lib.js';
 import { benchS3 } from './s3.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchSigV4 } from './sigv4.js';
 
-/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, dynamodb-scale, ec2, ebs-rbd, cloudwatch, ceph-s3, proxmox, alternator, scale-out. */
+/** `npm run bench -- NAME` runs one of: sigv4, core, s3, dynamodb, dynamodb-scale, ec2, ebs-rbd, cloudwatch, ceph-s3, proxmox, alternator, scale-out, grafana. */
 const only = process.argv[2];
 
 async function sigv4Rows(): Promise<Row[]> {
@@ -40,6 +41,7 @@ const benches: Array<[string, () => Promise<Row[]>]> = [
   ['ec2', () => benchEc2()],
   ['ebs-rbd', () => benchEbsRbd()],
   ['cloudwatch', () => benchCloudWatch()],
+  ['grafana', () => benchGrafana()],
   ['ceph-s3', () => benchCephS3()],
   ['proxmox', () => benchProxmox()],
   ['alternator', () => benchAlternator()],

@@ -92,3 +92,15 @@ t.test('writer: back-pressure holds callers beyond maxPendingSamples', async (t)
   t.ok(r.seen.every((b) => b.length <= 2), 'no request beyond the batch size');
   t.equal(r.seen.flat().length, 10);
 });
+
+t.test('writer: callers waiting longer than maxWaitMs for room fail with 429', async (t) => {
+  const r = await receiver([503, 503, 503]);
+  t.teardown(r.close);
+  const w = new RemoteWriter({ ...opts, url: r.url, batchSamples: 1, maxPendingSamples: 1, maxWaitMs: 50 });
+  const first = w.write(one('slow'));
+  const err = await w.write(one('late')).catch((e) => e);
+  t.equal(err.status, 429);
+  t.match(err.message, /queue is full/);
+  await first;
+  t.equal(w.stats.throttled, 1);
+});

@@ -12,7 +12,8 @@
  *         headers: {Authorization: …}    # sent with every request
  *         batchSamples: 5000             # samples per remote-write request
  *         flushMs: 10                    # longest wait before a partial batch goes out
- *         maxPendingSamples: 200000      # back-pressure: callers wait beyond this
+ *         maxPendingSamples: 200000      # back-pressure: callers wait beyond this…
+ *         maxWaitMs: 5000                # …at most this long, then Throttling
  *         retries: 4                     # on network errors, 429 and 5xx
  *         timeoutMs: 10000
  *         percentiles: true              # cw_dist series (percentiles, trimmed statistics)
@@ -42,6 +43,7 @@ export interface PrometheusSettings {
   batchSamples: number;
   flushMs: number;
   maxPendingSamples: number;
+  maxWaitMs: number;
   retries: number;
   timeoutMs: number;
   percentiles: boolean;
@@ -119,7 +121,7 @@ function headers(sec: Obj, path: string): Record<string, string> {
 export function prometheusSettings(root: Obj | undefined): PrometheusSettings {
   const p = 'backends.grafana.prometheus';
   const s = section(root, 'prometheus');
-  check(s, p, ['url', 'flavor', 'remoteWriteUrl', 'orgId', 'headers', 'batchSamples', 'flushMs', 'maxPendingSamples', 'retries', 'timeoutMs', 'percentiles', 'percentileDigits', 'forceFlush', 'closedRanges']);
+  check(s, p, ['url', 'flavor', 'remoteWriteUrl', 'orgId', 'headers', 'batchSamples', 'flushMs', 'maxPendingSamples', 'maxWaitMs', 'retries', 'timeoutMs', 'percentiles', 'percentileDigits', 'forceFlush', 'closedRanges']);
   const base = url(s, p);
   const flavor = (s.flavor ?? 'prometheus2') as Flavor;
   if (!FLAVORS.includes(flavor)) throw new ConfigError(`${p}.flavor must be one of ${FLAVORS.join(', ')}`);
@@ -132,6 +134,7 @@ export function prometheusSettings(root: Obj | undefined): PrometheusSettings {
     batchSamples: num(s, p, 'batchSamples', 5000, 1, 1_000_000),
     flushMs: num(s, p, 'flushMs', 10, 0, 60_000),
     maxPendingSamples: num(s, p, 'maxPendingSamples', 200_000, 1, 100_000_000),
+    maxWaitMs: num(s, p, 'maxWaitMs', 5000, 0, 600_000),
     retries: num(s, p, 'retries', 4, 0, 20),
     timeoutMs: num(s, p, 'timeoutMs', 10_000, 100, 600_000),
     percentiles: bool(s, p, 'percentiles', true),

@@ -27,15 +27,29 @@ import { percentile, trimmedStat } from '../embedded/cloudwatch/aggregate.js';
 import type { PrometheusSettings } from './config.js';
 import { STAT_NAMES, identityLabels, metricFromLabels, selector } from './labels.js';
 import { PromApi } from './prom-api.js';
-import type { TimeSeries } from './remote-write.js';
-import { RemoteWriter } from './writer.js';
+import { encodeLabel, type EncodedSeries } from './remote-write.js';
+import { AwsError } from '../../src/errors.js';
+import { RemoteWriteError, RemoteWriter } from './writer.js';
 
 /** Most points per range query (Prometheus refuses more than 11,000). */
 const MAX_STEPS = 10_000;
 const LIST_LOOKBACK_MS = 455 * 86_400_000;
+/** Metrics whose labels are kept encoded (cleared when full). */
+const LABEL_CACHE = 100_000;
+const NAME_LABELS = Object.fromEntries(Object.entries(STAT_NAMES).map(([k, v]) => [k, encodeLabel('__name__', v)])) as Record<keyof typeof STAT_NAMES, Buffer>;
+const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+interface SeriesLabels {
+  /** Labels without __name__, sorted by name. */
+  base: Array<[string, string]>;
+  /** Their Label fields, encoded. */
+  mid: Buffer[];
+  /** `value` Label fields of cw_dist by value. */
+  dist: Map<string, Buffer>;
+}
 
 interface Group {
-  labels: Array<[string, string]>;
+  series: SeriesLabels;
   ts: number;
   count: number;
   sum: number;
@@ -51,6 +65,7 @@ export class PrometheusMetricStore implements MetricBackend {
   private readonly api: PromApi;
   private readonly writers = new Map<string, RemoteWriter>();
   private offset = Math.floor(Math.random() * 1000);
+  private readonly labelCache = new Map<string, SeriesLabels>();
 
   constructor(private readonly s: PrometheusSettings) {
     // VictoriaMetrics rounds query_range start/end to the step for its cache unless nocache=1: bucket
@@ -76,6 +91,7 @@ export class PrometheusMetricStore implements MetricBackend {
         batchSamples: s.batchSamples,
         flushMs: s.flushMs,
         maxPendingSamples: s.maxPendingSamples,
+        maxWaitMs: s.maxWaitMs,
         retries: s.retries,
         timeoutMs: s.timeoutMs,
         afterWrite: s.forceFlush ? async () => void (await fetch(flushUrl, { headers }).then((r) => r.arrayBuffer())) : undefined,
@@ -89,18 +105,33 @@ export class PrometheusMetricStore implements MetricBackend {
     return String(v === 0 ? 0 : Number(v.toPrecision(this.s.percentileDigits)));
   }
 
+  /** Labels of one metric and unit, with their encodings (cached: the same metrics come back every call). */
+  private seriesOf(tenant: Tenant, p: MetricPoint, key: string): SeriesLabels {
+    let c = this.labelCache.get(key);
+    if (c) return c;
+    const base = identityLabels(tenant, p.metric);
+    base.push(['unit', p.unit]);
+    base.sort(byName);
+    // every label sorts after __name__ and before value (lower-case names; `_` < `a`)
+    const mid = base.map(([k, v]) => encodeLabel(k, v));
+    c = { base, mid, dist: new Map() };
+    if (this.labelCache.size >= LABEL_CACHE) this.labelCache.clear();
+    this.labelCache.set(key, c);
+    return c;
+  }
+
   /** The remote-write series for one call (exported for tests). */
-  seriesFor(tenant: Tenant, pts: MetricPoint[]): TimeSeries[] {
+  seriesFor(tenant: Tenant, pts: MetricPoint[]): EncodedSeries[] {
     this.offset = (this.offset + 1) % 1000;
     const groups = new Map<string, Group>();
+    const acct = `${tenant.accountId}\0${tenant.region}\0`;
     for (const p of pts) {
       const sec = Math.floor(p.timestamp / 1000);
-      const key = `${p.metric.namespace}\0${p.metric.metricName}\0${dimensionKey(p.metric.dimensions)}\0${p.unit}\0${sec}`;
+      const mkey = `${acct}${p.metric.namespace}\0${p.metric.metricName}\0${dimensionKey(p.metric.dimensions)}\0${p.unit}`;
+      const key = `${mkey}\0${sec}`;
       let g = groups.get(key);
       if (!g) {
-        const labels = identityLabels(tenant, p.metric);
-        labels.push(['unit', p.unit]);
-        g = { labels, ts: sec * 1000 + this.offset, count: 0, sum: 0, min: Infinity, max: -Infinity, dist: this.s.percentiles ? new Map() : null };
+        g = { series: this.seriesOf(tenant, p, mkey), ts: sec * 1000 + this.offset, count: 0, sum: 0, min: Infinity, max: -Infinity, dist: this.s.percentiles ? new Map() : null };
         groups.set(key, g);
       }
       if (p.stats) {
@@ -121,31 +152,50 @@ export class PrometheusMetricStore implements MetricBackend {
         g.sum += v * c;
         if (v < g.min) g.min = v;
         if (v > g.max) g.max = v;
-        if (g.dist && c > 0) g.dist.set(this.round(v), (g.dist.get(this.round(v)) ?? 0) + c);
+        if (g.dist && c > 0) {
+          const r = this.round(v);
+          g.dist.set(r, (g.dist.get(r) ?? 0) + c);
+        }
       }
     }
-    // samples of the same labels (several seconds of one metric) share one series
-    const out = new Map<string, TimeSeries>();
-    const add = (labels: Array<[string, string]>, value: number, timestamp: number) => {
-      const k = labels.map((l) => `${l[0]}\u0001${l[1]}`).join('\u0002');
-      let s = out.get(k);
-      if (!s) out.set(k, (s = { labels, samples: [] }));
+    // samples of the same series (several seconds of one metric in a call) share one series
+    const out = new Map<string, EncodedSeries>();
+    const add = (key: string, labels: () => Array<[string, string]>, encoded: () => Buffer[], value: number, timestamp: number) => {
+      let s = out.get(key);
+      if (!s) out.set(key, (s = { labels: labels(), encoded: encoded(), samples: [] }));
       s.samples.push({ value, timestamp });
     };
-    for (const g of groups.values()) {
+    for (const [gk, g] of groups) {
       if (g.count === 0 && g.min === Infinity) continue;
-      add([['__name__', STAT_NAMES.count], ...g.labels], g.count, g.ts);
-      add([['__name__', STAT_NAMES.sum], ...g.labels], g.sum, g.ts);
-      add([['__name__', STAT_NAMES.min], ...g.labels], g.min, g.ts);
-      add([['__name__', STAT_NAMES.max], ...g.labels], g.max, g.ts);
-      for (const [v, c] of g.dist ?? []) add([['__name__', STAT_NAMES.dist], ...g.labels, ['value', v]], c, g.ts);
+      const { base, mid, dist } = g.series;
+      const mk = gk.slice(0, gk.lastIndexOf('\0'));
+      for (const [stat, value] of [['count', g.count], ['sum', g.sum], ['min', g.min], ['max', g.max]] as const) {
+        const name = STAT_NAMES[stat];
+        add(`${mk}\0${stat}`, () => [['__name__', name], ...base], () => [NAME_LABELS[stat], ...mid], value, g.ts);
+      }
+      for (const [v, c] of g.dist ?? []) {
+        let enc = dist.get(v);
+        if (!enc) {
+          enc = encodeLabel('value', v);
+          if (dist.size < 10_000) dist.set(v, enc);
+        }
+        const e = enc;
+        add(`${mk}\0d\0${v}`, () => [['__name__', STAT_NAMES.dist], ...base, ['value', v]], () => [NAME_LABELS.dist, ...mid, e], c, g.ts);
+      }
     }
-    for (const s of out.values()) s.samples.sort((a, b) => a.timestamp - b.timestamp);
-    return [...out.values()];
+    const res = [...out.values()];
+    for (const s of res) if (s.samples.length > 1) s.samples.sort((a, b) => a.timestamp - b.timestamp);
+    return res;
   }
 
   async put(tenant: Tenant, pts: MetricPoint[]): Promise<void> {
-    await this.writer(tenant).write(this.seriesFor(tenant, pts));
+    try {
+      await this.writer(tenant).write(this.seriesFor(tenant, pts));
+    } catch (e) {
+      // the TSDB cannot keep up: the caller slows down, as with CloudWatch's own throttling
+      if (e instanceof RemoteWriteError && e.status === 429) throw new AwsError('Throttling', 'Rate exceeded', { status: 400 });
+      throw e;
+    }
   }
 
   private matchers(tenant: Tenant, m: MetricId, unit?: string): Matcher[] {
@@ -154,11 +204,18 @@ export class PrometheusMetricStore implements MetricBackend {
     return out;
   }
 
-  /** Range queries of `agg_over_time(stat[window])` over buckets [from + k*P, +P) for k < steps, by unit (and more labels). */
-  private async rangeQuery(tenant: Tenant, fn: string, stat: string, m: Matcher[], by: string, from: number, steps: number, lenMs: number) {
+  /**
+   * One range query for every statistic over buckets [from + k*len, +len) for k < steps: the
+   * `agg_over_time(stat[window])` parts joined with `or`, each tagged with a `cw_stat` label.
+   */
+  private async rangeQuery(tenant: Tenant, parts: Array<[string, string, string, string]>, m: Matcher[], from: number, steps: number, lenMs: number) {
     const win = this.s.closedRanges ? lenMs - 1 : lenMs;
-    const outer = fn === 'sum_over_time' ? 'sum' : fn === 'min_over_time' ? 'min' : 'max';
-    const q = `${outer} by (${by}) (${fn}(${selector(stat, m)}[${win}ms]))`;
+    const q = parts
+      .map(([field, fn, stat, by]) => {
+        const outer = fn === 'sum_over_time' ? 'sum' : fn === 'min_over_time' ? 'min' : 'max';
+        return `label_replace(${outer} by (${by}) (${fn}(${selector(stat, m)}[${win}ms])), "cw_stat", "${field}", "", "")`;
+      })
+      .join(' or ');
     const first = from + lenMs - 1;
     return this.api.queryRange(q, first, first + (steps - 1) * lenMs, lenMs, this.orgId(tenant));
   }
@@ -172,16 +229,14 @@ export class PrometheusMetricStore implements MetricBackend {
     if (tail > (this.s.closedRanges ? 1 : 0)) windows.push({ from: q.start + full * P, steps: 1, len: tail });
     const m = this.matchers(tenant, q.metric, q.unit);
     const wantDist = this.s.percentiles && ((q.percentiles?.length ?? 0) > 0 || (q.trimmed?.length ?? 0) > 0);
-    const stats: Array<[keyof AggregateBucket | 'dist', string, string]> = [
-      ['sampleCount', 'sum_over_time', STAT_NAMES.count],
-      ['sum', 'sum_over_time', STAT_NAMES.sum],
-      ['min', 'min_over_time', STAT_NAMES.min],
-      ['max', 'max_over_time', STAT_NAMES.max],
+    const parts: Array<[string, string, string, string]> = [
+      ['sampleCount', 'sum_over_time', STAT_NAMES.count, 'unit'],
+      ['sum', 'sum_over_time', STAT_NAMES.sum, 'unit'],
+      ['min', 'min_over_time', STAT_NAMES.min, 'unit'],
+      ['max', 'max_over_time', STAT_NAMES.max, 'unit'],
     ];
-    if (wantDist) stats.push(['dist', 'sum_over_time', STAT_NAMES.dist]);
-    const results = await Promise.all(
-      windows.flatMap((w) => stats.map(async ([field, fn, stat]) => ({ w, field, res: await this.rangeQuery(tenant, fn, stat, m, field === 'dist' ? 'unit,value' : 'unit', w.from, w.steps, w.len) }))),
-    );
+    if (wantDist) parts.push(['dist', 'sum_over_time', STAT_NAMES.dist, 'unit,value']);
+    const results = await Promise.all(windows.map(async (w) => ({ w, res: await this.rangeQuery(tenant, parts, m, w.from, w.steps, w.len) })));
     const oneUnit = q.unit !== undefined || q.mergeUnits === true;
     const buckets = new Map<string, AggregateBucket & { dist?: Array<[number, number]> }>();
     const bucketOf = (w: { len: number }, t: number, unit: string) => {
@@ -191,8 +246,9 @@ export class PrometheusMetricStore implements MetricBackend {
       if (!b) buckets.set(key, (b = { timestamp: ts, unit, sampleCount: 0, sum: 0, min: Infinity, max: -Infinity }));
       return b;
     };
-    for (const { w, field, res } of results) {
+    for (const { w, res } of results) {
       for (const s of res) {
+        const field = s.metric.cw_stat;
         const unit = s.metric.unit ?? 'None';
         for (const [t, text] of s.values) {
           const v = Number(text);

@@ -27,81 +27,88 @@ export const REMOTE_WRITE_HEADERS = {
   'x-prometheus-remote-write-version': '0.1.0',
 };
 
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  len = 0;
-  private ensure(n: number) {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-  varint(v: number) {
-    this.ensure(10);
-    // values up to 2^53 (timestamps, lengths); never negative here
-    while (v >= 0x80) {
-      this.buf[this.len++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.len++] = v;
-  }
-  bytes(b: Buffer) {
-    this.ensure(b.length);
-    b.copy(this.buf, this.len);
-    this.len += b.length;
-  }
-  double(v: number) {
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.len);
-    this.len += 8;
-  }
-  /** A length-delimited field whose body `body` writes into a scratch writer (minimal varint length). */
-  nested(field: number, body: (w: Writer) => void) {
-    const inner = new Writer();
-    body(inner);
-    this.varint((field << 3) | 2);
-    this.varint(inner.len);
-    this.bytes(inner.result());
-  }
-  result(): Buffer {
-    return this.buf.subarray(0, this.len);
-  }
+export interface EncodedSeries extends TimeSeries {
+  /**
+   * The Label fields already encoded (each `0x0a len Label`), in name order: written instead of
+   * encoding `labels` again (the metric store keeps them per series).
+   */
+  encoded?: Buffer[];
 }
 
 const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-/** The protobuf WriteRequest (uncompressed). */
-export function encodeWriteRequest(series: TimeSeries[]): Buffer {
-  const w = new Writer();
-  for (const ts of series) {
-    w.nested(1, (w) => {
-      for (const [name, value] of [...ts.labels].sort(byName)) {
-        w.nested(1, (w) => {
-          const n = Buffer.from(name, 'utf8');
-          const v = Buffer.from(value, 'utf8');
-          w.varint((1 << 3) | 2);
-          w.varint(n.length);
-          w.bytes(n);
-          w.varint((2 << 3) | 2);
-          w.varint(v.length);
-          w.bytes(v);
-        });
-      }
-      for (const s of ts.samples) {
-        w.nested(2, (w) => {
-          w.varint((1 << 3) | 1);
-          w.double(s.value);
-          w.varint(2 << 3);
-          w.varint(s.timestamp);
-        });
-      }
-    });
+function varintLen(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
   }
-  return w.result();
+  return n;
+}
+
+function putVarint(buf: Buffer, at: number, v: number): number {
+  // values up to 2^53 (timestamps, lengths); never negative here
+  while (v >= 0x80) {
+    buf[at++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/** One Label field of a TimeSeries: `0x0a len { 0x0a len name 0x12 len value }`. */
+export function encodeLabel(name: string, value: string): Buffer {
+  const n = Buffer.byteLength(name);
+  const v = Buffer.byteLength(value);
+  const body = 1 + varintLen(n) + n + 1 + varintLen(v) + v;
+  const out = Buffer.allocUnsafe(1 + varintLen(body) + body);
+  let at = putVarint(out, 0, 0x0a);
+  at = putVarint(out, at, body);
+  out[at++] = 0x0a;
+  at = putVarint(out, at, n);
+  at += out.write(name, at, 'utf8');
+  out[at++] = 0x12;
+  at = putVarint(out, at, v);
+  out.write(value, at, 'utf8');
+  return out;
+}
+
+/** The protobuf WriteRequest (uncompressed), written into one buffer sized up front. */
+export function encodeWriteRequest(series: EncodedSeries[]): Buffer {
+  const labelParts = series.map((s) => s.encoded ?? [...s.labels].sort(byName).map(([k, v]) => encodeLabel(k, v)));
+  const sizes = new Array<number>(series.length);
+  let total = 0;
+  for (let i = 0; i < series.length; i++) {
+    let size = 0;
+    for (const b of labelParts[i]) size += b.length;
+    for (const smp of series[i].samples) {
+      const body = 9 + 1 + varintLen(smp.timestamp);
+      size += 1 + varintLen(body) + body;
+    }
+    sizes[i] = size;
+    total += 1 + varintLen(size) + size;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < series.length; i++) {
+    out[at++] = 0x0a;
+    at = putVarint(out, at, sizes[i]);
+    for (const b of labelParts[i]) at += b.copy(out, at);
+    for (const smp of series[i].samples) {
+      out[at++] = 0x12;
+      at = putVarint(out, at, 9 + 1 + varintLen(smp.timestamp));
+      out[at++] = 0x09;
+      out.writeDoubleLE(smp.value, at);
+      at += 8;
+      out[at++] = 0x10;
+      at = putVarint(out, at, smp.timestamp);
+    }
+  }
+  return out;
 }
 
 /** The request body: snappy(WriteRequest). */
-export function encodeRemoteWrite(series: TimeSeries[]): Buffer {
+export function encodeRemoteWrite(series: EncodedSeries[]): Buffer {
   return Buffer.from(snappy.compress(encodeWriteRequest(series)));
 }
 

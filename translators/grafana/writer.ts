@@ -3,7 +3,9 @@
  * The remote-write path: callers hand in time series and wait until the TSDB accepted them.
  * - Batching: series of concurrent callers go out together, up to `batchSamples` samples per
  *   request, after at most `flushMs`.
- * - Back-pressure: at most `maxPendingSamples` samples wait; further callers wait for room.
+ * - Back-pressure: at most `maxPendingSamples` samples wait; further callers wait for room, at
+ *   most `maxWaitMs`, then fail with status 429 (the gateway answers Throttling), so an overloaded
+ *   TSDB does not make the gateway hold every waiting request in memory.
  * - Retries: network errors, 429 and 5xx are retried with exponential back-off (`retries` times).
  * - A 400 rejects a whole request in Prometheus (one bad sample fails the batch), so the batch is
  *   split in halves and re-sent until the rejected series is alone: the other callers' (and the
@@ -11,7 +13,7 @@
  *   an error. A series rejected as a duplicate sample (same timestamp, other value: a second write
  *   for the same series and second) is re-sent once with another millisecond inside the same second.
  */
-import { encodeRemoteWrite, REMOTE_WRITE_HEADERS, type TimeSeries } from './remote-write.js';
+import { encodeRemoteWrite, REMOTE_WRITE_HEADERS, type EncodedSeries as TimeSeries } from './remote-write.js';
 
 export interface WriterOptions {
   url: string;
@@ -19,6 +21,8 @@ export interface WriterOptions {
   batchSamples: number;
   flushMs: number;
   maxPendingSamples: number;
+  /** Longest wait for room in the queue before write() gives up (status 429). */
+  maxWaitMs?: number;
   retries: number;
   timeoutMs: number;
   /** Called after every accepted request (VictoriaMetrics' force_flush in tests). */
@@ -54,7 +58,7 @@ export class RemoteWriter {
   private waiters: Array<() => void> = [];
   private readonly fetch: typeof fetch;
   /** Statistics for health output and benches. */
-  readonly stats = { requests: 0, samples: 0, retries: 0, rejectedSeries: 0 };
+  readonly stats = { requests: 0, samples: 0, retries: 0, rejectedSeries: 0, throttled: 0 };
 
   constructor(private readonly o: WriterOptions) {
     this.fetch = o.fetch ?? fetch;
@@ -64,8 +68,17 @@ export class RemoteWriter {
   async write(series: TimeSeries[]): Promise<void> {
     const samples = countSamples(series);
     if (samples === 0) return;
+    const deadline = Date.now() + (this.o.maxWaitMs ?? 5000);
     while (this.queuedSamples > 0 && this.queuedSamples + samples > this.o.maxPendingSamples) {
-      await new Promise<void>((r) => this.waiters.push(r));
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.stats.throttled++;
+        throw new RemoteWriteError(`the remote-write queue is full (${this.queuedSamples} samples waiting)`, 429);
+      }
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, left);
+        this.waiters.push(() => (clearTimeout(timer), r()));
+      });
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ series, samples, errors: [], resolve, reject });
@@ -125,7 +138,7 @@ export class RemoteWriter {
     const [job, s] = parts[0];
     if (retryDuplicate && /duplicate sample/i.test(res.text)) {
       // another write already holds this millisecond: move to another one within the same second
-      const moved = { labels: s.labels, samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestamp - (x.timestamp % 1000) + ((x.timestamp % 1000) + 1 + Math.floor(Math.random() * 998)) % 1000 })) };
+      const moved = { ...s, samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestamp - (x.timestamp % 1000) + ((x.timestamp % 1000) + 1 + Math.floor(Math.random() * 998)) % 1000 })) };
       return this.sendParts([[job, moved]], false);
     }
     this.stats.rejectedSeries++;

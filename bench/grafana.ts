@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * The grafana backend of CloudWatch (Prometheus 2.42 from conformance/backends/prometheus/up.sh)
+ * against the embedded store, in the same run, each behind a gateway pinned to the server core:
+ *  - PutMetricData offered at 10,000 datapoints/s (10 calls/s of 1,000 datapoints over 100 metrics)
+ *    for SUSTAIN_S seconds: datapoints/s accepted, call latency p99, and the gateway's resident
+ *    memory each second (bounded: the last half's peak within 64 MiB of the first half's); with
+ *    the cw_dist series (percentiles, the default) and without;
+ *  - GetMetricData of 24 h of 1-minute data × 100 metrics (all pages): seconds per full read.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { BENCH_CREDENTIALS, startGatewayPinned, stopChild, type Row } from './lib.js';
+
+const METRICS = 100;
+const MINUTES = 1440;
+const RATE = 10_000;
+const PER_CALL = 1000;
+const SUSTAIN_S = 20;
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+interface Result {
+  acceptedPerSec: number;
+  p99ms: number;
+  failed: number;
+  rssFirstHalf: number;
+  rssSecondHalf: number;
+  readSeconds: number;
+  pointsRead: number;
+}
+
+async function measure(endpoint: string, pid: number): Promise<Result> {
+  const cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: BENCH_CREDENTIALS, disableRequestCompression: true });
+  const end = Math.floor(Date.now() / 60_000) * 60_000;
+  const start = end - MINUTES * 60_000;
+  // seed: 24 h of 1-minute data for 100 metrics, 1,000 datapoints a call, oldest first
+  const all: MetricDatum[] = [];
+  for (let i = 0; i < MINUTES; i++) {
+    for (let m = 0; m < METRICS; m++) all.push({ MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }], Timestamp: new Date(start + i * 60_000), Value: (m + i) % 97 });
+  }
+  for (let o = 0; o < all.length; o += PER_CALL) await cw.send(new PutMetricDataCommand({ Namespace: 'Bench', MetricData: all.slice(o, o + PER_CALL) }));
+  // sustained writes: one call every 1000 / (RATE / PER_CALL) ms, whatever the previous calls do
+  const interval = 1000 / (RATE / PER_CALL);
+  const latencies: number[] = [];
+  const rss: number[] = [];
+  let accepted = 0;
+  let failed = 0;
+  const inflight: Promise<void>[] = [];
+  const t0 = Date.now();
+  const sampler = setInterval(() => rss.push(rssBytes(pid)), 1000);
+  for (let k = 0; Date.now() - t0 < SUSTAIN_S * 1000; k++) {
+    const due = t0 + k * interval;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    const now = new Date();
+    const data = Array.from({ length: PER_CALL }, (_, i) => ({ MetricName: 'Put', Dimensions: [{ Name: 'Slot', Value: `s${i % METRICS}` }], Value: (i * 7 + k) % 1000, Timestamp: now }));
+    const c0 = performance.now();
+    inflight.push(
+      cw.send(new PutMetricDataCommand({ Namespace: 'BenchPut', MetricData: data })).then(
+        () => {
+          accepted += PER_CALL;
+          latencies.push(performance.now() - c0);
+        },
+        () => void failed++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  const elapsed = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  latencies.sort((a, b) => a - b);
+  const half = Math.floor(rss.length / 2);
+  // GetMetricData: all pages of 100 queries over 24 h
+  const queries = Array.from({ length: METRICS }, (_, m) => ({
+    Id: `m${m}`,
+    MetricStat: { Metric: { Namespace: 'Bench', MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }] }, Period: 60, Stat: 'Average' },
+  }));
+  const r0 = process.hrtime.bigint();
+  let points = 0;
+  let token: string | undefined;
+  do {
+    const r = await cw.send(new GetMetricDataCommand({ StartTime: new Date(start), EndTime: new Date(end), MetricDataQueries: queries, NextToken: token }));
+    for (const res of r.MetricDataResults ?? []) points += res.Values?.length ?? 0;
+    token = r.NextToken;
+  } while (token);
+  const readSeconds = Number(process.hrtime.bigint() - r0) / 1e9;
+  cw.destroy();
+  return {
+    acceptedPerSec: accepted / elapsed,
+    p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
+    failed,
+    rssFirstHalf: Math.max(...rss.slice(0, half)),
+    rssSecondHalf: Math.max(...rss.slice(half)),
+    readSeconds,
+    pointsRead: points,
+  };
+}
+
+async function run(config: object | undefined): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-graf-'));
+  const args: string[] = [];
+  if (config) {
+    writeFileSync(join(dir, 'mcgw.json'), JSON.stringify(config));
+    args.push('--config', join(dir, 'mcgw.json'));
+  }
+  const gw = await startGatewayPinned(dir, args);
+  try {
+    return await measure(`http://127.0.0.1:${gw.port}`, gw.child.pid!);
+  } finally {
+    await stopChild(gw.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
+
+export async function benchGrafana(): Promise<Row[]> {
+  const up = spawnSync('bash', [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'conformance', 'backends', 'prometheus', 'up.sh')], { encoding: 'utf8' });
+  if (up.status !== 0) throw new Error(`the grafana bench needs Prometheus (conformance/backends/prometheus/install.sh): ${up.stderr}`);
+  const prom = JSON.parse(up.stdout.trim().split('\n').pop()!) as { url: string; flavor: string };
+  const prometheus = (percentiles: boolean) => ({ cloudwatch: { backend: 'grafana' }, backends: { grafana: { prometheus: { url: prom.url, flavor: prom.flavor, percentiles } } } });
+  const ours = await run(prometheus(true));
+  const lean = await run(prometheus(false));
+  const peer = await run(undefined);
+  const putRow = (r: Result, what: string): Row => ({
+    workload: `PutMetricData offered at ${RATE} datapoints/s for ${SUSTAIN_S} s (1,000 a call), into Prometheus, ${what}`,
+    ours: `${Math.round(r.acceptedPerSec)} datapoints/s, p99 ${r.p99ms.toFixed(0)} ms, ${r.failed} calls throttled/failed; RSS peak ${mib(r.rssFirstHalf)} → ${mib(r.rssSecondHalf)}`,
+    peerName: 'embedded store',
+    peer: `${Math.round(peer.acceptedPerSec)} datapoints/s, p99 ${peer.p99ms.toFixed(0)} ms; RSS peak ${mib(peer.rssFirstHalf)} → ${mib(peer.rssSecondHalf)}`,
+    ratio: r.acceptedPerSec / peer.acceptedPerSec,
+    target: `≥ ${RATE * 0.99}/s sustained, no failures, memory bounded`,
+    pass: r.acceptedPerSec >= RATE * 0.99 && r.failed === 0 && r.rssSecondHalf <= r.rssFirstHalf + 64 * 1048576,
+  });
+  return [
+    putRow(ours, 'with percentiles (cw_dist)'),
+    putRow(lean, 'percentiles: false'),
+    {
+      workload: `GetMetricData, 24 h of 1-min data × ${METRICS} metrics (all pages), PromQL on Prometheus`,
+      ours: `${ours.readSeconds.toFixed(3)} s (${ours.pointsRead} points)`,
+      peerName: 'embedded store',
+      peer: `${peer.readSeconds.toFixed(3)} s (${peer.pointsRead} points)`,
+      ratio: peer.readSeconds / ours.readSeconds,
+      target: 'same points; reported',
+      pass: ours.pointsRead === peer.pointsRead && ours.pointsRead === METRICS * MINUTES,
+    },
+  ];
+}
