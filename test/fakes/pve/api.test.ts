@@ -165,6 +165,11 @@ t.test('wire', async (t) => {
     t.equal(nodes.find((n) => n.node === 'pve3')!.status, 'offline');
     const status = (await raw(pve, 'GET', '/api2/json/cluster/status')).json!.data as { type: string; name: string; online?: number; quorate?: number }[];
     t.same(status.map((s) => [s.type, s.name, s.online ?? s.quorate]), [['cluster', 'fakepve', 1], ['node', 'pve1', 1], ['node', 'pve2', 1], ['node', 'pve3', 0]]);
+    pve.control.nodeDown('pve2');
+    const noQuorum = await raw(pve, 'POST', '/api2/json/pools', { body: 'poolid=nq' });
+    t.same([noQuorum.status, noQuorum.reason], [500, 'cluster not ready - no quorum?']);
+    t.equal((await raw(pve, 'GET', '/api2/json/pools')).status, 200, 'reads still work');
+    pve.control.nodeUp('pve2');
     pve.control.nodeDown('pve3', 'Connection timed out', 596);
     const timedOut = await raw(pve, 'GET', '/api2/json/nodes/pve3/qemu');
     t.same([timedOut.status, timedOut.reason], [596, 'Connection timed out']);

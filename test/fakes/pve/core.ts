@@ -52,6 +52,12 @@ export class FakePve {
     return this.nodes.keys().next().value as string;
   }
 
+  /** Corosync quorum: more than half the nodes reachable. */
+  quorate(): boolean {
+    const all = [...this.nodes.values()];
+    return all.filter((n) => !n.down).length * 2 > all.length;
+  }
+
   node(name: string): NodeState {
     const n = this.nodes.get(name);
     if (!n) die(`hostname lookup '${name}' failed - failed to get address info for: ${name}: Name or service not known`);

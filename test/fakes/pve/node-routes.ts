@@ -25,9 +25,8 @@ export function nodeRoutes(fake: FakePve): Route[] {
       perm: (ctx) => fake.check(ctx, '/', 'Sys.Audit'),
       handler: () => {
         const nodes = [...fake.nodes.values()];
-        const up = nodes.filter((n) => !n.down).length;
         return [
-          { type: 'cluster', id: 'cluster', name: 'fakepve', nodes: nodes.length, quorate: up * 2 > nodes.length ? 1 : 0, version: nodes.length },
+          { type: 'cluster', id: 'cluster', name: 'fakepve', nodes: nodes.length, quorate: fake.quorate() ? 1 : 0, version: nodes.length },
           ...nodes.map((n, i) => ({ type: 'node', id: `node/${n.name}`, name: n.name, nodeid: i + 1, ip: `127.0.0.${i + 1}`, online: n.down ? 0 : 1, local: i === 0 ? 1 : 0, level: '' })),
         ];
       },

@@ -12,7 +12,8 @@
  * 4. rest_handler: find the method (501 JSON "Method 'GET /x' not implemented"), merge URI
  *    parameters, check permissions (403), proxy to the node in `{node}`: an unreachable node
  *    answers 595 with the connect error as reason and no body (AnyEvent::HTTP's status for
- *    connection failures, passed through by proxy_request), then validate (400) and run (500 on die).
+ *    connection failures, passed through by proxy_request), then validate (400) and run (500 on die);
+ *    without quorum (half the nodes or more down) every write fails "cluster not ready - no quorum?".
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -238,6 +239,8 @@ export class ApiServer {
     } else {
       route.perm?.(ctx);
     }
+    // Without quorum pmxcfs (/etc/pve) is read-only: PVE refuses writes (PVE::Cluster::check_cfs_quorum).
+    if (method !== 'GET' && rel !== '/access/ticket' && !this.fake.quorate()) throw new PveError(500, 'cluster not ready - no quorum?\n');
     ctx.params = validate(params, route.props);
     // qemu-server: raise_param_exc({ skiplock => "Only root may use this option." }) for anyone
     // but root@pam itself (its API tokens included).
