@@ -99,7 +99,7 @@ t.test('AWS/S3 storage metrics: daily, per storage type, all versions', async (t
   t.equal(await def.publishStorageMetrics(), 3, 'the next day is reported again');
 });
 
-t.test('AWS/EC2 status checks of running instances', async (t) => {
+t.test('AWS/EC2 status checks of running instances, AWS/EBS of their volumes', async (t) => {
   const f = await fixture(t);
   const { def, env } = buildEc2Service(f.gw, createEc2Backend);
   const call = (op: string, input: Record<string, unknown>, who: Principal = f.alice) => def.operations[op]!(f.gw.context(who, 'ec2', op), input);
@@ -110,14 +110,17 @@ t.test('AWS/EC2 status checks of running instances', async (t) => {
   f.clock.advance(5_000);
   await call('DescribeInstances', {});
   const minute = Math.floor(f.clock.now() / 60_000) * 60_000;
-  t.equal(await publishStatusChecks(env), 6, 'three checks for each of two running instances');
+  t.equal(await publishStatusChecks(env), 8, 'three checks for each of two running instances, one for each root volume');
   for (const id of ids) {
     const s = await f.stats('AWS/EC2', 'StatusCheckFailed', [{ Name: 'InstanceId', Value: id }], minute, minute + 60_000, 60);
     t.same(s.Datapoints.map((d: Record<string, unknown>) => [d.Maximum, d.Unit]), [[0, 'Count']], `${id} passes`);
   }
+  const vols = await call('DescribeVolumes', { Filters: [{ Name: 'attachment.instance-id', Values: [ids[0]] }] });
+  const v = await f.stats('AWS/EBS', 'VolumeStalledIOCheck', [{ Name: 'VolumeId', Value: vols.Volumes[0].VolumeId }], minute, minute + 60_000, 60);
+  t.same(v.Datapoints.map((d: Record<string, unknown>) => [d.Maximum, d.Unit]), [[0, 'Count']], 'the root volume of a running instance passes');
   await call('StopInstances', { InstanceIds: [ids[0]] });
   f.clock.advance(60_000);
   await call('DescribeInstances', {});
-  t.equal(await publishStatusChecks(env), 3, 'a stopped instance is not checked');
+  t.equal(await publishStatusChecks(env), 4, 'a stopped instance and its volume are not checked');
 });
 
