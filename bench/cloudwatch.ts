@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { BENCH_CREDENTIALS, have, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
 
-const METRICS = 100;
-const MINUTES = 1440;
+export const METRICS = 100;
+export const MINUTES = 1440;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,6 +28,33 @@ function freePort(): Promise<number> {
     });
     s.on('error', reject);
   });
+}
+
+/** Seeds 24 h of 1-minute data ending at `start` + 24 h for METRICS metrics (Bench/Load, dimension Host), 1,000 datapoints a call. */
+export async function seedDay(cw: CloudWatchClient, start: number): Promise<void> {
+  const all: MetricDatum[] = [];
+  for (let m = 0; m < METRICS; m++) {
+    for (let i = 0; i < MINUTES; i++) {
+      all.push({ MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }], Timestamp: new Date(start + i * 60_000), Value: (m + i) % 97 });
+    }
+  }
+  for (let o = 0; o < all.length; o += 1000) await cw.send(new PutMetricDataCommand({ Namespace: 'Bench', MetricData: all.slice(o, o + 1000) }));
+}
+
+/** GetMetricData of the seeded metrics over [start, end) at 1 minute, all pages: the number of values read. */
+export async function readDay(cw: CloudWatchClient, start: number, end: number, abortSignal?: AbortSignal): Promise<number> {
+  const queries = Array.from({ length: METRICS }, (_, m) => ({
+    Id: `m${m}`,
+    MetricStat: { Metric: { Namespace: 'Bench', MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }] }, Period: 60, Stat: 'Average' },
+  }));
+  let points = 0;
+  let token: string | undefined;
+  do {
+    const r = await cw.send(new GetMetricDataCommand({ StartTime: new Date(start), EndTime: new Date(end), MetricDataQueries: queries, NextToken: token }), { abortSignal });
+    for (const res of r.MetricDataResults ?? []) points += res.Values?.length ?? 0;
+    token = r.NextToken;
+  } while (token);
+  return points;
 }
 
 interface Result {
@@ -46,14 +73,7 @@ async function measure(endpoint: string, putSeconds: number): Promise<Result> {
   const cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: BENCH_CREDENTIALS, disableRequestCompression: true });
   const end = Math.floor(Date.now() / 60_000) * 60_000;
   const start = end - MINUTES * 60_000;
-  // seed: 24 h of 1-minute data for 100 metrics, 1,000 datapoints a call
-  const all: MetricDatum[] = [];
-  for (let m = 0; m < METRICS; m++) {
-    for (let i = 0; i < MINUTES; i++) {
-      all.push({ MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }], Timestamp: new Date(start + i * 60_000), Value: (m + i) % 97 });
-    }
-  }
-  for (let o = 0; o < all.length; o += 1000) await cw.send(new PutMetricDataCommand({ Namespace: 'Bench', MetricData: all.slice(o, o + 1000) }));
+  await seedDay(cw, start);
   // PutMetricData throughput: one signed awsJson request replayed by wrk (4 connections), so the
   // client's own cost does not cap the measurement
   const url = new URL(endpoint);
@@ -68,21 +88,12 @@ async function measure(endpoint: string, putSeconds: number): Promise<Result> {
   const w = wrk(`${endpoint}/`, req, { connections: 4, seconds: putSeconds });
   if (w.non2xx) throw new Error(`${w.non2xx} PutMetricData answers were not 2xx`);
   // GetMetricData: all pages of 100 queries over 24 h
-  const queries = Array.from({ length: METRICS }, (_, m) => ({
-    Id: `m${m}`,
-    MetricStat: { Metric: { Namespace: 'Bench', MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }] }, Period: 60, Stat: 'Average' },
-  }));
   const r0 = process.hrtime.bigint();
   let points = 0;
-  let token: string | undefined;
   let readTimedOut = false;
   const abort = AbortSignal.timeout(READ_LIMIT_S * 1000);
   try {
-    do {
-      const r = await cw.send(new GetMetricDataCommand({ StartTime: new Date(start), EndTime: new Date(end), MetricDataQueries: queries, NextToken: token }), { abortSignal: abort });
-      for (const res of r.MetricDataResults ?? []) points += res.Values?.length ?? 0;
-      token = r.NextToken;
-    } while (token);
+    points = await readDay(cw, start, end, abort);
   } catch (e) {
     if (!abort.aborted) throw e;
     readTimedOut = true;

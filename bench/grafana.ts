@@ -13,11 +13,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { METRICS, MINUTES, readDay, seedDay } from './cloudwatch.js';
 import { BENCH_CREDENTIALS, startGatewayPinned, stopChild, type Row } from './lib.js';
 
-const METRICS = 100;
-const MINUTES = 1440;
 const RATE = 10_000;
 const PER_CALL = 1000;
 const SUSTAIN_S = 20;
@@ -41,12 +40,7 @@ async function measure(endpoint: string, pid: number): Promise<Result> {
   const cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: BENCH_CREDENTIALS, disableRequestCompression: true });
   const end = Math.floor(Date.now() / 60_000) * 60_000;
   const start = end - MINUTES * 60_000;
-  // seed: 24 h of 1-minute data for 100 metrics, 1,000 datapoints a call, oldest first
-  const all: MetricDatum[] = [];
-  for (let i = 0; i < MINUTES; i++) {
-    for (let m = 0; m < METRICS; m++) all.push({ MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }], Timestamp: new Date(start + i * 60_000), Value: (m + i) % 97 });
-  }
-  for (let o = 0; o < all.length; o += PER_CALL) await cw.send(new PutMetricDataCommand({ Namespace: 'Bench', MetricData: all.slice(o, o + PER_CALL) }));
+  await seedDay(cw, start);
   // sustained writes: one call every 1000 / (RATE / PER_CALL) ms, whatever the previous calls do
   const interval = 1000 / (RATE / PER_CALL);
   const latencies: number[] = [];
@@ -78,18 +72,8 @@ async function measure(endpoint: string, pid: number): Promise<Result> {
   latencies.sort((a, b) => a - b);
   const half = Math.floor(rss.length / 2);
   // GetMetricData: all pages of 100 queries over 24 h
-  const queries = Array.from({ length: METRICS }, (_, m) => ({
-    Id: `m${m}`,
-    MetricStat: { Metric: { Namespace: 'Bench', MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: `h${m}` }] }, Period: 60, Stat: 'Average' },
-  }));
   const r0 = process.hrtime.bigint();
-  let points = 0;
-  let token: string | undefined;
-  do {
-    const r = await cw.send(new GetMetricDataCommand({ StartTime: new Date(start), EndTime: new Date(end), MetricDataQueries: queries, NextToken: token }));
-    for (const res of r.MetricDataResults ?? []) points += res.Values?.length ?? 0;
-    token = r.NextToken;
-  } while (token);
+  const points = await readDay(cw, start, end);
   const readSeconds = Number(process.hrtime.bigint() - r0) / 1e9;
   cw.destroy();
   return {
