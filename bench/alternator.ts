@@ -50,8 +50,8 @@ export async function benchAlternator(seconds = 6): Promise<Row[]> {
     for (const name of ['GetItem', 'PutItem']) {
       const o = wrk(`http://127.0.0.1:${gw.port}/`, via[name]!, { seconds });
       const p = wrk(`http://127.0.0.1:${up.port}/`, direct[name]!, { seconds });
-      const o1 = wrk(`http://127.0.0.1:${gw.port}/`, via[name]!, { seconds: Math.max(2, seconds / 2), connections: 1, threads: 1 });
-      const p1 = wrk(`http://127.0.0.1:${up.port}/`, direct[name]!, { seconds: Math.max(2, seconds / 2), connections: 1, threads: 1 });
+      const o1 = wrk(`http://127.0.0.1:${gw.port}/`, via[name]!, { seconds: Math.max(2, Math.round(seconds / 2)), connections: 1, threads: 1 });
+      const p1 = wrk(`http://127.0.0.1:${up.port}/`, direct[name]!, { seconds: Math.max(2, Math.round(seconds / 2)), connections: 1, threads: 1 });
       if (o.non2xx || p.non2xx) throw new Error(`${o.non2xx} translator / ${p.non2xx} upstream ${name} responses were not 2xx`);
       const ratio = o.requestsPerSec / p.requestsPerSec;
       const added = o1.p50ms - p1.p50ms;
