@@ -14,6 +14,7 @@
  * - tasks: status, log ({n, t}, `start`/`limit`, `total`), list, stop.
  */
 import { die, paramError } from './errors.js';
+import { WithTotal } from './http.js';
 import type { Route, RouteCtx } from './router.js';
 import { BOOL, NODE, POOL_ID, VMID, opt } from './schema.js';
 import { cpuCount, memoryMiB } from './state.js';
@@ -226,7 +227,7 @@ export const clusterRoutes: Route[] = [
       const t = taskOf(ctx);
       const start = (ctx.params.start as number | undefined) ?? 0;
       const limit = (ctx.params.limit as number | undefined) ?? 50;
-      return t.log.slice(start, start + limit).map((line, i) => ({ n: start + i + 1, t: line }));
+      return new WithTotal(t.log.slice(start, start + limit).map((line, i) => ({ n: start + i + 1, t: line })), t.log.length);
     },
   },
   {

@@ -15,6 +15,8 @@ export interface TaskFailureRule {
   message: string;
   /** How many matching tasks fail (default 1). */
   times?: number;
+  /** Not a failure: the task ends with exitstatus "WARNINGS: 1" and a "WARN: <message>" log line. */
+  warning?: boolean;
 }
 
 export class CallCounters {
@@ -85,11 +87,11 @@ export class TaskControl implements TaskFaults {
     return this.perType.get(type) ?? this.defaultMs;
   }
 
-  takeFailure(type: string, id: string): string | undefined {
+  takeFailure(type: string, id: string): { message: string; warning: boolean } | undefined {
     const i = this.failures.findIndex((f) => (f.type === undefined || f.type === type) && (f.id === undefined || f.id === id));
     if (i < 0) return undefined;
     const f = this.failures[i]!;
     if (--f.left <= 0) this.failures.splice(i, 1);
-    return f.message;
+    return { message: f.message, warning: !!f.warning };
   }
 }

@@ -51,9 +51,18 @@ export function sendJson(
   res.end(raw);
 }
 
-export function sendData(res: ServerResponse, data: unknown, extra?: { total?: number }): void {
+/** A result with the `total` attribute (PVE's set_result_attrib('total', …)), e.g. task logs. */
+export class WithTotal {
+  constructor(
+    readonly data: unknown,
+    readonly total: number,
+  ) {}
+}
+
+export function sendData(res: ServerResponse, result: unknown): void {
+  const data = result instanceof WithTotal ? result.data : result;
   const body: Record<string, unknown> = { data: data === undefined ? null : data };
-  if (extra?.total) body.total = extra.total;
+  if (result instanceof WithTotal && result.total) body.total = result.total;
   sendJson(res, 200, body);
 }
 

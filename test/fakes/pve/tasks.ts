@@ -4,8 +4,9 @@
  * (/work/shared/reference/proxmox-mapping.md "Tasks (UPIDs), polling and locks"):
  * - UPID `UPID:<node>:<pid 8hex>:<pstart 8hex>:<starttime 8hex>:<type>:<id>:<user>:` (trailing colon);
  * - `GET /nodes/{node}/tasks/{upid}/status` → {status:'running'|'stopped', exitstatus?, …};
- *   exitstatus 'OK', or the error text (first line of the worker's die);
- * - `GET …/log` → [{n, t}], last line "TASK OK" or "TASK ERROR: <msg>";
+ *   exitstatus 'OK', 'WARNINGS: <n>' (the worker logged warnings), or the error text (first line
+ *   of the worker's die);
+ * - `GET …/log` → [{n, t}] with `total`, last line "TASK OK", "TASK WARNINGS: <n>" or "TASK ERROR: <msg>";
  * - `DELETE /nodes/{node}/tasks/{upid}` stops a running worker (its die is "interrupted by signal").
  * Task duration and failures come from the fault-injection control (control.ts).
  */
@@ -13,8 +14,8 @@ import { PveError } from './errors.js';
 
 export interface TaskFaults {
   durationMs(type: string, id: string): number;
-  /** An error message to fail this task with, or undefined. Consumed when returned. */
-  takeFailure(type: string, id: string): string | undefined;
+  /** An error (or warning) to end this task with, or undefined. Consumed when returned. */
+  takeFailure(type: string, id: string): { message: string; warning: boolean } | undefined;
   /** A promise the task waits for before finishing its work step, when held. */
   gate(type: string, id: string): Promise<void> | undefined;
 }
@@ -24,6 +25,7 @@ export class Task {
   exitstatus?: string;
   endtime?: number;
   readonly log: string[] = [];
+  warnings = 0;
   private abortReason?: string;
   private wake?: () => void;
 
@@ -59,7 +61,12 @@ export class Task {
     }
     this.checkAbort();
     const failure = this.faults.takeFailure(this.type, this.id);
-    if (failure !== undefined) throw new PveError(500, failure.endsWith('\n') ? failure : `${failure}\n`);
+    if (failure?.warning) {
+      this.warnings++;
+      this.log.push(`WARN: ${failure.message.replace(/\n$/, '')}`);
+    } else if (failure !== undefined) {
+      throw new PveError(500, failure.message.endsWith('\n') ? failure.message : `${failure.message}\n`);
+    }
   }
 
   checkAbort(): void {
@@ -127,8 +134,8 @@ export class TaskManager {
       await new Promise((r) => setImmediate(r));
       try {
         await worker(task);
-        task.exitstatus = 'OK';
-        task.log.push('TASK OK');
+        task.exitstatus = task.warnings ? `WARNINGS: ${task.warnings}` : 'OK';
+        task.log.push(task.warnings ? `TASK WARNINGS: ${task.warnings}` : 'TASK OK');
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         const first = msg.split('\n')[0] || 'unknown error';

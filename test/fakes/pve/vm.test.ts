@@ -238,6 +238,16 @@ t.test('vms', async (t) => {
     t.notOk(pve.control.state.storage.list().some((v) => v.image.startsWith('vm-103-')));
   });
 
+  t.test('task warnings are not failures', async (t) => {
+    pve.control.failTask({ type: 'qmstop', id: '102', message: 'guest did not shut down cleanly', warning: true });
+    const st = await waitTask(api, (await n1.qemu.$(102).status.stop.$post()) as string);
+    t.equal(st.exitstatus, 'WARNINGS: 1');
+    const log = await raw(pve, 'GET', `/api2/json/nodes/pve1/tasks/${encodeURIComponent((st as { upid?: string }).upid ?? '')}/log`);
+    const lines = (log.json!.data as { t: string }[]).map((l) => l.t);
+    t.same(lines.slice(-2), ['WARN: guest did not shut down cleanly', 'TASK WARNINGS: 1']);
+    t.equal(log.json!.total, lines.length);
+  });
+
   t.test('stopping a task', async (t) => {
     const release = pve.control.holdTasks('qmclone');
     const upid = (await n1.qemu.$(9000).clone.$post({ newid: 104 })) as string;
