@@ -8,6 +8,7 @@ import { readCredentialsFile } from './server/bootstrap.js';
 import { startGateway } from './server/start.js';
 import { IdentityStore } from './state/identity.js';
 import { GRAFANA_USAGE, grafanaCommand } from '../translators/grafana/provision-cli.js';
+import { MissingStateTable } from './state/dynamo/items.js';
 import { openStateStore } from './state/open.js';
 
 const USAGE = `mcgw — the micro-cloud gateway: AWS APIs (S3, EC2/EBS, DynamoDB, CloudWatch, Logs, STS, IAM) on your own hardware
@@ -231,9 +232,22 @@ async function accounts(args: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { state, identity: identityOptions } = await openStateStore(config);
+  // the first account is the gateway's root account: only `mcgw serve` makes it (and the table)
+  const noState = (where: string) => {
+    process.stderr.write(`mcgw: the state table ${where} holds no gateway state yet (run 'mcgw serve' on it once first)\n`);
+    process.exitCode = 1;
+  };
+  let opened;
+  try {
+    opened = await openStateStore({ ...config, state: { ...config.state, createTable: false } });
+  } catch (e) {
+    if (e instanceof MissingStateTable) return noState(e.table);
+    throw e;
+  }
+  const { state, identity: identityOptions } = opened;
   try {
     const identity = new IdentityStore(state, identityOptions);
+    if (config.state.backend !== 'lmdb' && (await identity.listAccounts()).length === 0) return noState(state.describe().location);
     if (sub === 'create') {
       const name = positionals[0];
       if (!name || !/^[\w+=,.@-]{1,64}$/.test(name)) {

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { run, startTestGateway, type Credentials } from '../harness.js';
 import { BIN, serve, stop } from '../serve-process.js';
@@ -39,6 +40,15 @@ t.teardown(() => stop(b));
 
 const cfg = (url: string, credentials: Credentials) => ({ endpoint: url, region: a.region, credentials });
 const whoAmI = (url: string, c: Credentials) => new STSClient(cfg(url, c)).send(new GetCallerIdentityCommand({}));
+
+t.test('`mcgw accounts` refuses a state table no gateway has started on', async (t) => {
+  const empty = join(dir, 'empty.json');
+  writeFileSync(empty, JSON.stringify({ state: { ...state, table: 'mcgw-state-empty' } }));
+  const r = await run(process.execPath, [BIN, 'accounts', 'create', 'early', '--config', empty], { env: { PATH: process.env.PATH } });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /holds no gateway state yet \(run 'mcgw serve' on it once first\)/);
+  await t.rejects(new DynamoDBClient(upstream.clientConfig).send(new DescribeTableCommand({ TableName: 'mcgw-state-empty' })), { name: 'ResourceNotFoundException' }, 'and does not create it');
+});
 
 t.test('both gateways serve the same first account', async (t) => {
   t.equal((await whoAmI(b.url, a.credentials)).Account, a.accountId, "gateway A's root key works on B");

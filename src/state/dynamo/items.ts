@@ -73,6 +73,14 @@ export interface Update {
 export const S = (s: string): AttrValue => ({ S: s });
 export const N = (n: number): AttrValue => ({ N: String(n) });
 
+/** The state table does not exist and may not be created (createTable: false). */
+export class MissingStateTable extends Error {
+  constructor(readonly table: string) {
+    super(`state table '${table}' does not exist (create it with hash key p (S) and range key k (S), or set state.createTable: true)`);
+    this.name = 'MissingStateTable';
+  }
+}
+
 export class ItemTable {
   constructor(
     readonly client: DynamoClient,
@@ -198,7 +206,7 @@ export class ItemTable {
     };
     let t = await describe();
     if (!t) {
-      if (!create) throw new Error(`state table '${this.name}' does not exist (create it with hash key p (S) and range key k (S), or set state.createTable: true)`);
+      if (!create) throw new MissingStateTable(this.name);
       try {
         await this.client.call('CreateTable', {
           TableName: this.name,
