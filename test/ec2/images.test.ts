@@ -81,3 +81,41 @@ t.test('RegisterImage from a snapshot', async (t) => {
   await f.call('ModifyImageAttribute', { ImageId, Description: { Value: 'now described' } });
   t.same((await f.call('DescribeImageAttribute', { ImageId, Attribute: 'description' })).Description, { Value: 'now described' });
 });
+
+t.test('an image with a data volume launches both; mappings resize or leave out image devices', async (t) => {
+  const f = await ec2Fixture(t);
+  const other = await f.gw.account('other');
+  const ami = await imageId(f);
+  const { Instances } = await f.call('RunInstances', {
+    ImageId: ami,
+    MinCount: 1,
+    MaxCount: 1,
+    BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 3, VolumeType: 'gp2', DeleteOnTermination: false } }],
+  });
+  const iid = Instances[0].InstanceId;
+  f.advance(1000);
+  const { ImageId } = await f.call('CreateImage', { InstanceId: iid, Name: 'two-disks', NoReboot: true });
+  f.advance(1000);
+  const img = (await f.call('DescribeImages', { ImageIds: [ImageId] })).Images[0];
+  t.same(img.BlockDeviceMappings.map((m: { DeviceName: string; Ebs: { VolumeSize: number } }) => [m.DeviceName, m.Ebs.VolumeSize]).sort(), [['/dev/sdf', 3], ['/dev/xvda', 8]]);
+  const dataSnap = img.BlockDeviceMappings.find((m: { DeviceName: string }) => m.DeviceName === '/dev/sdf').Ebs.SnapshotId;
+
+  const volumesOf = async (id: string, as = f.principal) =>
+    (await f.call('DescribeVolumes', { Filters: [{ Name: 'attachment.instance-id', Values: [id] }] }, as)).Volumes.map((v: { Attachments: Array<{ Device: string; DeleteOnTermination: boolean }>; Size: number; SnapshotId: string; VolumeType: string }) => [v.Attachments[0].Device, v.Size, v.VolumeType, v.SnapshotId, v.Attachments[0].DeleteOnTermination]).sort();
+
+  const plain = (await f.call('RunInstances', { ImageId, MinCount: 1, MaxCount: 1 })).Instances[0].InstanceId;
+  const got = await volumesOf(plain);
+  t.equal(got.length, 2, 'the root and the data volume of the image');
+  t.same(got[0], ['/dev/sdf', 3, 'gp2', dataSnap, false], 'the data volume from the image snapshot, with its recorded settings');
+
+  const bigger = (await f.call('RunInstances', { ImageId, MinCount: 1, MaxCount: 1, BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 10, DeleteOnTermination: true } }] })).Instances[0].InstanceId;
+  t.same((await volumesOf(bigger))[0], ['/dev/sdf', 10, 'gp2', dataSnap, true], 'a mapping for an image device overrides its size and flag');
+  await t.rejects(f.call('RunInstances', { ImageId, MinCount: 1, MaxCount: 1, BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 1 } }] }), { code: 'InvalidBlockDeviceMapping' });
+
+  const without = (await f.call('RunInstances', { ImageId, MinCount: 1, MaxCount: 1, BlockDeviceMappings: [{ DeviceName: '/dev/sdf', NoDevice: '' }] })).Instances[0].InstanceId;
+  t.same((await volumesOf(without)).map((v: unknown[]) => v[0]), ['/dev/xvda'], 'NoDevice leaves the image device out');
+
+  await f.call('ModifyImageAttribute', { ImageId, LaunchPermission: { Add: [{ UserId: other.accountId }] } });
+  const theirs = (await f.call('RunInstances', { ImageId, MinCount: 1, MaxCount: 1 }, other)).Instances[0].InstanceId;
+  t.equal((await volumesOf(theirs, other)).length, 2, 'another account launching the shared image gets both volumes too');
+});

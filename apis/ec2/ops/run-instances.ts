@@ -35,25 +35,53 @@ function checkUserData(ud: string | undefined): void {
   if (Buffer.from(ud, 'base64').length > USER_DATA_MAX) throw invalidParameter(`User data is limited to ${USER_DATA_MAX} bytes`);
 }
 
+/**
+ * The volumes of each instance: the image's block devices (root and data volumes, as CreateImage
+ * recorded them) with the request's mappings laid over them — a mapping for an image device
+ * changes its size, type or deletion flag, NoDevice leaves it out — plus the request's mappings
+ * for devices the image does not have.
+ */
 function planVolumes(input: RunInput, image: ImageView, snapshots: Map<string, SnapshotRec>): VolumePlan[] {
   const root = image.devices.find((d) => d.DeviceName === image.RootDeviceName) ?? image.devices[0];
-  const plans: VolumePlan[] = [];
-  const seen = new Set<string>();
-  let rootSpec: EbsSpec | undefined;
+  const requested = new Map<string, NonNullable<RunInput['BlockDeviceMappings']>[number]>();
   for (const m of input.BlockDeviceMappings ?? []) {
     if (!m.DeviceName) throw missingParameter('BlockDeviceMapping.DeviceName');
     checkDeviceName(m.DeviceName);
-    if (seen.has(m.DeviceName)) throw invalidParameter(`The device '${m.DeviceName}' is used in more than one block-device mapping`);
-    seen.add(m.DeviceName);
-    if (m.NoDevice !== undefined || m.VirtualName) continue;
-    if (!m.Ebs) continue;
+    if (requested.has(m.DeviceName)) throw invalidParameter(`The device '${m.DeviceName}' is used in more than one block-device mapping`);
+    requested.set(m.DeviceName, m);
+  }
+  const suppressed = (device: string) => {
+    const m = requested.get(device);
+    return m !== undefined && (m.NoDevice !== undefined || !!m.VirtualName);
+  };
+  const plans: VolumePlan[] = [];
+  for (const d of image.devices) {
+    if (d === root || suppressed(d.DeviceName)) continue;
+    const ebs = requested.get(d.DeviceName)?.Ebs;
+    const snap = ebs?.SnapshotId ? snapshots.get(ebs.SnapshotId) : undefined;
+    if (ebs?.VolumeSize !== undefined && ebs.VolumeSize < d.VolumeSize && !snap) {
+      throw new AwsError('InvalidBlockDeviceMapping', `Volume of size ${ebs.VolumeSize}GB is smaller than snapshot '${d.SnapshotId ?? image.id}', expect size >= ${d.VolumeSize}GB`);
+    }
+    plans.push({
+      device: d.DeviceName,
+      deleteOnTermination: ebs?.DeleteOnTermination ?? d.DeleteOnTermination,
+      params: volumeParams({ VolumeType: ebs?.VolumeType ?? d.VolumeType, Size: ebs?.VolumeSize ?? d.VolumeSize, Iops: ebs?.Iops, Throughput: ebs?.Throughput }, snap?.VolumeSize ?? d.VolumeSize),
+      snapshotId: snap?.id ?? d.SnapshotId,
+      encrypted: (ebs?.Encrypted ?? d.Encrypted) || snap?.Encrypted === true,
+      root: false,
+    });
+  }
+  let rootSpec: EbsSpec | undefined;
+  for (const m of requested.values()) {
+    if (m.NoDevice !== undefined || m.VirtualName || !m.Ebs) continue;
     if (m.DeviceName === image.RootDeviceName) {
       rootSpec = m.Ebs;
       continue;
     }
+    if (image.devices.some((d) => d.DeviceName === m.DeviceName)) continue;
     const snap = m.Ebs.SnapshotId ? snapshots.get(m.Ebs.SnapshotId) : undefined;
     plans.push({
-      device: m.DeviceName,
+      device: m.DeviceName!,
       deleteOnTermination: m.Ebs.DeleteOnTermination ?? true,
       params: volumeParams({ VolumeType: m.Ebs.VolumeType, Size: m.Ebs.VolumeSize, Iops: m.Ebs.Iops, Throughput: m.Ebs.Throughput }, snap?.VolumeSize),
       snapshotId: snap?.id,
@@ -275,7 +303,8 @@ export const runOps: TypedOps = {
           const root = v.attachment?.Device === image.RootDeviceName;
           if (v.SnapshotId) {
             spec.fromSnapshot = v.SnapshotId;
-            if (root && image.OwnerId !== acct) spec.fromSnapshotAccount = image.OwnerId;
+            // the image's own snapshots (root and data devices) belong to its owner
+            if (image.OwnerId !== acct && image.devices.some((d) => d.SnapshotId === v.SnapshotId)) spec.fromSnapshotAccount = image.OwnerId;
           } else if (root) {
             spec.fromImage = image.id;
           }
