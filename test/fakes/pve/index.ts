@@ -19,6 +19,7 @@ import type { VmLoad } from './state.js';
 import { clusterRoutes } from './cluster-routes.js';
 import { qemuConfigRoutes } from './qemu-config.js';
 import { qemuLifecycleRoutes } from './qemu-lifecycle.js';
+import { qemuAgentRoutes } from './qemu-agent.js';
 import { qemuMoveRoutes } from './qemu-move.js';
 import { qemuSnapshotRoutes } from './qemu-snapshot.js';
 import { qemuStatusRoutes } from './qemu-status.js';
@@ -123,7 +124,7 @@ export async function startFakePve(opts: FakePveOptions = {}): Promise<FakePveHa
   fake.auth.addToken(tokenId, tokenSecret, false);
 
   const router = new Router();
-  router.add(...clusterRoutes, ...qemuConfigRoutes, ...qemuStatusRoutes, ...qemuLifecycleRoutes, ...qemuMoveRoutes, ...qemuSnapshotRoutes, ...storageRoutes, ...extraRoutes(fake));
+  router.add(...clusterRoutes, ...qemuConfigRoutes, ...qemuStatusRoutes, ...qemuLifecycleRoutes, ...qemuMoveRoutes, ...qemuSnapshotRoutes, ...qemuAgentRoutes, ...storageRoutes, ...extraRoutes(fake));
   const server = new ApiServer(fake, router, { unauthorizedDelayMs: opts.unauthorizedDelayMs ?? 3000, port: opts.port });
   const url = await server.listen();
   const port = Number(new URL(url).port);

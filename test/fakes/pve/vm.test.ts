@@ -258,6 +258,17 @@ t.test('vms', async (t) => {
     t.notOk(pve.control.state.vms.has(104));
   });
 
+  t.test('guest agent: no guest runs, so no agent answers', async (t) => {
+    const off = await raw(pve, 'GET', '/api2/json/nodes/pve1/qemu/102/agent/network-get-interfaces');
+    t.equal(off.reason, 'No QEMU guest agent configured');
+    await raw(pve, 'PUT', '/api2/json/nodes/pve1/qemu/102/config', { body: 'agent=enabled%3D1' });
+    const stopped = await raw(pve, 'GET', '/api2/json/nodes/pve1/qemu/102/agent/network-get-interfaces');
+    t.equal(stopped.reason, 'VM 102 is not running');
+    await ok(await n1.qemu.$(102).status.start.$post());
+    const running = await raw(pve, 'GET', '/api2/json/nodes/pve1/qemu/102/agent/network-get-interfaces');
+    t.equal(running.reason, 'QEMU guest agent is not running');
+  });
+
   t.test('nextid', async (t) => {
     t.equal(await api.cluster.nextid.$get(), '100');
     t.equal(await api.cluster.nextid.$get({ vmid: 500 }), '500');
