@@ -108,7 +108,10 @@ t.test('a body larger than the buffered-body limit', async (t) => {
     headers: { host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-length': String(body.length) },
     body,
   });
-  const res = await fetch(gw.url, { method: 'POST', headers: signed.headers, body });
+  // fetch sets Content-Length itself (a second one is refused by the npm undici that the
+  // gateway's translators load, which then serves the process's fetch)
+  const { 'content-length': _length, ...headers } = signed.headers;
+  const res = await fetch(gw.url, { method: 'POST', headers, body });
   t.equal(res.status, 413);
   const json = (await res.json()) as { __type: string };
   t.match(json.__type, /RequestEntityTooLarge/);
