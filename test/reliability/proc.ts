@@ -3,15 +3,13 @@
  * A gateway as a real child process (`node dist/src/main.js serve`), for the tests that kill it
  * (SIGKILL mid-workload, SIGTERM drain) or measure it from outside (soak: RSS, open fds).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { serve } from '../../conformance/serve-process.js';
 
 export const REL_CREDENTIALS = { accessKeyId: 'AKIARELIABILITY00001', secretAccessKey: 'reliability-secret-000000000000000000000' };
 export const REL_REGION = 'us-east-1';
-
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
 
 export interface ClientCfg {
   endpoint: string;
@@ -44,64 +42,43 @@ export interface SpawnOptions {
 }
 
 /** Starts `mcgw serve` on `dataDir` with the reliability root key; resolves once it listens. */
-export function spawnGateway(dataDir: string, opts: SpawnOptions = {}): Promise<GatewayProc> {
-  const args = [MAIN, 'serve', '--port', String(opts.port ?? 0), '--data-dir', dataDir];
+export async function spawnGateway(dataDir: string, opts: SpawnOptions = {}): Promise<GatewayProc> {
+  const args = ['--data-dir', dataDir];
+  if (opts.port) args.push('--port', String(opts.port));
   if (opts.config) {
     const file = join(dataDir, '..', `${dataDir.split('/').pop()}.config.json`);
     writeFileSync(file, JSON.stringify(opts.config));
     args.push('--config', file);
   }
-  const env = {
-    PATH: process.env.PATH,
+  const s = await serve(args, {
     HOME: process.env.HOME,
     MCGW_ROOT_ACCESS_KEY_ID: REL_CREDENTIALS.accessKeyId,
     MCGW_ROOT_SECRET_ACCESS_KEY: REL_CREDENTIALS.secretAccessKey,
     MCGW_LOG_LEVEL: 'error',
     ...opts.env,
-  };
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`gateway did not start within 60 s:\n${out}`));
-    }, 60_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      if (out.length > 1_000_000) out = out.slice(-500_000);
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m && !ready) {
-        ready = true;
-        clearTimeout(timer);
-        const port = Number(m[1]);
-        const url = `http://127.0.0.1:${port}`;
-        resolve({
-          child,
-          pid: child.pid!,
-          port,
-          url,
-          dataDir,
-          clientConfig: { endpoint: url, region: REL_REGION, credentials: REL_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 },
-          output: () => out,
-          exited,
-          kill(signal) {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-            return exited;
-          },
-        });
-      }
-    };
-    let ready = false;
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      if (!ready) {
-        clearTimeout(timer);
-        reject(new Error(`gateway exited (${code}) before listening:\n${out}`));
-      }
-    });
   });
+  const child = s.child;
+  child.removeAllListeners('exit');
+  const exited = new Promise<number | string>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? child.signalCode ?? -1);
+    else child.on('exit', (code, sig) => resolve(code ?? sig ?? -1));
+  });
+  const port = Number(new URL(s.url).port);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    pid: child.pid!,
+    port,
+    url,
+    dataDir,
+    clientConfig: { endpoint: url, region: REL_REGION, credentials: REL_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 },
+    output: () => s.stdout() + s.stderr(),
+    exited,
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }
 
 /** Resident set size of a process in bytes (Linux /proc). */
