@@ -60,7 +60,9 @@ export class Scheduler<J> {
       await Promise.all(
         [...lanes.values()].map(async (jobs) => {
           for (const [key, job] of jobs) {
-            await this.t.delete(key);
+            // deleting the entry claims the job: another drain (another gateway on a shared
+            // state table) that got there first runs it instead
+            if (!(await this.t.delete(key))) continue;
             try {
               await this.run(job);
             } catch (e) {
