@@ -4,7 +4,7 @@
  * (SIGKILL mid-workload, SIGTERM drain) or measure it from outside (soak: RSS, open fds).
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '../../conformance/serve-process.js';
 
@@ -87,9 +87,19 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-/** Open file descriptors of a process (Linux /proc). */
-export function fdsOf(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
+/** Open file descriptors of a process (Linux /proc): sockets, and everything else (files, pipes…). */
+export function fdsOf(pid: number): { files: number; sockets: number } {
+  let files = 0;
+  let sockets = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+      else files++;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return { files, sockets };
 }
 
 /** True for the errors a client sees when the gateway is gone (refused, reset, socket closed). */

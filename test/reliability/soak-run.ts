@@ -30,8 +30,12 @@ export interface SoakFigures {
   rssWarm: number;
   rssEnd: number;
   rssMax: number;
+  /** non-socket descriptors (files, pipes, LMDB) after warm-up and at the end */
   fdsWarm: number;
   fdsEnd: number;
+  /** sockets once the load's clients have closed their connections, and right after start */
+  socketsIdle: number;
+  socketsStart: number;
   p99First: number;
   p99Last: number;
 }
@@ -66,11 +70,13 @@ export async function soak(t: Test, opts: SoakOptions): Promise<SoakFigures> {
     const end = started + opts.seconds * 1000;
     const windows: number[][] = [];
     const samples: Array<{ at: number; rss: number; fds: number }> = [];
+    const socketsStart = fdsOf(gw.pid).sockets;
     const errors: string[] = [];
     let requests = 0;
     let inflight = 0;
     const interval = 1000 / opts.rps;
-    const sampler = setInterval(() => samples.push({ at: Date.now() - started, rss: rssOf(gw.pid), fds: fdsOf(gw.pid) }), 2000);
+    const sample = () => samples.push({ at: Date.now() - started, rss: rssOf(gw.pid), fds: fdsOf(gw.pid).files });
+    const sampler = setInterval(sample, 2000);
     let next = Date.now();
     for (let i = 0; Date.now() < end; i++) {
       const w = Math.floor((Date.now() - started) / 10_000);
@@ -90,8 +96,10 @@ export async function soak(t: Test, opts: SoakOptions): Promise<SoakFigures> {
     }
     while (inflight > 0) await sleep(20);
     clearInterval(sampler);
-    samples.push({ at: Date.now() - started, rss: rssOf(gw.pid), fds: fdsOf(gw.pid) });
+    sample();
     for (const c of [s3, db, ec2, cw]) c.destroy();
+    await sleep(500);
+    const socketsIdle = fdsOf(gw.pid).sockets;
     // warm-up: the first quarter of the run (at least the first sample after 20 s when the run is short)
     const warm = samples.find((s) => s.at >= Math.min(opts.seconds * 250, 20_000)) ?? samples[0];
     const q = Math.max(1, Math.floor(windows.length / 4));
@@ -105,14 +113,17 @@ export async function soak(t: Test, opts: SoakOptions): Promise<SoakFigures> {
       rssMax: Math.max(...samples.map((s) => s.rss)),
       fdsWarm: warm.fds,
       fdsEnd: samples[samples.length - 1].fds,
+      socketsIdle,
+      socketsStart,
       p99First: p99(first),
       p99Last: p99(last),
     };
     const mib = (b: number) => (b / 1048576).toFixed(1);
-    t.comment(`soak ${opts.seconds} s at ${opts.rps} req/s: ${requests} requests; RSS ${mib(figures.rssWarm)} → ${mib(figures.rssEnd)} MiB (max ${mib(figures.rssMax)}); fds ${figures.fdsWarm} → ${figures.fdsEnd}; p99 ${figures.p99First.toFixed(1)} → ${figures.p99Last.toFixed(1)} ms`);
+    t.comment(`soak ${opts.seconds} s at ${opts.rps} req/s: ${requests} requests; RSS ${mib(figures.rssWarm)} → ${mib(figures.rssEnd)} MiB (max ${mib(figures.rssMax)}); file fds ${figures.fdsWarm} → ${figures.fdsEnd}, sockets ${socketsStart} at start, ${socketsIdle} once idle; p99 ${figures.p99First.toFixed(1)} → ${figures.p99Last.toFixed(1)} ms`);
     t.same(errors, [], 'zero errors');
     t.ok(figures.rssEnd <= figures.rssWarm * 1.1, `RSS flat within 10% after warm-up (${mib(figures.rssWarm)} → ${mib(figures.rssEnd)} MiB)`);
-    t.ok(figures.fdsEnd <= figures.fdsWarm + 4, `no fd leak (${figures.fdsWarm} → ${figures.fdsEnd})`);
+    t.ok(figures.fdsEnd <= figures.fdsWarm + 2, `no file descriptor leak (${figures.fdsWarm} → ${figures.fdsEnd})`);
+    t.ok(socketsIdle <= socketsStart + 2, `no socket leak: ${socketsIdle} sockets once the clients are gone (${socketsStart} at start)`);
     t.ok(figures.p99Last <= figures.p99First * 2 + 25, `p99 stable (${figures.p99First.toFixed(1)} → ${figures.p99Last.toFixed(1)} ms)`);
     t.equal(await gw.kill('SIGTERM'), 0, 'stops cleanly after the soak');
     return figures;
