@@ -43,3 +43,25 @@ t.test('one call: samples per statistic, metric, unit and second', async (t) => 
   const next = decodeRemoteWrite(encodeRemoteWrite(store.seriesFor(tenant, pts.slice(0, 1))));
   t.not(next[0].samples[0].timestamp, series[0].samples[0].timestamp, 'the next call uses another millisecond');
 });
+
+t.test('orgId: account sends each account as its own X-Scope-OrgID tenant (Mimir)', async (t) => {
+  const { createServer } = await import('node:http');
+  const seen: Array<[string, string]> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const acct = decodeRemoteWrite(Buffer.concat(chunks))[0].labels.find((l) => l[0] === 'account')![1];
+      seen.push([String(req.headers['x-scope-orgid']), acct]);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise((r) => server.close(r)));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const store = new PrometheusMetricStore(prometheusSettings({ prometheus: { url, flavor: 'mimir', remoteWriteUrl: `${url}/api/v1/push`, orgId: 'account' } }));
+  const pt = (): MetricPoint => ({ metric: { namespace: 'N', metricName: 'm', dimensions: [] }, timestamp: Date.now(), unit: 'None', storageResolution: 60, values: [1] });
+  await Promise.all([store.put({ accountId: '111111111111', region: 'r' }, [pt()]), store.put({ accountId: '222222222222', region: 'r' }, [pt()])]);
+  t.same(seen.sort(), [['111111111111', '111111111111'], ['222222222222', '222222222222']], 'one request per tenant, never mixed');
+  await store.close();
+});
