@@ -5,15 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(awscli python3-boto3 wrk rclone restic s3cmd)
-missing=()
-for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash conformance/backends/install-debs.sh test-all awscli python3-boto3 wrk rclone restic s3cmd
 
 # Real backends (Ceph, Prometheus, VictoriaMetrics…): each conformance/backends/<name>/install.sh
 # installs what its backend needs (idempotent); the suites start the backend with its up.sh, and
