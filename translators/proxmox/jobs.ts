@@ -66,6 +66,8 @@ export interface JobEngineOptions {
 
 export class JobEngine {
   private readonly kinds = new Map<string, JobKind>();
+  /** The stored jobs' lanes and retry times, in creation order (the store stays the truth). */
+  private index: Map<string, { lane: string; notBefore: number }> | undefined;
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -95,12 +97,19 @@ export class JobEngine {
     const now = this.now();
     const id = `${String(now).padStart(15, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${randomBytes(3).toString('hex')}`;
     await this.t.put(id, { id, kind, lane, step, data, attempts: 0, notBefore: 0, created: now });
+    this.index?.set(id, { lane, notBefore: 0 });
     this.pump();
     return id;
   }
 
   async list(): Promise<JobRec[]> {
     return (await this.t.range()).map(([, j]) => j);
+  }
+
+  /** Lanes with a stored job (from memory once started). */
+  async lanes(): Promise<Set<string>> {
+    if (this.index) return new Set([...this.index.values()].map((j) => j.lane));
+    return new Set((await this.list()).map((j) => j.lane));
   }
 
   /** Resumes every stored job (after a restart) and re-checks the queue periodically. */
@@ -154,10 +163,16 @@ export class JobEngine {
   }
 
   private async scan(): Promise<void> {
-    const jobs = await this.t.range();
+    if (!this.index) {
+      // after a restart: every stored job is resumed, marked so its steps look before acting
+      const stored = await this.t.range();
+      this.index = new Map(stored.map(([id, j]) => [id, { lane: j.lane, notBefore: j.notBefore }]));
+      for (const [id, j] of stored) if (!j.data.resumed) await this.t.put(id, { ...j, data: { ...j.data, resumed: true } });
+    }
     const seen = new Set<string>();
     const now = this.now();
-    for (const [, job] of jobs) {
+    for (const [id, ix] of this.index) {
+      const job = { id, lane: ix.lane, notBefore: ix.notBefore };
       if (seen.has(job.lane)) continue;
       seen.add(job.lane);
       if (this.busy.has(job.lane) || job.notBefore > now || this.stopped) continue;
@@ -183,7 +198,7 @@ export class JobEngine {
       const kind = this.kinds.get(job.kind);
       if (!kind) {
         this.opts.onError('pve job of unknown kind dropped', { job: id, kind: job.kind });
-        await this.t.delete(id);
+        await this.forget(id);
         return;
       }
       try {
@@ -196,11 +211,11 @@ export class JobEngine {
         if (!fn) throw new Error(`job kind '${job.kind}' has no step '${job.step}'`);
         const r = await fn(job);
         if ('done' in r) {
-          await this.t.delete(id);
+          await this.forget(id);
           return;
         }
         if ('retryIn' in r) {
-          await this.t.put(id, { ...job, data: r.data ?? job.data, notBefore: this.now() + r.retryIn });
+          await this.save({ ...job, data: r.data ?? job.data, notBefore: this.now() + r.retryIn });
           setTimeout(() => this.pump(), r.retryIn + 5).unref();
           return;
         }
@@ -214,35 +229,46 @@ export class JobEngine {
         if (retry) {
           // a failed task is retried by running its step again, not by polling the dead task
           const delay = this.opts.retryDelayMs * Math.min(8, 2 ** job.attempts);
-          await this.t.put(id, { ...job, upid: undefined, after: undefined, step: job.upid ? this.stepBefore(job) : job.step, attempts: job.attempts + 1, notBefore: this.now() + delay });
+          await this.save({ ...job, upid: undefined, after: undefined, step: job.upid ? this.stepBefore(job) : job.step, attempts: job.attempts + 1, notBefore: this.now() + delay });
           setTimeout(() => this.pump(), delay + 5).unref();
           return;
         }
         if (job.failing) {
           this.opts.onError('pve job cleanup failed; giving up', { job: id, kind: job.kind, step: job.step, err: String(e) });
           await kind.abandon?.(job, e);
-          await this.t.delete(id);
+          await this.forget(id);
           return;
         }
         const next = await kind.fail(job, e);
         if (next === undefined) {
-          await this.t.delete(id);
+          await this.forget(id);
           return;
         }
         if (typeof next === 'object') {
           if (job.attempts >= this.opts.maxRetries) {
             this.opts.onError('pve job gave up resuming', { job: id, kind: job.kind, step: job.step, err: String(e) });
             await kind.abandon?.(job, e);
-            await this.t.delete(id);
+            await this.forget(id);
             return;
           }
-          await this.t.put(id, { ...job, upid: undefined, after: undefined, step: next.resume, attempts: job.attempts + 1, notBefore: this.now() + this.opts.retryDelayMs });
+          await this.save({ ...job, upid: undefined, after: undefined, step: next.resume, attempts: job.attempts + 1, notBefore: this.now() + this.opts.retryDelayMs });
           setTimeout(() => this.pump(), this.opts.retryDelayMs + 5).unref();
           return;
         }
         await this.t.put(id, { ...job, upid: undefined, after: undefined, step: next, attempts: 0, failing: String((e as Error).message ?? e) });
       }
     }
+  }
+
+  private async save(job: JobRec): Promise<void> {
+    await this.t.put(job.id, job);
+    const ix = this.index?.get(job.id);
+    if (ix) ix.notBefore = job.notBefore;
+  }
+
+  private async forget(id: string): Promise<void> {
+    await this.t.delete(id);
+    this.index?.delete(id);
   }
 
   /** The step that issued the task a job waits for (recorded as `step` while waiting). */

@@ -84,8 +84,8 @@ export class Pve {
     return this.http.call<Upid>('POST', `/nodes/${e(node)}/qemu/${vmid}/status/${action}`, params, `/nodes/*/qemu/*/status/${action}`);
   }
 
-  async current(node: string, vmid: number): Promise<{ status: string; qmpstatus?: string; lock?: string }> {
-    return (await this.api.nodes.$(node).qemu.$(vmid).status.current.$get()) as unknown as { status: string; qmpstatus?: string; lock?: string };
+  async current(node: string, vmid: number): Promise<{ status: string; name?: string; qmpstatus?: string; lock?: string }> {
+    return (await this.api.nodes.$(node).qemu.$(vmid).status.current.$get()) as unknown as { status: string; name?: string; qmpstatus?: string; lock?: string };
   }
 
   async destroy(node: string, vmid: number): Promise<Upid> {

@@ -9,6 +9,7 @@
  * reason, so a failed launch leaves no VM behind.
  */
 import { isPveError } from '../client/errors.js';
+import type { VmResource } from '../client/pve.js';
 import type { JobKind, JobRec } from '../jobs.js';
 import type { ApiView } from './api-view.js';
 import type { PveCtx } from './context.js';
@@ -41,9 +42,23 @@ async function mapOf(ctx: PveCtx, job: JobRec<LaunchData>): Promise<InstanceMap>
   return m;
 }
 
-/** The VM of this instance as PVE lists it now (by vmid and name), or undefined. */
-export async function findVm(ctx: PveCtx, m: InstanceMap) {
-  const vm = await ctx.inventory.byVmid(m.vmid, true);
+/**
+ * The VM holding this instance's vmid now, whatever its name: one status call on the node it
+ * should be on, or (moved, still being cloned on the template's node, gone) one fresh listing.
+ */
+export async function locateVm(ctx: PveCtx, m: InstanceMap): Promise<VmResource | undefined> {
+  try {
+    const s = await ctx.pve.current(m.node, m.vmid);
+    return { id: `qemu/${m.vmid}`, type: 'qemu', vmid: m.vmid, node: m.node, name: s.name, status: s.status, lock: s.lock };
+  } catch (e) {
+    if (!(isPveError(e) && e.kind === 'not-found')) throw e;
+  }
+  return ctx.inventory.byVmid(m.vmid, true);
+}
+
+/** The VM of this instance (its vmid and name), or undefined. */
+export async function findVm(ctx: PveCtx, m: InstanceMap): Promise<VmResource | undefined> {
+  const vm = await locateVm(ctx, m);
   return vm && vm.name === m.instanceId ? vm : undefined;
 }
 
@@ -63,7 +78,8 @@ export function launchJob(d: LaunchDeps): JobKind<LaunchData> {
     steps: {
       async clone(job) {
         const m = await mapOf(ctx, job);
-        const vm = await ctx.inventory.byVmid(m.vmid, true);
+        // a first run has issued nothing yet; a retry, or a run after a restart, looks first
+        const vm = job.attempts > 0 || job.data.resumed ? await locateVm(ctx, m) : undefined;
         if (vm && vm.name !== m.instanceId) throw new Error(`vmid ${m.vmid} is taken by another VM (${vm.name ?? 'unnamed'})`);
         if (vm) return vm.lock === 'clone' ? { retryIn: ctx.cfg.taskPollMs } : { next: 'config' };
         await ensurePool(ctx, m.accountId);

@@ -12,8 +12,8 @@ import type { PveCtx } from './context.js';
 import type { FirewallSync } from './firewall.js';
 import type { InstanceMap } from './map.js';
 
-export async function busyLanes(ctx: PveCtx): Promise<Set<string>> {
-  return new Set((await ctx.jobs.list()).map((j) => j.lane));
+export function busyLanes(ctx: PveCtx): Promise<Set<string>> {
+  return ctx.jobs.lanes();
 }
 
 export function laneOf(vmid: number): string {
