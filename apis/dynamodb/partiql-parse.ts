@@ -40,7 +40,7 @@ function lex(s: string): Tok[] {
       }
       out.push({ k: c === "'" ? 'str' : 'qid', v });
       i = j + 1;
-    } else if (/[0-9]/.test(c) || (c === '-' && /[0-9.]/.test(s[i + 1] ?? '') && !/^(num|id|qid|str)$/.test(out[out.length - 1]?.k ?? ''))) {
+    } else if (/[0-9]/.test(c) || (c === '-' && /^(\d|\.\d)/.test(s.slice(i + 1, i + 3)) && !/^(num|id|qid|str)$/.test(out[out.length - 1]?.k ?? ''))) {
       const m = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(s.slice(i))!;
       out.push({ k: 'num', v: m[0] });
       i += m[0].length;
