@@ -31,7 +31,7 @@ export async function fuzzAll(t: Test, total: number): Promise<void> {
           if (ms > slowest) slowest = ms;
           if (ms > 1000) throw new Error(`took ${Math.round(ms)} ms`);
         }),
-        { numRuns: per, seed, endOnFailure: true },
+        { numRuns: per, seed, endOnFailure: true, examples: (target.examples ?? []).map((x) => [x] as [unknown]) },
       );
       if (result.failed) {
         t.fail(`${target.name}: ${String((result.errorInstance as Error)?.stack ?? result.errorInstance).slice(0, 600)}\ncounterexample: ${JSON.stringify(result.counterexample)?.slice(0, 600)}`);
