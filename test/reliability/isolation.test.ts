@@ -10,7 +10,6 @@
  */
 import t from 'tap';
 import { startTestGateway, type ClientConfig } from '../../conformance/harness.js';
-import { loadModel } from '../../src/protocols/model.js';
 import { inputFor, takesEmptyInput, type Known } from './isolation-fill.js';
 import { buildEstate, viewOf } from './isolation-setup.js';
 
@@ -115,7 +114,7 @@ t.test('tenant isolation matrix', async (t) => {
     const mod = (await import(pkg)) as Record<string, unknown>;
     const Client = mod[clientName] as new (c: ClientConfig & { maxAttempts: number }) => { send(c: unknown): Promise<unknown>; destroy(): void };
     const client = new Client({ ...B.clientConfig, maxAttempts: 1 });
-    const stem = loadModel(def.model) ? def.model : def.model;
+    const stem = def.model;
     const variants = def.name === 'dynamodb' ? ['dynamodb', 'dynamodb:arn'] : [def.name];
     for (const op of Object.keys(def.operations).sort()) {
       const Cmd = mod[`${op}Command`] as (new (i: unknown) => unknown) | undefined;
