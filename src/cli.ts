@@ -73,6 +73,10 @@ Per-service options:
   ec2.defaultInstanceType (t3.micro), ec2.elasticIpPool (198.51.100.0/24)
   ec2.volumes (files | rbd): where the embedded compute keeps EBS bytes; rbd reads backends.ceph
     { conf, keyring, user, pool, namespace, holderVmid } (docs/ceph.md)
+  backends.proxmox { url, tokenId, tokenSecret (or MCGW_PROXMOX_TOKEN_SECRET), ca (PEM file or text),
+    fingerprint, nodes {a: pve1, …}, storage, bridge, sdn {zoneType}, vmidRange, holderVmid, imageTag,
+    guestUrl, taskPollMs, … }: the proxmox backend of ec2; with ec2.volumes rbd, EBS snapshots on Ceph
+    (docs/proxmox.md)
   dynamodb.durability (fsync | os), dynamodb.ttlSweepSeconds (60; 0 = no TTL deletion)
   backends.alternator { endpoints, accessKeyId (a CQL role), secretAccessKey (its salted_hash),
     tablePrefix (a{account}_), txTable (mcgw_tx), txLeaseMs, … }: the alternator backend of dynamodb
