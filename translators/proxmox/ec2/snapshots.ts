@@ -8,22 +8,10 @@
  * `vm-<vmid>-disk-0`) a snapshot is reported `error` and a volume from a snapshot is refused.
  */
 import type { Gateway } from '../../../src/gateway.js';
+import type { VolumeDriver } from '../../volumes/driver.js';
 
-export interface SnapshotRef {
-  accountId: string;
-  snapshotId: string;
-}
-
-/** The part of the volume driver this backend uses. */
-export interface EbsDriver {
-  readonly kind: string;
-  createVolume(accountId: string, volumeId: string, sizeGiB: number, from?: SnapshotRef): Promise<void>;
-  deleteVolume(accountId: string, volumeId: string): Promise<void>;
-  growVolume(accountId: string, volumeId: string, sizeGiB: number): Promise<void>;
-  createSnapshot(accountId: string, snapshotId: string, volumeId: string): Promise<void>;
-  copySnapshot(accountId: string, snapshotId: string, source: SnapshotRef): Promise<void>;
-  deleteSnapshot(accountId: string, snapshotId: string): Promise<void>;
-}
+/** The project's EBS volume driver (this backend uses its create/delete/grow and snapshot calls). */
+export type EbsDriver = VolumeDriver;
 
 /** The RBD volume driver when `ec2.volumes` is `rbd`, checked against this backend's holder vmid. */
 export async function loadEbsDriver(gw: Gateway, holderVmid: number): Promise<EbsDriver | undefined> {
