@@ -54,4 +54,14 @@ t.test('subnet -> vnet, groups -> firewall groups and IPSets', async (t) => {
   const vmRules = fw.vm(vm.vmid).rules.filter((r) => r.type === 'group').map((r) => r.action).sort();
   t.same(vmRules, [groupAlias(gw.accountId, web), groupAlias(gw.accountId, app)].sort());
   t.equal(String(fw.vm(vm.vmid).options.policy_in), 'DROP');
+
+  // the NoCloud seed the VM's SMBIOS serial points at is served on the gateway's port, to the
+  // instance's own address only (this test runs from 127.0.0.1, which owns no instance)
+  const seed = Buffer.from(/serial=([^,]+)/.exec(vm.conf.smbios1)![1], 'base64').toString();
+  t.equal(seed, `ds=nocloud-net;s=http://127.0.0.1:4566/_mcgw/nocloud/${inst.InstanceId}/`);
+  const res = await fetch(`${gw.url}/_mcgw/nocloud/${inst.InstanceId}/meta-data`);
+  t.equal(res.status, 404);
+  t.equal(await res.text(), 'Not Found\n');
+  const imds = await fetch(`${gw.url}/latest/meta-data/instance-id`);
+  t.match(await imds.text(), /<Error>/, 'from an address owning no instance, /latest/ is an S3 request (a bucket called latest)');
 });
