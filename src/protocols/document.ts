@@ -70,12 +70,25 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
   switch (shape.type) {
     case 'structure': {
       if (!isPlainObject(v)) throw mismatch(v, shape);
-      const out: Record<string, unknown> = {};
       const members = shape.members ?? {};
+      // The document was just decoded from the request and belongs to the codec: when every key
+      // is a member with a value (the usual request), members are decoded in place instead of
+      // copying each object; otherwise unknown members and nulls are left out of a copy.
+      let inPlace = true;
+      for (const k in v) {
+        if (!Object.hasOwn(members, k) || v[k] === null || v[k] === undefined) {
+          inPlace = false;
+          break;
+        }
+      }
+      if (inPlace) {
+        for (const k in v) v[k] = decodeDoc(v[k], members[k]!, mode, depth + 1);
+        return v;
+      }
+      const out: Record<string, unknown> = {};
       for (const k of Object.keys(v)) {
-        const m = members[k];
-        if (!m) continue;
-        const d = decodeDoc(v[k], m, mode, depth + 1);
+        if (!Object.hasOwn(members, k)) continue;
+        const d = decodeDoc(v[k], members[k]!, mode, depth + 1);
         if (d !== undefined) out[k] = d;
       }
       return out;
@@ -83,7 +96,8 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
     case 'list': {
       if (!Array.isArray(v)) throw mismatch(v, shape);
       const m = shape.member!;
-      return v.map((e) => decodeDoc(e, m, mode, depth + 1) ?? null);
+      for (let i = 0; i < v.length; i++) v[i] = decodeDoc(v[i], m, mode, depth + 1) ?? null;
+      return v;
     }
     case 'map': {
       if (!isPlainObject(v)) throw mismatch(v, shape);
