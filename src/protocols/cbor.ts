@@ -15,7 +15,7 @@ import type { ServiceModel } from './model.js';
 import type { Codec, ParsedOperation, ResponseContext } from './types.js';
 import { decodeCbor } from './cbor-decode.js';
 import { baseHeaders, bodyBytes } from './common.js';
-import { decodeDoc, encodeDoc } from './document.js';
+import { decodeDoc, decodeInput, encodeDoc } from './document.js';
 import { errorHeaders, errorType } from './json-errors.js';
 import { splitExtras } from './outputs.js';
 import { checkRequired } from './validate.js';
@@ -54,8 +54,9 @@ export class CborCodec implements Codec {
       }
     }
     if (doc === null || doc === undefined) doc = {};
-    const input = op.input ? (decodeDoc(doc, op.input, 'cbor') as Record<string, unknown>) : {};
-    checkRequired(model, 'cbor', input, op.input);
+    const decoded = op.input ? decodeInput(doc, op.input, 'cbor') : { input: {}, missingRequired: false };
+    const input = decoded.input;
+    if (decoded.missingRequired) checkRequired(model, 'cbor', input, op.input);
     return { operation: op.name, input };
   }
 

@@ -59,6 +59,20 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
 }
 
+/** Set when a decoded structure lacks a required member (see decodeInput). */
+let sawMissing = false;
+
+/**
+ * Decodes a request document into the operation's input, and says whether some structure in it
+ * lacks a required member — only then does the codec walk the input again (checkRequired) to
+ * name the first one in the service's words.
+ */
+export function decodeInput(doc: unknown, shape: Shape, mode: DocMode): { input: Record<string, unknown>; missingRequired: boolean } {
+  sawMissing = false;
+  const input = decodeDoc(doc, shape, mode) as Record<string, unknown>;
+  return { input, missingRequired: sawMissing };
+}
+
 /** Decodes a document value into the handler representation of `shape`. */
 export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): unknown {
   if (v === null || v === undefined) return undefined;
@@ -81,16 +95,20 @@ export function decodeDoc(v: unknown, shape: Shape, mode: DocMode, depth = 0): u
           break;
         }
       }
+      let out: Record<string, unknown>;
       if (inPlace) {
         for (const k in v) v[k] = decodeDoc(v[k], members[k]!, mode, depth + 1);
-        return v;
+        out = v;
+      } else {
+        out = {};
+        for (const k of Object.keys(v)) {
+          if (!Object.hasOwn(members, k)) continue;
+          const d = decodeDoc(v[k], members[k]!, mode, depth + 1);
+          if (d !== undefined) out[k] = d;
+        }
       }
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) {
-        if (!Object.hasOwn(members, k)) continue;
-        const d = decodeDoc(v[k], members[k]!, mode, depth + 1);
-        if (d !== undefined) out[k] = d;
-      }
+      const required = shape.required;
+      if (required) for (let i = 0; i < required.length; i++) if (out[required[i]!] === undefined) sawMissing = true;
       return out;
     }
     case 'list': {

@@ -12,7 +12,7 @@ import { AwsError } from '../errors.js';
 import type { ServiceModel } from './model.js';
 import type { Codec, ParsedOperation, ResponseContext } from './types.js';
 import { baseHeaders, bodyBytes, header } from './common.js';
-import { decodeDoc, encodeDoc } from './document.js';
+import { decodeDoc, decodeInput, encodeDoc } from './document.js';
 import { errorHeaders, errorType, messageKey } from './json-errors.js';
 import { splitExtras } from './outputs.js';
 import { checkRequired } from './validate.js';
@@ -57,8 +57,9 @@ export class JsonCodec implements Codec {
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
       throw new AwsError('SerializationException', 'Start of structure or map found where not expected');
     }
-    const input = op.input ? (decodeDoc(doc, op.input, 'json') as Record<string, unknown>) : {};
-    checkRequired(model, 'json', input, op.input);
+    const decoded = op.input ? decodeInput(doc, op.input, 'json') : { input: {}, missingRequired: false };
+    const input = decoded.input;
+    if (decoded.missingRequired) checkRequired(model, 'json', input, op.input);
     return { operation: op.name, input };
   }
 
