@@ -68,7 +68,10 @@ Config file (YAML or JSON; every key optional):
   #            accessKeyId: ROLE, secretAccessKey: SALTED_HASH, region, createTable: true,
   #            identityCacheMs: 1000, txTimeoutMs: 5000, recoveryIntervalMs: 10000, requestTimeoutMs: 10000 }
 Per-service options:
-  s3.minPartSize (5 MiB), s3.lifecycleIntervalMs (3600000; 0 = no lifecycle runs)
+  s3.minPartSize (5 MiB), s3.lifecycleIntervalMs (3600000; 0 = no lifecycle runs),
+  s3.storageMetricsIntervalMs (3600000; how often the daily AWS/S3 storage metrics are checked)
+  backends.ceph.rgw { endpoint, adminAccessKey, adminSecretKey, region, tenantPrefix, timeoutMs,
+    connections }: the ceph backend of s3 (docs/ceph.md)
   ec2.zones ([a, b, c]), ec2.lifecycleMs {boot, stop, terminate, …}, ec2.instanceTypes,
   ec2.defaultInstanceType (t3.micro), ec2.elasticIpPool (198.51.100.0/24)
   ec2.volumes (files | rbd): where the embedded compute keeps EBS bytes; rbd reads backends.ceph
