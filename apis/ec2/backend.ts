@@ -71,6 +71,17 @@ export type BackendEvent =
   | { kind: 'snapshot'; accountId: string; id: string; state: 'completed' | 'error' }
   | { kind: 'volume-modification'; accountId: string; id: string; state: 'completed' | 'failed' };
 
+/** A transition a record waits for, with what a backend needs to redo the work behind it. */
+export interface WaitingTransition {
+  event: BackendEvent;
+  /** A creating volume: the spec it was created with. */
+  volume?: VolumeSpec;
+  /** A pending snapshot: taken from this volume, or copied from this snapshot. */
+  snapshot?: { volumeId: string } | { copyOf: { accountId: string; snapshotId: string } };
+  /** A modifying volume: the change asked for. */
+  modification?: { volumeId: string; sizeGiB: number; volumeType: string; iops?: number; throughput?: number };
+}
+
 /** The API side: applies a finished transition if the record is still waiting for it. */
 export interface Ec2EventSink {
   emit(ev: BackendEvent): Promise<void>;
@@ -108,6 +119,12 @@ export interface Ec2Backend {
   copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void>;
   deleteSnapshot(accountId: string, snapshotId: string): Promise<void>;
 
+  /**
+   * Called once at start with every transition a record is waiting for. A crash between the
+   * record's commit and the backend accepting the work can lose that work: the backend redoes
+   * what it no longer has in hand and leaves alone what it still tracks.
+   */
+  resume?(waiting: WaitingTransition[]): Promise<void>;
   /** Starts background work (task polling, timers) once the server has created the service. */
   startBackground?(): void;
   /**

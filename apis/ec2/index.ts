@@ -31,6 +31,7 @@ import { snapshotOps } from './ops/snapshots.js';
 import { tagOps } from './ops/tags.js';
 import { volumeOps } from './ops/volumes.js';
 import { vpcOps } from './ops/vpcs.js';
+import { resumeWaiting } from './resume.js';
 import { startStatusChecks } from './status-metrics.js';
 
 export const EC2_MODEL = 'ec2-2016-11-15';
@@ -94,6 +95,8 @@ export function buildEc2Service(gw: Gateway, makeBackend: BackendFactory): { def
 
 export const createService: ServiceFactory = async (gw) => {
   const { def, env } = buildEc2Service(gw, await loadBackend(gw.config.ec2.backend ?? 'embedded'));
+  // work a crash lost between a record's commit and the backend is redone before serving
+  await resumeWaiting(env).catch((e: Error) => gw.log.error('ec2 resume of waiting transitions failed', { error: e.message }));
   env.backend.startBackground?.();
   startStatusChecks(env);
   return def;

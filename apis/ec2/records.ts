@@ -120,6 +120,8 @@ export interface SnapshotRec extends Rec {
   StorageTier: string;
   /** Accounts (or 'all') allowed to use it. */
   createVolumePermissions: string[];
+  /** A copy (CopySnapshot, CopyImage): the snapshot its bytes come from. */
+  copiedFrom?: { accountId: string; snapshotId: string };
 }
 
 export interface RuleRec {

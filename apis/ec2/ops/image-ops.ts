@@ -136,7 +136,7 @@ export const imageMutationOps: TypedOps = {
       }
       const orig = await env.store.get<SnapshotRec>(src.OwnerId, 'snapshot', d.SnapshotId);
       if (!orig) throw notFound('snapshot', [d.SnapshotId]);
-      const copy: SnapshotRec = { ...orig, id: newId('snap'), OwnerId: ctx.accountId, Description: `Copied for DestinationAmi ${id} from SourceAmi ${src.id}`, StartTime: env.now(), State: 'pending', Progress: '0%', createVolumePermissions: [], Tags: undefined };
+      const copy: SnapshotRec = { ...orig, id: newId('snap'), OwnerId: ctx.accountId, Description: `Copied for DestinationAmi ${id} from SourceAmi ${src.id}`, StartTime: env.now(), State: 'pending', Progress: '0%', createVolumePermissions: [], Tags: undefined, copiedFrom: { accountId: src.OwnerId, snapshotId: orig.id } };
       await env.store.put(ctx.accountId, 'snapshot', copy.id, copy);
       await env.backend.copySnapshot(ctx.accountId, copy.id, { accountId: src.OwnerId, snapshotId: orig.id });
       devices.push({ ...d, SnapshotId: copy.id, Encrypted: d.Encrypted || input.Encrypted === true });

@@ -141,9 +141,10 @@ export const snapshotOps: TypedOps = {
       Encrypted: src.Encrypted || input.Encrypted === true,
       createVolumePermissions: [],
       Tags: tags,
+      copiedFrom: { accountId: src.OwnerId, snapshotId: src.id },
     };
     await env.store.put(ctx.accountId, 'snapshot', s.id, s);
-    await env.backend.copySnapshot(ctx.accountId, s.id, { accountId: src.OwnerId, snapshotId: src.id });
+    await env.backend.copySnapshot(ctx.accountId, s.id, s.copiedFrom!);
     return { SnapshotId: s.id, Tags: tags };
   },
 

@@ -6,7 +6,7 @@
  * Every transition is a durable job (see scheduler.ts) that reports back through the event sink.
  * Timings come from `ec2.lifecycleMs` in the config (milliseconds per transition).
  */
-import type { BackendEvent, Ec2Backend, Ec2EventSink, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
+import type { BackendEvent, Ec2Backend, Ec2EventSink, LaunchSpec, PublicImage, VolumeSpec, WaitingTransition, ZoneInfo } from '../../../apis/ec2/backend.js';
 import type { Gateway } from '../../../src/gateway.js';
 import { createVolumeDriver, type VolumeDriver } from '../../volumes/driver.js';
 import { EMBEDDED_IMAGES } from './images.js';
@@ -35,6 +35,8 @@ interface DeleteRetry {
 }
 type Job = BackendEvent | DeleteRetry;
 const isRetry = (job: Job): job is DeleteRetry => job.kind === 'delete-volume' || job.kind === 'delete-snapshot';
+/** Which transition a completion job finishes. */
+const jobKey = (e: BackendEvent): string => `${e.kind}/${e.accountId}/${e.kind === 'attachment' ? e.volumeId : e.id}/${e.state}`;
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 300_000;
 
@@ -59,6 +61,32 @@ export class EmbeddedEc2Backend implements Ec2Backend {
       (e) => gw.log.error('ec2 embedded job failed', { err: String(e) }),
       (ev) => `${ev.accountId}/${ev.kind === 'attachment' ? ev.volumeId : ev.id}`,
     );
+  }
+
+  /**
+   * Redoes the work of the transitions records wait for that no stored job will finish (the
+   * process died between the record's commit and the job's): instances and attachments get their
+   * completion again, volumes and snapshots their bytes and then their completion; a copied
+   * snapshot whose source is gone ends in error, as EBS reports a failed copy.
+   */
+  async resume(waiting: WaitingTransition[]): Promise<void> {
+    const held = new Set<string>();
+    for (const job of await this.scheduler.jobs()) held.add(isRetry(job) ? `${job.kind}/${job.accountId}/${job.id}` : jobKey(job));
+    for (const w of waiting) {
+      const e = w.event;
+      if (held.has(jobKey(e)) || (e.kind === 'volume' && e.state === 'deleted' && held.has(`delete-volume/${e.accountId}/${e.id}`))) continue;
+      try {
+        if (e.kind === 'instance' || e.kind === 'attachment') await this.scheduler.after(0, e);
+        else if (e.kind === 'volume' && e.state === 'available' && w.volume) await this.createVolume(e.accountId, w.volume);
+        else if (e.kind === 'volume' && e.state === 'deleted') await this.deleteVolume(e.accountId, e.id);
+        else if (e.kind === 'snapshot' && w.snapshot && 'volumeId' in w.snapshot) await this.createSnapshot(e.accountId, e.id, w.snapshot.volumeId);
+        else if (e.kind === 'snapshot' && w.snapshot && 'copyOf' in w.snapshot) await this.copySnapshot(e.accountId, e.id, w.snapshot.copyOf);
+        else if (e.kind === 'volume-modification' && w.modification) await this.modifyVolume(e.accountId, e.id, w.modification.volumeId, w.modification);
+        this.gw.log.warn('ec2 embedded: redid work lost with the process', { kind: e.kind, id: e.kind === 'attachment' ? e.volumeId : e.id, state: e.state });
+      } catch (err) {
+        this.gw.log.error('ec2 embedded: could not redo work lost with the process', { kind: e.kind, err: String(err) });
+      }
+    }
   }
 
   /** Starts the real-time poll; requests also run due jobs (settle), so tests need no timer. */

@@ -75,6 +75,11 @@ export class Scheduler<J> {
     }
   }
 
+  /** Every job not run yet. */
+  async jobs(): Promise<J[]> {
+    return (await this.t.range()).map(([, j]) => j);
+  }
+
   async pending(): Promise<number> {
     return (await this.t.range()).length;
   }
