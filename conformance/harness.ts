@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../src/config.js';
 import type { Clock, GatewayHandle } from '../src/gateway.js';
@@ -187,3 +188,29 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export const AWS_CLI_V2 = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : undefined;
 /** Debian's python3 with python3-boto3, when installed. */
 export const DEBIAN_PYTHON = existsSync('/usr/lib/python3/dist-packages/boto3') ? '/usr/bin/python3' : undefined;
+
+/**
+ * Sends raw bytes to a gateway and returns the raw response as latin1 text: once a whole response
+ * (headers and Content-Length body) has arrived, or when the server closes, or after `ms`.
+ */
+export function rawHttp(port: number, bytes: string | Buffer, ms = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    const done = () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(out);
+    };
+    const timer = setTimeout(done, ms);
+    s.on('data', (d) => {
+      out += d.toString('latin1');
+      const m = /content-length: (\d+)/i.exec(out);
+      const head = out.indexOf('\r\n\r\n');
+      if (m && head >= 0 && out.length >= head + 4 + Number(m[1])) done();
+    });
+    s.on('error', done);
+    s.on('close', done);
+    s.write(bytes);
+  });
+}

@@ -4,36 +4,13 @@
  * request id, and the gateway keeps serving.
  */
 import t, { type Test } from 'tap';
-import { connect } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '../../bench/sha256.js';
-import { startTestGateway } from '../harness.js';
+import { rawHttp, startTestGateway } from '../harness.js';
 
 const gw = await startTestGateway(t);
 const host = `127.0.0.1:${gw.port}`;
-
-/** Sends raw bytes, returns the raw response (until the server closes or `ms` pass). */
-function raw(bytes: string | Buffer, ms = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(gw.port, '127.0.0.1');
-    let out = '';
-    const done = () => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(out);
-    };
-    const timer = setTimeout(done, ms);
-    s.on('data', (d) => {
-      out += d.toString('latin1');
-      const m = /content-length: (\d+)/i.exec(out);
-      const head = out.indexOf('\r\n\r\n');
-      if (m && head >= 0 && out.length >= head + 4 + Number(m[1])) done();
-    });
-    s.on('error', done);
-    s.on('close', done);
-    s.write(bytes);
-  });
-}
+const raw = (bytes: string | Buffer, ms?: number) => rawHttp(gw.port, bytes, ms);
 
 async function alive(t: Test) {
   const r = await fetch(`${gw.url}/_mcgw/health`);

@@ -8,34 +8,12 @@
 import t from 'tap';
 import * as crypto from 'node:crypto';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { S3Client, GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Sha256 } from '../../bench/sha256.js';
-import { startTestGateway } from '../../conformance/harness.js';
+import { rawHttp, startTestGateway } from '../../conformance/harness.js';
 
-function raw(port: number, bytes: string, ms = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let out = '';
-    const done = () => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(out);
-    };
-    const timer = setTimeout(done, ms);
-    s.on('data', (d) => {
-      out += d.toString('latin1');
-      const m = /content-length: (\d+)/i.exec(out);
-      const head = out.indexOf('\r\n\r\n');
-      if (m && head >= 0 && out.length >= head + 4 + Number(m[1])) done();
-    });
-    s.on('error', done);
-    s.on('close', done);
-    s.write(bytes);
-  });
-}
 
 t.test('sigv4 hardening', async (t) => {
   let offset = 0;
@@ -112,7 +90,7 @@ t.test('sigv4 hardening', async (t) => {
       ['obsolete line folding', `GET /hard/k HTTP/1.1\r\nHost: ${host}\r\nX-A: a\r\n b\r\n\r\n`],
     ];
     for (const [what, bytes] of cases) {
-      const res = await raw(gw.port, bytes);
+      const res = await rawHttp(gw.port, bytes);
       t.match(res, /^HTTP\/1\.1 400/, `${what}: 400`);
       t.match(res, /<Code>\w+<\/Code>/, `${what}: an AWS error body`);
       t.match(res, /<RequestId>\S+<\/RequestId>/, `${what}: with a request id`);
