@@ -32,17 +32,7 @@ import { parseRgwConfig } from '../../translators/ceph/s3/config.js';
 import type { RgwUserRec } from '../../translators/ceph/s3/users.js';
 import { cephUp } from '../backends/ceph/cluster.js';
 import { startTestGateway, type TestGatewayHandle } from '../harness.js';
-
-type SdkError = Error & { $metadata?: { httpStatusCode?: number } };
-
-async function errorOf(p: Promise<unknown>): Promise<SdkError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SdkError;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../../test/helpers/sdk-error.js';
 
 /** A request straight to RGW, signed as the account's RGW user (whose keys only the gateway holds). */
 async function direct(gw: TestGatewayHandle, accountId: string, method: string, path: string): Promise<{ status: number; body: Buffer }> {

@@ -30,17 +30,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import t from 'tap';
 import { startTestGateway } from '../harness.js';
-
-type SdkError = Error & { $metadata?: { httpStatusCode?: number } };
-
-async function errorOf(p: Promise<unknown>): Promise<SdkError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SdkError;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../../test/helpers/sdk-error.js';
 
 function stream(parts: Buffer[]): Readable {
   return Readable.from(parts);

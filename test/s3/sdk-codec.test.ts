@@ -30,6 +30,7 @@ import {
 import t from 'tap';
 import { checksumBase64 } from '../../src/checksums.js';
 import { s3Fixture, startS3Http, type T } from './helpers.js';
+import { errorOf } from '../helpers/sdk-error.js';
 
 async function setup(t: T) {
   const fx = await s3Fixture(t, { s3: { backend: 'embedded', baseDomains: ['localhost'], minPartSize: 5 } });
@@ -45,15 +46,6 @@ async function setup(t: T) {
   });
   t.teardown(() => s3.destroy());
   return { fx, s3 };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number }; Code?: string; $response?: unknown }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
 }
 
 t.test('buckets and objects through the SDK', async (t) => {
