@@ -23,7 +23,7 @@ import {
   type MetricPoint,
   type Tenant,
 } from '../../apis/cloudwatch/backend.js';
-import { percentile, trimmedStat } from '../embedded/cloudwatch/aggregate.js';
+import { percentile, trimmedStat } from '../../apis/cloudwatch/statistics.js';
 import type { PrometheusSettings } from './config.js';
 import { STAT_NAMES, identityLabels, metricFromLabels, selector } from './labels.js';
 import { PromApi } from './prom-api.js';

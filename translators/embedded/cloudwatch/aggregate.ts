@@ -6,7 +6,8 @@
  * statistic sets only contribute to percentiles when they describe a single repeated value
  * (Minimum = Maximum), as CloudWatch documents.
  */
-import type { AggregateBucket, AggregateQuery, TrimmedStat } from '../../../apis/cloudwatch/backend.js';
+import type { AggregateBucket, AggregateQuery } from '../../../apis/cloudwatch/backend.js';
+import { percentile, trimmedStat } from '../../../apis/cloudwatch/statistics.js';
 
 /** One stored PutMetricData entry. */
 export interface PointRecord {
@@ -100,53 +101,4 @@ export function aggregateEntries(each: (visit: (ts: number, rec: PointRecord) =>
   }
   out.sort((a, b) => a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
   return out;
-}
-
-/** Nearest-rank percentile of a weighted distribution (sorts `dist` in place). */
-export function percentile(dist: Array<[number, number]>, p: number): number | undefined {
-  let total = 0;
-  for (const [, c] of dist) total += c;
-  if (total <= 0) return undefined;
-  dist.sort((a, b) => a[0] - b[0]);
-  const rank = Math.max(Math.ceil((p / 100) * total - 1e-9), 1);
-  let seen = 0;
-  for (const [v, c] of dist) {
-    seen += c;
-    if (seen >= rank) return v;
-  }
-  return dist[dist.length - 1][0];
-}
-
-/** A trimmed statistic of a weighted distribution (sorts `dist` in place). */
-export function trimmedStat(dist: Array<[number, number]>, t: TrimmedStat): number | undefined {
-  let total = 0;
-  for (const [, c] of dist) total += c;
-  if (total <= 0) return undefined;
-  dist.sort((a, b) => a[0] - b[0]);
-  const lo = t.lo === undefined ? -Infinity : t.percent ? percentile(dist, t.lo)! : t.lo;
-  const hi = t.hi === undefined ? Infinity : t.percent ? percentile(dist, t.hi)! : t.hi;
-  // percent bounds: values above the lower percentile value (or all from the start for 0 %)
-  const above = (v: number) => (t.percent && t.lo !== undefined && t.lo > 0 ? v > lo : v >= lo);
-  let n = 0;
-  let sum = 0;
-  let wsum = 0;
-  for (const [v, c] of dist) {
-    if (above(v) && v <= hi) {
-      n += c;
-      sum += v * c;
-    }
-    wsum += Math.min(Math.max(v, lo), hi) * c;
-  }
-  switch (t.kind) {
-    case 'TC':
-      return n;
-    case 'TS':
-      return sum;
-    case 'PR':
-      return (n / total) * 100;
-    case 'WM':
-      return wsum / total;
-    default:
-      return n > 0 ? sum / n : undefined;
-  }
 }
