@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** BatchGetItem (≤100 keys) and BatchWriteItem (≤25 requests). */
-import type { Handler } from '../../src/context.js';
+import type { Handler, RequestContext } from '../../src/context.js';
 import type { DynamoBackend, TableInfo, WriteOp } from './backend.js';
 import { checkExpressionParams, checkItemSize, consumed, keyOfItem, readUnits, requireTable, validateItemKeys, validateKey, writeUnits } from './common.js';
 import { ConstraintErrors, validation } from './errors.js';
@@ -38,31 +38,40 @@ function checkRequestItems(input: In, max: number): void {
   c.throwIfAny();
 }
 
+/**
+ * Everything BatchGetItem checks before it reads (also run by translators/alternator before a
+ * BatchGetItem is passed through).
+ */
+export async function prepareBatchGetItem(backend: DynamoBackend, ctx: RequestContext, input: In) {
+  checkRequestItems(input, 100);
+  const reqs = Object.entries<any>(input.RequestItems);
+  let total = 0;
+  const prepared = reqs.map(([name, r]) => {
+    checkExpressionParams(r, ['ProjectionExpression'], ['AttributesToGet']);
+    for (const k of r.Keys ?? []) for (const a in k) validateValue(k[a]);
+    total += (r.Keys ?? []).length;
+    const ex = prepareExpressions(r);
+    return { name, r, projection: ex.projection ?? attributesToGet(r.AttributesToGet) };
+  });
+  if (total > 100) throw validation('Too many items requested for the BatchGetItem call');
+  const tables = new Map<string, TableInfo>();
+  for (const { name, r } of prepared) {
+    const t = await requireTable(backend, ctx.accountId, name);
+    tables.set(name, t);
+    const seen = new Set<string>();
+    for (const k of r.Keys) {
+      validateKey(t, k);
+      const ks = encodeKeyString(t, k);
+      if (seen.has(ks)) throw validation('Provided list of item keys contains duplicates');
+      seen.add(ks);
+    }
+  }
+  return { prepared, tables };
+}
+
 export function batchGetItem(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkRequestItems(input, 100);
-    const reqs = Object.entries<any>(input.RequestItems);
-    let total = 0;
-    const prepared = reqs.map(([name, r]) => {
-      checkExpressionParams(r, ['ProjectionExpression'], ['AttributesToGet']);
-      for (const k of r.Keys ?? []) for (const a in k) validateValue(k[a]);
-      total += (r.Keys ?? []).length;
-      const ex = prepareExpressions(r);
-      return { name, r, projection: ex.projection ?? attributesToGet(r.AttributesToGet) };
-    });
-    if (total > 100) throw validation('Too many items requested for the BatchGetItem call');
-    const tables = new Map<string, TableInfo>();
-    for (const { name, r } of prepared) {
-      const t = await requireTable(backend, ctx.accountId, name);
-      tables.set(name, t);
-      const seen = new Set<string>();
-      for (const k of r.Keys) {
-        validateKey(t, k);
-        const ks = encodeKeyString(t, k);
-        if (seen.has(ks)) throw validation('Provided list of item keys contains duplicates');
-        seen.add(ks);
-      }
-    }
+    const { prepared, tables } = await prepareBatchGetItem(backend, ctx, input);
     const reads = prepared.flatMap(({ name, r }) => (r.Keys as Item[]).map((key) => ({ table: tables.get(name)!, key })));
     const found = await backend.getItems(reads);
     const responses: Record<string, Item[]> = {};
@@ -96,45 +105,51 @@ export function batchGetItem(backend: DynamoBackend): Handler {
   };
 }
 
+/** BatchWriteItem's checks before the writes (see prepareBatchGetItem): the writes to make. */
+export async function prepareBatchWriteItem(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<WriteOp[]> {
+  checkRequestItems(input, 25);
+  const reqs = Object.entries<any[]>(input.RequestItems);
+  let total = 0;
+  for (const [, list] of reqs) {
+    for (const w of list) {
+      const n = (w?.PutRequest ? 1 : 0) + (w?.DeleteRequest ? 1 : 0);
+      if (n !== 1) throw validation('Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes');
+      if (w.PutRequest) {
+        validateItemValues(w.PutRequest.Item ?? {});
+        checkItemSize(w.PutRequest.Item ?? {});
+      } else for (const a in w.DeleteRequest.Key ?? {}) validateValue(w.DeleteRequest.Key[a]);
+      total++;
+    }
+  }
+  if (total > 25) throw validation('Too many items requested for the BatchWriteItem call');
+  const ops: WriteOp[] = [];
+  for (const [name, list] of reqs) {
+    const t = await requireTable(backend, ctx.accountId, name);
+    const seen = new Set<string>();
+    for (const w of list) {
+      let key: Item;
+      if (w.PutRequest) {
+        validateItemKeys(t, w.PutRequest.Item);
+        key = keyOfItem(t, w.PutRequest.Item);
+      } else {
+        validateKey(t, w.DeleteRequest.Key);
+        key = w.DeleteRequest.Key;
+      }
+      const ks = encodeKeyString(t, key);
+      if (seen.has(ks)) throw validation('Provided list of item keys contains duplicates');
+      seen.add(ks);
+      const item: Item | undefined = w.PutRequest?.Item;
+      ops.push({ table: t, key, apply: (cur) => (item ? item : cur ? null : undefined) });
+    }
+  }
+  return ops;
+}
+
 export function batchWriteItem(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkRequestItems(input, 25);
-    const reqs = Object.entries<any[]>(input.RequestItems);
-    let total = 0;
-    for (const [, list] of reqs) {
-      for (const w of list) {
-        const n = (w?.PutRequest ? 1 : 0) + (w?.DeleteRequest ? 1 : 0);
-        if (n !== 1) throw validation('Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes');
-        if (w.PutRequest) {
-          validateItemValues(w.PutRequest.Item ?? {});
-          checkItemSize(w.PutRequest.Item ?? {});
-        } else for (const a in w.DeleteRequest.Key ?? {}) validateValue(w.DeleteRequest.Key[a]);
-        total++;
-      }
-    }
-    if (total > 25) throw validation('Too many items requested for the BatchWriteItem call');
-    const ops: WriteOp[] = [];
+    const ops = await prepareBatchWriteItem(backend, ctx, input);
     const perTable: Record<string, number> = {};
-    for (const [name, list] of reqs) {
-      const t = await requireTable(backend, ctx.accountId, name);
-      const seen = new Set<string>();
-      perTable[name] = 0;
-      for (const w of list) {
-        let key: Item;
-        if (w.PutRequest) {
-          validateItemKeys(t, w.PutRequest.Item);
-          key = keyOfItem(t, w.PutRequest.Item);
-        } else {
-          validateKey(t, w.DeleteRequest.Key);
-          key = w.DeleteRequest.Key;
-        }
-        const ks = encodeKeyString(t, key);
-        if (seen.has(ks)) throw validation('Provided list of item keys contains duplicates');
-        seen.add(ks);
-        const item: Item | undefined = w.PutRequest?.Item;
-        ops.push({ table: t, key, apply: (cur) => (item ? item : cur ? null : undefined) });
-      }
-    }
+    for (const name in input.RequestItems) perTable[name] = 0;
     const results = await asSingleWrites(ctx, ops.map((op) => itemId(op.table, op.key)), () => backend.write(ops, { now: ctx.gateway.clock.now() }), false);
     ops.forEach((op, i) => (perTable[op.table.name]! += writeUnits(results[i]!.old, results[i]!.new)));
     const out: In = { UnprocessedItems: {} };

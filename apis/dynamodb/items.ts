@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** PutItem, GetItem, DeleteItem and UpdateItem. */
-import type { Handler } from '../../src/context.js';
+import type { Handler, RequestContext } from '../../src/context.js';
 import type { DynamoBackend, TableInfo } from './backend.js';
 import {
   checkCommon,
@@ -41,19 +41,28 @@ function validateKeyValues(key: Item | undefined): void {
   if (key) for (const k in key) validateValue(key[k]!);
 }
 
+/**
+ * Everything PutItem checks before it touches an item: parameters, values, expressions, the
+ * table and the item's keys against its schema (also run by translators/alternator before a
+ * PutItem is passed through, so both backends refuse bad input with the same errors).
+ */
+export async function preparePutItem(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<{ table: TableInfo; item: Item; cond?: Condition }> {
+  checkCommon(input, (c) => c.required(input.Item, 'item'));
+  checkExpressionParams(input, ['ConditionExpression'], ['Expected']);
+  const item = input.Item as Item;
+  validateItemValues(item);
+  if (input.ReturnValues && input.ReturnValues !== 'ALL_OLD' && input.ReturnValues !== 'NONE') throw validation('ReturnValues can only be ALL_OLD or NONE');
+  checkItemSize(item);
+  const legacy = conditionOf(input);
+  const ex = prepareExpressions(input);
+  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  validateItemKeys(table, item);
+  return { table, item, cond: ex.condition ?? legacy };
+}
+
 export function putItem(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkCommon(input, (c) => c.required(input.Item, 'item'));
-    checkExpressionParams(input, ['ConditionExpression'], ['Expected']);
-    const item = input.Item as Item;
-    validateItemValues(item);
-    if (input.ReturnValues && input.ReturnValues !== 'ALL_OLD' && input.ReturnValues !== 'NONE') throw validation('ReturnValues can only be ALL_OLD or NONE');
-    checkItemSize(item);
-    const legacy = conditionOf(input);
-    const ex = prepareExpressions(input);
-    const cond = ex.condition ?? legacy;
-    const table = await requireTable(backend, ctx.accountId, input.TableName);
-    validateItemKeys(table, item);
+    const { table, item, cond } = await preparePutItem(backend, ctx, input);
     const [res] = await asSingleWrites(ctx, [itemId(table, keyOfItem(table, item))], () => backend.write([
       {
         table,
@@ -78,18 +87,24 @@ function projectionOf(input: In, projection: PathElem[][] | undefined): PathElem
   return projection ?? attributesToGet(input.AttributesToGet);
 }
 
+/** GetItem's checks before the read (see preparePutItem). */
+export async function prepareGetItem(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<{ table: TableInfo; projection?: PathElem[][] }> {
+  checkCommon(input, (c) => {
+    c.required(input.Key, 'key');
+    c.lengthMin(input.AttributesToGet, 'attributesToGet', 1);
+  });
+  checkExpressionParams(input, ['ProjectionExpression'], ['AttributesToGet']);
+  validateKeyValues(input.Key);
+  const ex = prepareExpressions(input);
+  const projection = projectionOf(input, ex.projection);
+  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  validateKey(table, input.Key);
+  return { table, projection };
+}
+
 export function getItem(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkCommon(input, (c) => {
-      c.required(input.Key, 'key');
-      c.lengthMin(input.AttributesToGet, 'attributesToGet', 1);
-    });
-    checkExpressionParams(input, ['ProjectionExpression'], ['AttributesToGet']);
-    validateKeyValues(input.Key);
-    const ex = prepareExpressions(input);
-    const projection = projectionOf(input, ex.projection);
-    const table = await requireTable(backend, ctx.accountId, input.TableName);
-    validateKey(table, input.Key);
+    const { table, projection } = await prepareGetItem(backend, ctx, input);
     const item = await backend.getItem(table, input.Key);
     const out: In = {};
     if (item) out.Item = projection ? project(item, projection) : item;
@@ -99,17 +114,22 @@ export function getItem(backend: DynamoBackend): Handler {
   };
 }
 
+/** DeleteItem's checks before the write (see preparePutItem). */
+export async function prepareDeleteItem(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<{ table: TableInfo; cond?: Condition }> {
+  checkCommon(input, (c) => c.required(input.Key, 'key'));
+  checkExpressionParams(input, ['ConditionExpression'], ['Expected']);
+  validateKeyValues(input.Key);
+  if (input.ReturnValues && input.ReturnValues !== 'ALL_OLD' && input.ReturnValues !== 'NONE') throw validation('ReturnValues can only be ALL_OLD or NONE');
+  const legacy = conditionOf(input);
+  const ex = prepareExpressions(input);
+  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  validateKey(table, input.Key);
+  return { table, cond: ex.condition ?? legacy };
+}
+
 export function deleteItem(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkCommon(input, (c) => c.required(input.Key, 'key'));
-    checkExpressionParams(input, ['ConditionExpression'], ['Expected']);
-    validateKeyValues(input.Key);
-    if (input.ReturnValues && input.ReturnValues !== 'ALL_OLD' && input.ReturnValues !== 'NONE') throw validation('ReturnValues can only be ALL_OLD or NONE');
-    const legacy = conditionOf(input);
-    const ex = prepareExpressions(input);
-    const cond = ex.condition ?? legacy;
-    const table = await requireTable(backend, ctx.accountId, input.TableName);
-    validateKey(table, input.Key);
+    const { table, cond } = await prepareDeleteItem(backend, ctx, input);
     const [res] = await asSingleWrites(ctx, [itemId(table, input.Key)], () => backend.write([
       {
         table,
@@ -152,19 +172,27 @@ export function updatedItem(table: TableInfo, cur: Item | undefined, key: Item, 
   return next;
 }
 
+/**
+ * UpdateItem's checks before the write (see preparePutItem); what depends on the current item
+ * (index key types and the size of the result) is checked by updatedItem inside the write.
+ */
+export async function prepareUpdateItem(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<{ table: TableInfo; cond?: Condition; update?: UpdateActions }> {
+  checkCommon(input, (c) => c.required(input.Key, 'key'));
+  checkExpressionParams(input, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected']);
+  validateKeyValues(input.Key);
+  const legacyCond = conditionOf(input);
+  const legacyUpdate = input.UpdateExpression != null ? undefined : attributeUpdates(input.AttributeUpdates as Record<string, AttributeUpdate> | undefined);
+  const ex = prepareExpressions(input);
+  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  validateKey(table, input.Key);
+  const update = ex.update ?? legacyUpdate;
+  if (update) checkUpdateTouchesNoKey(table, update);
+  return { table, cond: ex.condition ?? legacyCond, update };
+}
+
 export function updateItem(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkCommon(input, (c) => c.required(input.Key, 'key'));
-    checkExpressionParams(input, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected']);
-    validateKeyValues(input.Key);
-    const legacyCond = conditionOf(input);
-    const legacyUpdate = input.UpdateExpression != null ? undefined : attributeUpdates(input.AttributeUpdates as Record<string, AttributeUpdate> | undefined);
-    const ex = prepareExpressions(input);
-    const cond = ex.condition ?? legacyCond;
-    const update = ex.update ?? legacyUpdate;
-    const table = await requireTable(backend, ctx.accountId, input.TableName);
-    validateKey(table, input.Key);
-    if (update) checkUpdateTouchesNoKey(table, update);
+    const { table, cond, update } = await prepareUpdateItem(backend, ctx, input);
     const key = input.Key as Item;
     const [res] = await asSingleWrites(ctx, [itemId(table, key)], () => backend.write([
       {

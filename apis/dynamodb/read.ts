@@ -4,7 +4,7 @@
  * (both applied before the filter, like DynamoDB), Select (incl. COUNT), segments, paging keys.
  */
 import type { Handler, RequestContext } from '../../src/context.js';
-import type { DynamoBackend, IndexInfo, Page, TableInfo } from './backend.js';
+import type { DynamoBackend, IndexInfo, Page, QueryRequest, ScanRequest, TableInfo } from './backend.js';
 import { checkCommon, checkExpressionParams, consumed, readUnits, requireTable } from './common.js';
 import { validation, type ConstraintErrors } from './errors.js';
 import type { Condition, Operand, PathElem } from './expr/ast.js';
@@ -76,11 +76,14 @@ function indexView(table: TableInfo, idx: IndexInfo, item: Item): Item {
   return out;
 }
 
-function finish(ctx: RequestContext, plan: Plan, page: Page, input: In): In {
-  const { table, index, filter, projection, select } = plan;
+function checkSelectOnIndex(select: string, index: IndexInfo | undefined): void {
   if (select === 'ALL_ATTRIBUTES' && index?.kind === 'GSI' && index.projection.ProjectionType !== 'ALL') {
     throw validation(`One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`);
   }
+}
+
+function finish(ctx: RequestContext, plan: Plan, page: Page, input: In): In {
+  const { table, index, filter, projection, select } = plan;
   const items: Item[] = [];
   let bytes = 0;
   for (const full of page.items) {
@@ -126,30 +129,36 @@ function readConstraints(c: ConstraintErrors, input: In): void {
   c.lengthMin(input.AttributesToGet, 'attributesToGet', 1);
 }
 
-export function query(backend: DynamoBackend): Handler {
-  return async (ctx, input: In) => {
-    checkCommon(input, (c) => readConstraints(c, input));
-    checkExpressionParams(input, ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'], ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions']);
-    const legacyFilter = filterCondition(input.QueryFilter as Record<string, LegacyCondition> | undefined, input.ConditionalOperator);
-    const legacyProjection = attributesToGet(input.AttributesToGet);
-    validateStartKeyValues(input.ExclusiveStartKey);
-    if (input.KeyConditions == null && input.KeyConditionExpression == null) {
-      throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
-    }
-    const ex = prepareExpressions(input);
-    const conds = ex.keyCondition ? fromExpression(ex.keyCondition) : fromLegacy(input.KeyConditions);
-    const projection = ex.projection ?? legacyProjection;
-    const select = checkSelect(input, !!projection);
-    const table = await requireTable(backend, ctx.accountId, input.TableName);
-    const index = findIndex(table, input);
-    const hash = index ? index.hash : table.hash;
-    const range = index ? index.range : table.range;
-    const kc = resolveKeyConditions(conds, hash, range);
-    checkStartKey(table, index, input.ExclusiveStartKey);
-    checkStartKeyInRange(input.ExclusiveStartKey, kc, hash, range);
-    const filter = ex.filter ?? legacyFilter;
-    checkFilterNotOnKeys(filter, [hash.name, range?.name].filter(Boolean) as string[], ex.filter ? 'Filter Expression' : 'QueryFilter');
-    const page = await backend.query(table, {
+/**
+ * Everything Query checks before it reads (also run by translators/alternator before a Query is
+ * passed through): the plan and the backend request.
+ */
+export async function prepareQuery(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<{ plan: Plan; req: QueryRequest }> {
+  checkCommon(input, (c) => readConstraints(c, input));
+  checkExpressionParams(input, ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'], ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions']);
+  const legacyFilter = filterCondition(input.QueryFilter as Record<string, LegacyCondition> | undefined, input.ConditionalOperator);
+  const legacyProjection = attributesToGet(input.AttributesToGet);
+  validateStartKeyValues(input.ExclusiveStartKey);
+  if (input.KeyConditions == null && input.KeyConditionExpression == null) {
+    throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+  }
+  const ex = prepareExpressions(input);
+  const conds = ex.keyCondition ? fromExpression(ex.keyCondition) : fromLegacy(input.KeyConditions);
+  const projection = ex.projection ?? legacyProjection;
+  const select = checkSelect(input, !!projection);
+  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const index = findIndex(table, input);
+  const hash = index ? index.hash : table.hash;
+  const range = index ? index.range : table.range;
+  const kc = resolveKeyConditions(conds, hash, range);
+  checkStartKey(table, index, input.ExclusiveStartKey);
+  checkStartKeyInRange(input.ExclusiveStartKey, kc, hash, range);
+  const filter = ex.filter ?? legacyFilter;
+  checkFilterNotOnKeys(filter, [hash.name, range?.name].filter(Boolean) as string[], ex.filter ? 'Filter Expression' : 'QueryFilter');
+  checkSelectOnIndex(select, index);
+  return {
+    plan: { table, index, filter, projection, select },
+    req: {
       index: index?.name,
       hash: kc.hash,
       range: kc.range,
@@ -157,47 +166,62 @@ export function query(backend: DynamoBackend): Handler {
       exclusiveStartKey: input.ExclusiveStartKey,
       limit: input.Limit,
       maxBytes: PAGE_BYTES,
-    });
-    return finish(ctx, { table, index, filter, projection, select }, page, input);
+    },
   };
 }
 
-export function scan(backend: DynamoBackend): Handler {
+export function query(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    checkCommon(input, (c) => {
-      readConstraints(c, input);
-      c.min(input.Segment, 'segment', 0);
-      c.max(input.Segment, 'segment', 999999);
-      c.min(input.TotalSegments, 'totalSegments', 1);
-      c.max(input.TotalSegments, 'totalSegments', 1000000);
-    });
-    checkExpressionParams(input, ['ProjectionExpression', 'FilterExpression'], ['AttributesToGet', 'ScanFilter', 'ConditionalOperator']);
-    const legacyFilter = filterCondition(input.ScanFilter as Record<string, LegacyCondition> | undefined, input.ConditionalOperator);
-    const legacyProjection = attributesToGet(input.AttributesToGet);
-    validateStartKeyValues(input.ExclusiveStartKey);
-    if (input.Segment !== undefined && input.TotalSegments === undefined) {
-      throw validation('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
-    }
-    if (input.TotalSegments !== undefined && input.Segment === undefined) {
-      throw validation('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');
-    }
-    if (input.Segment !== undefined && input.Segment >= input.TotalSegments) {
-      throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`);
-    }
-    const ex = prepareExpressions(input);
-    const projection = ex.projection ?? legacyProjection;
-    const select = checkSelect(input, !!projection);
-    const table = await requireTable(backend, ctx.accountId, input.TableName);
-    const index = findIndex(table, input);
-    checkStartKey(table, index, input.ExclusiveStartKey);
-    const page = await backend.scan(table, {
+    const { plan, req } = await prepareQuery(backend, ctx, input);
+    return finish(ctx, plan, await backend.query(plan.table, req), input);
+  };
+}
+
+/** Scan's checks before it reads (see prepareQuery). */
+export async function prepareScan(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<{ plan: Plan; req: ScanRequest }> {
+  checkCommon(input, (c) => {
+    readConstraints(c, input);
+    c.min(input.Segment, 'segment', 0);
+    c.max(input.Segment, 'segment', 999999);
+    c.min(input.TotalSegments, 'totalSegments', 1);
+    c.max(input.TotalSegments, 'totalSegments', 1000000);
+  });
+  checkExpressionParams(input, ['ProjectionExpression', 'FilterExpression'], ['AttributesToGet', 'ScanFilter', 'ConditionalOperator']);
+  const legacyFilter = filterCondition(input.ScanFilter as Record<string, LegacyCondition> | undefined, input.ConditionalOperator);
+  const legacyProjection = attributesToGet(input.AttributesToGet);
+  validateStartKeyValues(input.ExclusiveStartKey);
+  if (input.Segment !== undefined && input.TotalSegments === undefined) {
+    throw validation('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
+  }
+  if (input.TotalSegments !== undefined && input.Segment === undefined) {
+    throw validation('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');
+  }
+  if (input.Segment !== undefined && input.Segment >= input.TotalSegments) {
+    throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${input.Segment} is not less than TotalSegments: ${input.TotalSegments}`);
+  }
+  const ex = prepareExpressions(input);
+  const projection = ex.projection ?? legacyProjection;
+  const select = checkSelect(input, !!projection);
+  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const index = findIndex(table, input);
+  checkStartKey(table, index, input.ExclusiveStartKey);
+  checkSelectOnIndex(select, index);
+  return {
+    plan: { table, index, filter: ex.filter ?? legacyFilter, projection, select },
+    req: {
       index: index?.name,
       segment: input.Segment,
       totalSegments: input.TotalSegments,
       exclusiveStartKey: input.ExclusiveStartKey,
       limit: input.Limit,
       maxBytes: PAGE_BYTES,
-    });
-    return finish(ctx, { table, index, filter: ex.filter ?? legacyFilter, projection, select }, page, input);
+    },
+  };
+}
+
+export function scan(backend: DynamoBackend): Handler {
+  return async (ctx, input: In) => {
+    const { plan, req } = await prepareScan(backend, ctx, input);
+    return finish(ctx, plan, await backend.scan(plan.table, req), input);
   };
 }

@@ -7,7 +7,8 @@
  * through (forward.ts) and never reach this object; its table-level mutators say so.
  *
  * Tables are read from Alternator's DescribeTable (cached for a second: transactions look up the
- * same tables for every action).
+ * same tables for every action, and the pass-through validates every item operation against its
+ * table's schema).
  */
 import type {
   DynamoBackend,
@@ -84,7 +85,7 @@ function passedThrough(what: string): Error {
 export class AlternatorBackend implements DynamoBackend {
   readonly name = 'alternator';
   readonly tx: TxManager;
-  private readonly tables = new Map<string, { at: number; info?: TableInfo }>();
+  private readonly tables = new Map<string, { at: number; info: Promise<TableInfo | undefined> }>();
 
   constructor(
     private readonly client: AlternatorClient,
@@ -106,21 +107,40 @@ export class AlternatorBackend implements DynamoBackend {
     this.tables.delete(`${account}/${name}`);
   }
 
-  async getTable(account: string, name: string): Promise<TableInfo | undefined> {
+  /**
+   * The table record, from a cache of a second (one DescribeTable in flight per table however
+   * many requests wait for it). A missing table is not cached: a table created through another
+   * gateway is usable here as soon as Alternator has it.
+   */
+  getTable(account: string, name: string): Promise<TableInfo | undefined> {
     const k = `${account}/${name}`;
     const hit = this.tables.get(k);
-    if (hit && hit.at + TABLE_CACHE_MS > Date.now()) return hit.info;
-    if (name.length > this.names.maxName(account)) return undefined;
+    const now = Date.now();
+    if (hit && hit.at + TABLE_CACHE_MS > now) return hit.info;
+    if (name.length > this.names.maxName(account)) return Promise.resolve(undefined);
+    const info = this.describe(account, name);
+    const entry = { at: now, info };
+    this.tables.set(k, entry);
+    info.then(
+      (t) => {
+        if (!t && this.tables.get(k) === entry) this.tables.delete(k);
+      },
+      () => {
+        if (this.tables.get(k) === entry) this.tables.delete(k);
+      },
+    );
+    return info;
+  }
+
+  private async describe(account: string, name: string): Promise<TableInfo | undefined> {
     const up = this.names.prefix(account) + name;
-    let info: TableInfo | undefined;
     try {
       const d = await this.client.call<Doc>('DescribeTable', { TableName: up }, true);
-      info = tableInfoOf(d.Table ?? {}, account, this.region, name, await this.protection.get(up));
+      return tableInfoOf(d.Table ?? {}, account, this.region, name, await this.protection.get(up));
     } catch (e) {
       if (!(e instanceof AwsError) || e.code !== 'ResourceNotFoundException') throw e;
+      return undefined;
     }
-    this.tables.set(k, { at: Date.now(), info });
-    return info;
   }
 
   async listTables(account: string, exclusiveStart: string | undefined, limit: number): Promise<string[]> {

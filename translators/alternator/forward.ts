@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream';
 import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import { ConstraintErrors, validation } from '../../apis/dynamodb/errors.js';
+import { itemValidators } from '../../apis/dynamodb/validate.js';
 import type { AlternatorBackend } from './backend.js';
 import type { AlternatorClient } from './client.js';
 import type { AlternatorConfig } from './config.js';
@@ -68,11 +69,16 @@ async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, saf
   return { $raw: Buffer.from(JSON.stringify(doc)) };
 }
 
-/** GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, TTL: one TableName. */
+/**
+ * GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan (checked first by apis/dynamodb's own
+ * validation, so bad input gets DynamoDB's errors, not Alternator's), TTL: one TableName. The
+ * body sent up is the decoded input (what the gateway validated) with the name prefixed.
+ */
 export function singleTable(u: Upstream, op: string, safe: (body: Doc) => boolean): Handler {
-  return async (ctx) => {
-    const body = rawInput(ctx);
-    body.TableName = u.names.up(ctx.accountId, body.TableName);
+  const validate = itemValidators[op];
+  return async (ctx, input: Doc) => {
+    if (validate) await validate(u.backend, ctx, input);
+    const body = { ...input, TableName: u.names.up(ctx.accountId, input.TableName) };
     return send(u, ctx, op, body, safe(body), wantsCapacity(body) ? (d) => u.names.capacity(ctx.accountId, d.ConsumedCapacity) : undefined, NO_MAPS);
   };
 }
@@ -187,10 +193,11 @@ export function listTables(u: Upstream): Handler {
 
 /** BatchGetItem / BatchWriteItem: RequestItems keyed by table name, answers mapped back. */
 export function batch(u: Upstream, op: 'BatchGetItem' | 'BatchWriteItem'): Handler {
-  return async (ctx) => {
-    const body = rawInput(ctx);
+  const validate = itemValidators[op]!;
+  return async (ctx, input: Doc) => {
+    await validate(u.backend, ctx, input);
     const a = ctx.accountId;
-    body.RequestItems = u.names.renameKeys(body.RequestItems, (k) => u.names.up(a, k));
+    const body = { ...input, RequestItems: u.names.renameKeys(input.RequestItems, (k) => u.names.up(a, k)) };
     const down = (k: string) => u.names.downOrSelf(a, k);
     return send(
       u,

@@ -90,6 +90,8 @@ export interface AlternatorShim {
   secretAccessKey: string;
   /** Requests served per node address (POST / only). */
   served: Map<string, number>;
+  /** Requests received per operation (X-Amz-Target's operation name), all nodes together. */
+  operations: Map<string, number>;
   /** The inner gateway (embedded engine). */
   inner: RunningGateway;
   setMode(address: string, mode: NodeMode): Promise<void>;
@@ -129,6 +131,7 @@ export async function startAlternatorShim(opts: ShimOptions = {}): Promise<Alter
   const nodes: Node[] = [];
   for (let i = 1; i <= (opts.nodes ?? 3); i++) nodes.push({ address: `127.0.0.${i}`, mode: 'ok', sockets: new Set() });
   const served = new Map(nodes.map((n) => [n.address, 0]));
+  const operations = new Map<string, number>();
   let port = opts.port ?? 0;
 
   const handler = (node: Node) => (req: IncomingMessage, res: ServerResponse) => {
@@ -153,7 +156,10 @@ export async function startAlternatorShim(opts: ShimOptions = {}): Promise<Alter
       const body = Buffer.concat(chunks);
       const target = String(req.headers['x-amz-target'] ?? '');
       const op = target.slice(target.lastIndexOf('.') + 1);
-      if (req.method === 'POST') served.set(node.address, (served.get(node.address) ?? 0) + 1);
+      if (req.method === 'POST') {
+        served.set(node.address, (served.get(node.address) ?? 0) + 1);
+        operations.set(op, (operations.get(op) ?? 0) + 1);
+      }
       const refuse = (code: string, message: string) => res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(errorBody(code, message));
       if (UNSUPPORTED.has(op)) return refuse('UnknownOperationException', `Unsupported operation ${op}`);
       if (op === 'CreateTable') {
@@ -220,6 +226,7 @@ export async function startAlternatorShim(opts: ShimOptions = {}): Promise<Alter
     accessKeyId: role,
     secretAccessKey: secret,
     served,
+    operations,
     inner,
     async setMode(address, mode) {
       const n = nodes.find((x) => x.address === address);
