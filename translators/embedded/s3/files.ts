@@ -7,12 +7,13 @@
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, open as openCb, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
+import { FileBody, type Piece } from './body.js';
 import { DigestSet } from './hashing.js';
 
 export interface Segment {
@@ -146,12 +147,15 @@ export class FileStore {
     }
   }
 
-  /** Opens every segment first (so a concurrent delete cannot cut the read short), then streams the range. */
+  /**
+   * Opens every segment first (so a concurrent delete cannot cut the read short), then streams the
+   * range (body.ts).
+   */
   async read(segments: Segment[], range?: ByteRange): Promise<Readable> {
     const total = segments.reduce((a, s) => a + s.n, 0);
     const start = range?.start ?? 0;
     const end = range?.end ?? total - 1;
-    const pieces: Array<{ fh: FileHandle; start: number; end: number; file: string; iv?: string }> = [];
+    const pieces: Piece[] = [];
     let base = 0;
     try {
       for (const s of segments) {
@@ -159,36 +163,16 @@ export class FileStore {
         const segEnd = base + s.n - 1;
         base += s.n;
         if (s.n === 0 || segEnd < start || segStart > end) continue;
-        const fh = await open(this.pathOf(s.f), 'r');
-        pieces.push({ fh, start: Math.max(start, segStart) - segStart, end: Math.min(end, segEnd) - segStart, file: s.f, iv: s.iv });
+        const fd = await openFd(this.pathOf(s.f));
+        const from = Math.max(start, segStart) - segStart;
+        pieces.push({ fd, start: from, end: Math.min(end, segEnd) - segStart, decipher: s.iv ? decipherAt(this.fileKey(s.f), Buffer.from(s.iv, 'base64'), from) : undefined });
       }
     } catch (e) {
-      for (const p of pieces) await p.fh.close().catch(() => undefined);
+      for (const p of pieces) closeSync(p.fd);
       throw e;
     }
     if (pieces.length === 0) return Readable.from([]);
-    const open1 = (p: (typeof pieces)[number]): Readable => {
-      const rs = p.fh.createReadStream({ start: p.start, end: p.end, highWaterMark: 256 * 1024 });
-      if (!p.iv) return rs;
-      const d = decipherAt(this.fileKey(p.file), Buffer.from(p.iv, 'base64'), p.start);
-      // pipeline: a reader that goes away destroys the file stream too (no leaked handle)
-      pipeline(rs, d, () => undefined);
-      return d;
-    };
-    if (pieces.length === 1) return open1(pieces[0]);
-    let next = 0;
-    async function* concat() {
-      try {
-        for (; next < pieces.length; ) {
-          const p = pieces[next++];
-          yield* open1(p);
-        }
-      } finally {
-        // handles not reached yet (the reader went away): close them; started ones close themselves
-        for (let j = next; j < pieces.length; j++) await pieces[j].fh.close().catch(() => undefined);
-      }
-    }
-    return Readable.from(concat(), { objectMode: false, highWaterMark: 256 * 1024 });
+    return new FileBody(pieces);
   }
 
   async remove(files: string[]): Promise<void> {
@@ -237,6 +221,10 @@ export class FileStore {
 }
 
 const WRITE_BATCH = 1024 * 1024;
+
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => openCb(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+}
 
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
