@@ -36,22 +36,27 @@ export function header(req: WireRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Digits s[from..to) as a number, or -1 when one is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Epoch ms of a basic ISO-8601 date (20150830T123600Z), or NaN. */
 export function parseBasicIso(s: string): number {
   if (s.length !== 16 || s.charCodeAt(8) !== 84 /* T */ || s.charCodeAt(15) !== 90 /* Z */) return NaN;
-  const num = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) {
-      const d = s.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return NaN;
-      n = n * 10 + d;
-    }
-    return n;
-  };
-  const y = num(0, 4), mo = num(4, 6), d = num(6, 8), h = num(9, 11), mi = num(11, 13), se = num(13, 15);
-  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 59)) return NaN;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
-  return new Date(ms).getUTCDate() === d ? ms : NaN;
+  const y = digits(s, 0, 4), mo = digits(s, 4, 6), d = digits(s, 6, 8), h = digits(s, 9, 11), mi = digits(s, 11, 13), se = digits(s, 13, 15);
+  if (y < 0 || !(mo >= 1 && mo <= 12 && d >= 1 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59)) return NaN;
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > MONTH_DAYS[mo - 1] + (leap ? 1 : 0)) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, se);
 }
 
 function toBasicIso(ms: number): string {

@@ -65,16 +65,60 @@ export function stringToSign(amzDate: string, scope: string, canonicalRequest: s
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
 }
 
-export function signHex(signingKey: Uint8Array, toSign: string): string {
-  return createHmac('sha256', signingKey).update(toSign, 'utf8').digest('hex');
+/**
+ * HMAC-SHA256 pads of a signing key (RFC 2104: key ⊕ 0x36…, key ⊕ 0x5c…), kept per key object:
+ * a signature is then two one-shot hashes instead of an Hmac object per request.
+ */
+const pads = new WeakMap<Uint8Array, { inner: Buffer; outer: Buffer }>();
+const HMAC_BLOCK = 64;
+/** Scratch for the inner hash's input (pad + message), grown when a message needs more. */
+let scratch = Buffer.allocUnsafe(HMAC_BLOCK + 1024);
+const outerInput = Buffer.allocUnsafe(HMAC_BLOCK + 32);
+
+function padsOf(key: Uint8Array): { inner: Buffer; outer: Buffer } {
+  let p = pads.get(key);
+  if (!p) {
+    // keys longer than a block are hashed first (never the case for 32-byte signing keys)
+    const k = key.length > HMAC_BLOCK ? hash('sha256', Buffer.from(key), 'buffer') : key;
+    const inner = Buffer.alloc(HMAC_BLOCK, 0x36);
+    const outer = Buffer.alloc(HMAC_BLOCK, 0x5c);
+    for (let i = 0; i < k.length; i++) {
+      inner[i] ^= k[i];
+      outer[i] ^= k[i];
+    }
+    p = { inner, outer };
+    pads.set(key, p);
+  }
+  return p;
 }
 
-/** Constant-time comparison of two signatures (hex strings). */
+export function signHex(signingKey: Uint8Array, toSign: string): string {
+  const p = padsOf(signingKey);
+  const need = HMAC_BLOCK + Buffer.byteLength(toSign, 'utf8');
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+  p.inner.copy(scratch, 0);
+  const n = scratch.write(toSign, HMAC_BLOCK, 'utf8');
+  const innerDigest = hash('sha256', scratch.subarray(0, HMAC_BLOCK + n), 'buffer') as unknown as Buffer;
+  p.outer.copy(outerInput, 0);
+  innerDigest.copy(outerInput, HMAC_BLOCK);
+  return hash('sha256', outerInput, 'hex');
+}
+
+/** Scratch for sameSignature: both values are written here instead of two new Buffers per call. */
+let cmpA = Buffer.allocUnsafe(128);
+let cmpB = Buffer.allocUnsafe(128);
+
+/** Constant-time comparison of two signatures (hex strings) or tokens, through crypto.timingSafeEqual. */
 export function sameSignature(expectedHex: string, providedHex: string): boolean {
-  const a = Buffer.from(expectedHex, 'latin1');
-  const b = Buffer.from(providedHex, 'latin1');
-  if (a.length !== b.length) return false;
-  return timingSafeEqual(a, b);
+  const n = Buffer.byteLength(expectedHex, 'utf8');
+  if (n !== Buffer.byteLength(providedHex, 'utf8')) return false;
+  if (cmpA.length < n) {
+    cmpA = Buffer.allocUnsafe(n);
+    cmpB = Buffer.allocUnsafe(n);
+  }
+  cmpA.write(expectedHex, 0, 'utf8');
+  cmpB.write(providedHex, 0, 'utf8');
+  return timingSafeEqual(cmpA.subarray(0, n), cmpB.subarray(0, n));
 }
 
 /** Chunk string to sign for STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER). */
