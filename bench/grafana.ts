@@ -21,6 +21,12 @@ const RATE = 10_000;
 const PER_CALL = 1000;
 const SUSTAIN_S = 20;
 
+/** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat (ticks of 1/100 s). */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -34,9 +40,12 @@ interface Result {
   rssSecondHalf: number;
   readSeconds: number;
   pointsRead: number;
+  /** CPU µs per accepted datapoint during the sustained phase: the gateway's, the TSDB's. */
+  gatewayCpuUs: number;
+  tsdbCpuUs: number;
 }
 
-async function measure(endpoint: string, pid: number): Promise<Result> {
+async function measure(endpoint: string, pid: number, tsdbPid: number | undefined): Promise<Result> {
   const cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: BENCH_CREDENTIALS, disableRequestCompression: true });
   const end = Math.floor(Date.now() / 60_000) * 60_000;
   const start = end - MINUTES * 60_000;
@@ -48,6 +57,7 @@ async function measure(endpoint: string, pid: number): Promise<Result> {
   let accepted = 0;
   let failed = 0;
   const inflight: Promise<void>[] = [];
+  const cpu0 = [cpuOf(pid), tsdbPid ? cpuOf(tsdbPid) : 0];
   const t0 = Date.now();
   const sampler = setInterval(() => rss.push(rssBytes(pid)), 1000);
   for (let k = 0; Date.now() - t0 < SUSTAIN_S * 1000; k++) {
@@ -68,6 +78,7 @@ async function measure(endpoint: string, pid: number): Promise<Result> {
   }
   await Promise.all(inflight);
   const elapsed = (Date.now() - t0) / 1000;
+  const cpu1 = [cpuOf(pid), tsdbPid ? cpuOf(tsdbPid) : 0];
   clearInterval(sampler);
   latencies.sort((a, b) => a - b);
   const half = Math.floor(rss.length / 2);
@@ -84,10 +95,12 @@ async function measure(endpoint: string, pid: number): Promise<Result> {
     rssSecondHalf: Math.max(...rss.slice(half)),
     readSeconds,
     pointsRead: points,
+    gatewayCpuUs: ((cpu1[0] - cpu0[0]) * 1e6) / Math.max(1, accepted),
+    tsdbCpuUs: ((cpu1[1] - cpu0[1]) * 1e6) / Math.max(1, accepted),
   };
 }
 
-async function run(config: object | undefined): Promise<Result> {
+async function run(config: object | undefined, tsdbPid?: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-graf-'));
   const args: string[] = [];
   if (config) {
@@ -96,7 +109,7 @@ async function run(config: object | undefined): Promise<Result> {
   }
   const gw = await startGatewayPinned(dir, args);
   try {
-    return await measure(`http://127.0.0.1:${gw.port}`, gw.child.pid!);
+    return await measure(`http://127.0.0.1:${gw.port}`, gw.child.pid!, tsdbPid);
   } finally {
     await stopChild(gw.child);
     rmSync(dir, { recursive: true, force: true });
@@ -108,14 +121,14 @@ const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
 export async function benchGrafana(): Promise<Row[]> {
   const up = spawnSync('bash', [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'conformance', 'backends', 'prometheus', 'up.sh')], { encoding: 'utf8' });
   if (up.status !== 0) throw new Error(`the grafana bench needs Prometheus (conformance/backends/prometheus/install.sh): ${up.stderr}`);
-  const prom = JSON.parse(up.stdout.trim().split('\n').pop()!) as { url: string; flavor: string };
+  const prom = JSON.parse(up.stdout.trim().split('\n').pop()!) as { url: string; flavor: string; pid: number };
   const prometheus = (percentiles: boolean) => ({ cloudwatch: { backend: 'grafana' }, backends: { grafana: { prometheus: { url: prom.url, flavor: prom.flavor, percentiles } } } });
-  const ours = await run(prometheus(true));
-  const lean = await run(prometheus(false));
+  const ours = await run(prometheus(true), prom.pid);
+  const lean = await run(prometheus(false), prom.pid);
   const peer = await run(undefined);
   const putRow = (r: Result, what: string): Row => ({
     workload: `PutMetricData offered at ${RATE} datapoints/s for ${SUSTAIN_S} s (1,000 a call), into Prometheus, ${what}`,
-    ours: `${Math.round(r.acceptedPerSec)} datapoints/s, p99 ${r.p99ms.toFixed(0)} ms, ${r.failed} calls throttled/failed; RSS peak ${mib(r.rssFirstHalf)} → ${mib(r.rssSecondHalf)}`,
+    ours: `${Math.round(r.acceptedPerSec)} datapoints/s, p99 ${r.p99ms.toFixed(0)} ms, ${r.failed} calls throttled/failed; RSS peak ${mib(r.rssFirstHalf)} → ${mib(r.rssSecondHalf)}; CPU µs/datapoint: gateway ${r.gatewayCpuUs.toFixed(1)}, Prometheus ${r.tsdbCpuUs.toFixed(1)}`,
     peerName: 'embedded store',
     peer: `${Math.round(peer.acceptedPerSec)} datapoints/s, p99 ${peer.p99ms.toFixed(0)} ms; RSS peak ${mib(peer.rssFirstHalf)} → ${mib(peer.rssSecondHalf)}`,
     ratio: r.acceptedPerSec / peer.acceptedPerSec,

@@ -104,3 +104,35 @@ t.test('writer: callers waiting longer than maxWaitMs for room fail with 429', a
   await first;
   t.equal(w.stats.throttled, 1);
 });
+
+t.test('writer: group commit — at most maxInFlight requests; callers queued meanwhile share one, same label sets merged', async (t) => {
+  let open = 0;
+  let most = 0;
+  const requests: Array<{ series: number; samples: number }> = [];
+  const server = createServer((req, res) => {
+    open++;
+    most = Math.max(most, open);
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const s = decodeRemoteWrite(Buffer.concat(chunks));
+      requests.push({ series: s.length, samples: s.reduce((n, x) => n + x.samples.length, 0) });
+      setTimeout(() => (open--, res.writeHead(204).end()), 60);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise((r) => server.close(r)));
+  const w = new RemoteWriter({ ...opts, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, flushMs: 1 });
+  const calls: Promise<void>[] = [];
+  for (let i = 0; i < 12; i++) {
+    // every caller writes the same two label sets, at its own millisecond
+    calls.push(w.write(['a', 'b'].map((n) => ({ labels: [['n', n]] as Array<[string, string]>, key: n, samples: [{ value: i, timestamp: 1000 + i }] }))));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all(calls);
+  t.ok(most <= 2, `at most 2 requests at once (saw ${most})`);
+  t.equal(requests.reduce((n, r) => n + r.samples, 0), 24, 'every sample delivered once');
+  t.ok(requests.length < 12, `fewer requests than callers (${requests.length})`);
+  t.ok(requests.every((r) => r.series === 2), 'each request: one TimeSeries per label set, whatever the number of callers in it');
+  t.equal(w.stats.series, requests.length * 2);
+});

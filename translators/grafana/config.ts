@@ -14,6 +14,7 @@
  *         flushMs: 10                    # longest wait before a partial batch goes out
  *         maxPendingSamples: 200000      # back-pressure: callers wait beyond this…
  *         maxWaitMs: 5000                # …at most this long, then Throttling
+ *         maxInFlight: 2                 # remote-write requests outstanding at once (group commit)
  *         retries: 4                     # on network errors, 429 and 5xx
  *         timeoutMs: 10000
  *         percentiles: true              # cw_dist series (percentiles, trimmed statistics)
@@ -44,6 +45,7 @@ export interface PrometheusSettings {
   flushMs: number;
   maxPendingSamples: number;
   maxWaitMs: number;
+  maxInFlight: number;
   retries: number;
   timeoutMs: number;
   percentiles: boolean;
@@ -121,7 +123,7 @@ function headers(sec: Obj, path: string): Record<string, string> {
 export function prometheusSettings(root: Obj | undefined): PrometheusSettings {
   const p = 'backends.grafana.prometheus';
   const s = section(root, 'prometheus');
-  check(s, p, ['url', 'flavor', 'remoteWriteUrl', 'orgId', 'headers', 'batchSamples', 'flushMs', 'maxPendingSamples', 'maxWaitMs', 'retries', 'timeoutMs', 'percentiles', 'percentileDigits', 'forceFlush', 'closedRanges']);
+  check(s, p, ['url', 'flavor', 'remoteWriteUrl', 'orgId', 'headers', 'batchSamples', 'flushMs', 'maxPendingSamples', 'maxWaitMs', 'maxInFlight', 'retries', 'timeoutMs', 'percentiles', 'percentileDigits', 'forceFlush', 'closedRanges']);
   const base = url(s, p);
   const flavor = (s.flavor ?? 'prometheus2') as Flavor;
   if (!FLAVORS.includes(flavor)) throw new ConfigError(`${p}.flavor must be one of ${FLAVORS.join(', ')}`);
@@ -135,6 +137,7 @@ export function prometheusSettings(root: Obj | undefined): PrometheusSettings {
     flushMs: num(s, p, 'flushMs', 10, 0, 60_000),
     maxPendingSamples: num(s, p, 'maxPendingSamples', 200_000, 1, 100_000_000),
     maxWaitMs: num(s, p, 'maxWaitMs', 5000, 0, 600_000),
+    maxInFlight: num(s, p, 'maxInFlight', 2, 1, 64),
     retries: num(s, p, 'retries', 4, 0, 20),
     timeoutMs: num(s, p, 'timeoutMs', 10_000, 100, 600_000),
     percentiles: bool(s, p, 'percentiles', true),

@@ -8,8 +8,12 @@
  *   unit         StandardUnit                         ndims    number of dimensions (exact-set matching)
  *   dim_<name>   one per dimension; the name is escaped: [A-Za-z0-9] kept, `_` → `__`, every other
  *                UTF-8 byte → `_HH` (upper-case hex), so `Auto Scaling Group` → `dim_Auto_20Scaling_20Group`.
+ * cw_dist (the distribution, see series.ts) carries only `sid`, `unit` and `value`: `sid` is a digest
+ * of the tenant and the metric identity (seriesId). A series with fewer labels costs the TSDB less
+ * to create and to append to (a posting per label), and cw_dist is the series that comes and goes.
  */
-import type { Dimension, MetricId, Tenant } from '../../apis/cloudwatch/backend.js';
+import { createHash } from 'node:crypto';
+import { dimensionKey, type Dimension, type MetricId, type Tenant } from '../../apis/cloudwatch/backend.js';
 
 export const STAT_NAMES = { sum: 'cw_sum', count: 'cw_count', min: 'cw_min', max: 'cw_max', dist: 'cw_dist' } as const;
 
@@ -53,6 +57,17 @@ export function identityLabels(t: Tenant, m: MetricId): Array<[string, string]> 
   ];
   for (const d of m.dimensions) out.push([escapeDimName(d.Name), d.Value]);
   return out;
+}
+
+/**
+ * The `sid` label of a metric's cw_dist series: 128 bits of SHA-256 over account, region,
+ * namespace, metric name and dimensions (base64url, 22 characters). Readers compute it from the
+ * same identity, so no lookup is needed; the account is part of it, so tenants never share one.
+ */
+export function seriesId(t: Tenant, m: MetricId): string {
+  const h = createHash('sha256');
+  h.update(`${t.accountId}\0${t.region}\0${m.namespace}\0${m.metricName}\0${dimensionKey(m.dimensions)}`);
+  return h.digest('base64url').slice(0, 22);
 }
 
 /** The metric identity a series' labels describe, or undefined when they are not ours. */

@@ -2,8 +2,9 @@
 /**
  * CloudWatch metrics on a Prometheus-compatible TSDB (Prometheus, Mimir, VictoriaMetrics).
  * Writes: every PutMetricData call is pre-aggregated per (metric, unit, second) into four series
- * cw_sum/cw_count/cw_min/cw_max (labels.ts) plus, for percentiles, cw_dist{value=…}: the count of
- * each distinct value (rounded to `percentileDigits` significant digits). Samples sit at
+ * cw_sum/cw_count/cw_min/cw_max (labels.ts) plus, for percentiles, cw_dist{sid,unit,value=…}: the
+ * count of each distinct value rounded to `percentileDigits` significant digits (series.ts builds
+ * them; values read back are clamped to the exact Minimum and Maximum). Samples sit at
  * second + a per-call millisecond (0–999), so two calls for the same metric and second are two
  * samples, never a "duplicate sample for timestamp"; CloudWatch buckets start on whole seconds,
  * so the millisecond never moves a sample to another bucket.
@@ -25,51 +26,31 @@ import {
 } from '../../apis/cloudwatch/backend.js';
 import { percentile, trimmedStat } from '../../apis/cloudwatch/statistics.js';
 import type { PrometheusSettings } from './config.js';
-import { STAT_NAMES, identityLabels, metricFromLabels, selector } from './labels.js';
+import { STAT_NAMES, identityLabels, metricFromLabels, selector, seriesId } from './labels.js';
 import { PromApi } from './prom-api.js';
-import { encodeLabel, type EncodedSeries } from './remote-write.js';
+import type { EncodedSeries } from './remote-write.js';
+import { SeriesEncoder } from './series.js';
 import { AwsError } from '../../src/errors.js';
 import { RemoteWriteError, RemoteWriter } from './writer.js';
 
 /** Most points per range query (Prometheus refuses more than 11,000). */
 const MAX_STEPS = 10_000;
 const LIST_LOOKBACK_MS = 455 * 86_400_000;
-/** Metrics whose labels are kept encoded (cleared when full). */
-const LABEL_CACHE = 100_000;
-const NAME_LABELS = Object.fromEntries(Object.entries(STAT_NAMES).map(([k, v]) => [k, encodeLabel('__name__', v)])) as Record<keyof typeof STAT_NAMES, Buffer>;
-const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-interface SeriesLabels {
-  /** Labels without __name__, sorted by name. */
-  base: Array<[string, string]>;
-  /** Their Label fields, encoded. */
-  mid: Buffer[];
-  /** `value` Label fields of cw_dist by value. */
-  dist: Map<string, Buffer>;
-}
-
-interface Group {
-  series: SeriesLabels;
-  ts: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  dist: Map<string, number> | null;
-}
 
 type Matcher = [string, '=' | '!=' | '=~', string];
+/** One statistic of a range query: [field, function, series name, grouping labels, matchers]. */
+type Part = [string, string, string, string, Matcher[]];
 
 export class PrometheusMetricStore implements MetricBackend {
   readonly name = 'grafana';
   private readonly api: PromApi;
   private readonly writers = new Map<string, RemoteWriter>();
-  private offset = Math.floor(Math.random() * 1000);
-  private readonly labelCache = new Map<string, SeriesLabels>();
+  readonly encoder: SeriesEncoder;
 
   constructor(private readonly s: PrometheusSettings) {
     // VictoriaMetrics rounds query_range start/end to the step for its cache unless nocache=1: bucket
     // boundaries must stay exact
+    this.encoder = new SeriesEncoder(s.percentiles, s.percentileDigits);
     this.api = new PromApi(s.url, s.headers, s.timeoutMs, s.flavor === 'victoriametrics' ? { nocache: '1' } : {});
   }
 
@@ -92,6 +73,7 @@ export class PrometheusMetricStore implements MetricBackend {
         flushMs: s.flushMs,
         maxPendingSamples: s.maxPendingSamples,
         maxWaitMs: s.maxWaitMs,
+        maxInFlight: s.maxInFlight,
         retries: s.retries,
         timeoutMs: s.timeoutMs,
         afterWrite: s.forceFlush ? async () => void (await fetch(flushUrl, { headers }).then((r) => r.arrayBuffer())) : undefined,
@@ -101,91 +83,9 @@ export class PrometheusMetricStore implements MetricBackend {
     return w;
   }
 
-  private round(v: number): string {
-    return String(v === 0 ? 0 : Number(v.toPrecision(this.s.percentileDigits)));
-  }
-
-  /** Labels of one metric and unit, with their encodings (cached: the same metrics come back every call). */
-  private seriesOf(tenant: Tenant, p: MetricPoint, key: string): SeriesLabels {
-    let c = this.labelCache.get(key);
-    if (c) return c;
-    const base = identityLabels(tenant, p.metric);
-    base.push(['unit', p.unit]);
-    base.sort(byName);
-    // every label sorts after __name__ and before value (lower-case names; `_` < `a`)
-    const mid = base.map(([k, v]) => encodeLabel(k, v));
-    c = { base, mid, dist: new Map() };
-    if (this.labelCache.size >= LABEL_CACHE) this.labelCache.clear();
-    this.labelCache.set(key, c);
-    return c;
-  }
-
   /** The remote-write series for one call (exported for tests). */
   seriesFor(tenant: Tenant, pts: MetricPoint[]): EncodedSeries[] {
-    this.offset = (this.offset + 1) % 1000;
-    const groups = new Map<string, Group>();
-    const acct = `${tenant.accountId}\0${tenant.region}\0`;
-    for (const p of pts) {
-      const sec = Math.floor(p.timestamp / 1000);
-      const mkey = `${acct}${p.metric.namespace}\0${p.metric.metricName}\0${dimensionKey(p.metric.dimensions)}\0${p.unit}`;
-      const key = `${mkey}\0${sec}`;
-      let g = groups.get(key);
-      if (!g) {
-        g = { series: this.seriesOf(tenant, p, mkey), ts: sec * 1000 + this.offset, count: 0, sum: 0, min: Infinity, max: -Infinity, dist: this.s.percentiles ? new Map() : null };
-        groups.set(key, g);
-      }
-      if (p.stats) {
-        const { sampleCount: n, sum, min, max } = p.stats;
-        g.count += n;
-        g.sum += sum;
-        g.min = Math.min(g.min, min);
-        g.max = Math.max(g.max, max);
-        // a statistic set gives a distribution only when it describes one repeated value
-        if (g.dist && min === max && n > 0) g.dist.set(this.round(min), (g.dist.get(this.round(min)) ?? 0) + n);
-        continue;
-      }
-      const vs = p.values ?? [];
-      for (let i = 0; i < vs.length; i++) {
-        const v = vs[i];
-        const c = p.counts ? p.counts[i] : 1;
-        g.count += c;
-        g.sum += v * c;
-        if (v < g.min) g.min = v;
-        if (v > g.max) g.max = v;
-        if (g.dist && c > 0) {
-          const r = this.round(v);
-          g.dist.set(r, (g.dist.get(r) ?? 0) + c);
-        }
-      }
-    }
-    // samples of the same series (several seconds of one metric in a call) share one series
-    const out = new Map<string, EncodedSeries>();
-    const add = (key: string, labels: () => Array<[string, string]>, encoded: () => Buffer[], value: number, timestamp: number) => {
-      let s = out.get(key);
-      if (!s) out.set(key, (s = { labels: labels(), encoded: encoded(), samples: [] }));
-      s.samples.push({ value, timestamp });
-    };
-    for (const [gk, g] of groups) {
-      if (g.count === 0 && g.min === Infinity) continue;
-      const { base, mid, dist } = g.series;
-      const mk = gk.slice(0, gk.lastIndexOf('\0'));
-      for (const [stat, value] of [['count', g.count], ['sum', g.sum], ['min', g.min], ['max', g.max]] as const) {
-        const name = STAT_NAMES[stat];
-        add(`${mk}\0${stat}`, () => [['__name__', name], ...base], () => [NAME_LABELS[stat], ...mid], value, g.ts);
-      }
-      for (const [v, c] of g.dist ?? []) {
-        let enc = dist.get(v);
-        if (!enc) {
-          enc = encodeLabel('value', v);
-          if (dist.size < 10_000) dist.set(v, enc);
-        }
-        const e = enc;
-        add(`${mk}\0d\0${v}`, () => [['__name__', STAT_NAMES.dist], ...base, ['value', v]], () => [NAME_LABELS.dist, ...mid, e], c, g.ts);
-      }
-    }
-    const res = [...out.values()];
-    for (const s of res) if (s.samples.length > 1) s.samples.sort((a, b) => a.timestamp - b.timestamp);
-    return res;
+    return this.encoder.seriesFor(tenant, pts);
   }
 
   async put(tenant: Tenant, pts: MetricPoint[]): Promise<void> {
@@ -208,10 +108,10 @@ export class PrometheusMetricStore implements MetricBackend {
    * One range query for every statistic over buckets [from + k*len, +len) for k < steps: the
    * `agg_over_time(stat[window])` parts joined with `or`, each tagged with a `cw_stat` label.
    */
-  private async rangeQuery(tenant: Tenant, parts: Array<[string, string, string, string]>, m: Matcher[], from: number, steps: number, lenMs: number) {
+  private async rangeQuery(tenant: Tenant, parts: Part[], from: number, steps: number, lenMs: number) {
     const win = this.s.closedRanges ? lenMs - 1 : lenMs;
     const q = parts
-      .map(([field, fn, stat, by]) => {
+      .map(([field, fn, stat, by, m]) => {
         const outer = fn === 'sum_over_time' ? 'sum' : fn === 'min_over_time' ? 'min' : 'max';
         return `label_replace(${outer} by (${by}) (${fn}(${selector(stat, m)}[${win}ms])), "cw_stat", "${field}", "", "")`;
       })
@@ -229,14 +129,18 @@ export class PrometheusMetricStore implements MetricBackend {
     if (tail > (this.s.closedRanges ? 1 : 0)) windows.push({ from: q.start + full * P, steps: 1, len: tail });
     const m = this.matchers(tenant, q.metric, q.unit);
     const wantDist = this.s.percentiles && ((q.percentiles?.length ?? 0) > 0 || (q.trimmed?.length ?? 0) > 0);
-    const parts: Array<[string, string, string, string]> = [
-      ['sampleCount', 'sum_over_time', STAT_NAMES.count, 'unit'],
-      ['sum', 'sum_over_time', STAT_NAMES.sum, 'unit'],
-      ['min', 'min_over_time', STAT_NAMES.min, 'unit'],
-      ['max', 'max_over_time', STAT_NAMES.max, 'unit'],
+    const parts: Part[] = [
+      ['sampleCount', 'sum_over_time', STAT_NAMES.count, 'unit', m],
+      ['sum', 'sum_over_time', STAT_NAMES.sum, 'unit', m],
+      ['min', 'min_over_time', STAT_NAMES.min, 'unit', m],
+      ['max', 'max_over_time', STAT_NAMES.max, 'unit', m],
     ];
-    if (wantDist) parts.push(['dist', 'sum_over_time', STAT_NAMES.dist, 'unit,value']);
-    const results = await Promise.all(windows.map(async (w) => ({ w, res: await this.rangeQuery(tenant, parts, m, w.from, w.steps, w.len) })));
+    if (wantDist) {
+      const dm: Matcher[] = [['sid', '=', seriesId(tenant, q.metric)]];
+      if (q.unit !== undefined) dm.push(['unit', '=', q.unit]);
+      parts.push(['dist', 'sum_over_time', STAT_NAMES.dist, 'unit,value', dm]);
+    }
+    const results = await Promise.all(windows.map(async (w) => ({ w, res: await this.rangeQuery(tenant, parts, w.from, w.steps, w.len) })));
     const oneUnit = q.unit !== undefined || q.mergeUnits === true;
     const buckets = new Map<string, AggregateBucket & { dist?: Array<[number, number]> }>();
     const bucketOf = (w: { len: number }, t: number, unit: string) => {
@@ -267,6 +171,8 @@ export class PrometheusMetricStore implements MetricBackend {
       // the distribution is complete only when every sample of the bucket carried its value
       const have = (dist ?? []).reduce((n, [, c]) => n + c, 0);
       const complete = dist !== undefined && Math.abs(have - b.sampleCount) < 1e-9 * Math.max(1, b.sampleCount);
+      // a rounded value never lies outside the exact Minimum and Maximum (so p0 and p100 are exact)
+      if (complete) for (const d of dist) d[0] = d[0] < b.min ? b.min : d[0] > b.max ? b.max : d[0];
       if (q.percentiles?.length) {
         bucket.percentiles = {};
         for (const p of q.percentiles) bucket.percentiles[p] = complete ? percentile([...dist!], p) : undefined;

@@ -33,6 +33,11 @@ export interface EncodedSeries extends TimeSeries {
    * encoding `labels` again (the metric store keeps them per series).
    */
   encoded?: Buffer[];
+  /**
+   * The identity of the label set, when the producer knows one: the writer sends the samples of
+   * several callers' series with the same key as one TimeSeries.
+   */
+  key?: string;
 }
 
 const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);

@@ -12,8 +12,15 @@
  *   same caller's other) series are still written; only the callers owning a rejected series get
  *   an error. A series rejected as a duplicate sample (same timestamp, other value: a second write
  *   for the same series and second) is re-sent once with another millisecond inside the same second.
+ * - Group commit: at most `maxInFlight` requests are outstanding; callers arriving meanwhile queue
+ *   and go out together when one returns, so a slow TSDB gets fewer, larger requests instead of
+ *   more concurrent ones. Within a request, series of several callers with the same label set
+ *   (`key`) are sent as one TimeSeries with all their samples: the TSDB parses and looks up each
+ *   label set once per request instead of once per caller.
  */
-import { encodeRemoteWrite, REMOTE_WRITE_HEADERS, type EncodedSeries as TimeSeries } from './remote-write.js';
+import { encodeRemoteWrite, REMOTE_WRITE_HEADERS, type EncodedSeries } from './remote-write.js';
+
+type TimeSeries = EncodedSeries & { merged?: boolean };
 
 export interface WriterOptions {
   url: string;
@@ -25,6 +32,8 @@ export interface WriterOptions {
   maxWaitMs?: number;
   retries: number;
   timeoutMs: number;
+  /** Requests outstanding at once (default 2). */
+  maxInFlight?: number;
   /** Called after every accepted request (VictoriaMetrics' force_flush in tests). */
   afterWrite?: () => Promise<void>;
   fetch?: typeof fetch;
@@ -58,7 +67,7 @@ export class RemoteWriter {
   private waiters: Array<() => void> = [];
   private readonly fetch: typeof fetch;
   /** Statistics for health output and benches. */
-  readonly stats = { requests: 0, samples: 0, retries: 0, rejectedSeries: 0, throttled: 0 };
+  readonly stats = { requests: 0, samples: 0, series: 0, retries: 0, rejectedSeries: 0, throttled: 0 };
 
   constructor(private readonly o: WriterOptions) {
     this.fetch = o.fetch ?? fetch;
@@ -91,7 +100,7 @@ export class RemoteWriter {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.inFlight < (this.o.maxInFlight ?? 2)) {
       const batch: Job[] = [];
       let n = 0;
       while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0].samples <= this.o.batchSamples)) {
@@ -103,6 +112,8 @@ export class RemoteWriter {
       void this.deliver(batch).finally(() => {
         this.inFlight--;
         this.queuedSamples -= n;
+        // what queued meanwhile goes out now, together
+        if (this.queue.length > 0) this.flush();
         const w = this.waiters;
         this.waiters = [];
         for (const r of w) r();
@@ -146,7 +157,8 @@ export class RemoteWriter {
   }
 
   /** One POST with retries; resolves with the 2xx or 4xx answer, throws after retries on others. */
-  private async post(series: TimeSeries[]): Promise<{ ok: boolean; status: number; text: string }> {
+  private async post(parts: TimeSeries[]): Promise<{ ok: boolean; status: number; text: string }> {
+    const series = mergeSeries(parts);
     const body = encodeRemoteWrite(series);
     let last = '';
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
@@ -164,6 +176,7 @@ export class RemoteWriter {
         const text = await res.text();
         if (res.ok) {
           this.stats.requests++;
+          this.stats.series += series.length;
           this.stats.samples += countSamples(series);
           return { ok: true, status: res.status, text };
         }
@@ -181,4 +194,37 @@ export class RemoteWriter {
     this.flush();
     while (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((r) => this.waiters.push(r));
   }
+}
+
+/**
+ * Series with the same key as one TimeSeries (samples in time order); the inputs are not changed
+ * (a rejected request is split and its parts re-sent as they were). A sample whose timestamp the
+ * merged series already has stays in its own TimeSeries, so the TSDB still sees (and refuses, or
+ * de-duplicates) it exactly as if it had come alone.
+ */
+export function mergeSeries(parts: TimeSeries[]): TimeSeries[] {
+  const at = new Map<string, number>();
+  const out: TimeSeries[] = [];
+  for (const s of parts) {
+    const key = s.key;
+    const i = key === undefined || s.samples.length === 0 ? undefined : at.get(key);
+    if (i === undefined) {
+      if (key !== undefined && s.samples.length > 0) at.set(key, out.length);
+      out.push(s);
+      continue;
+    }
+    let into = out[i];
+    if (s.samples.some((x) => into.samples.some((y) => y.timestamp === x.timestamp))) {
+      out.push(s);
+      continue;
+    }
+    if (!into.merged) {
+      // a new series object: the caller's stays as it was
+      const first = into;
+      into = out[i] = { get labels() { return first.labels; }, encoded: first.encoded, key, samples: [...first.samples], merged: true };
+    }
+    for (const x of s.samples) into.samples.push(x);
+  }
+  for (const s of out) if (s.merged) s.samples.sort((a, b) => a.timestamp - b.timestamp);
+  return out;
 }
