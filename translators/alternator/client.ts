@@ -7,22 +7,17 @@
  * otherwise only when the caller says the request is idempotent (reads; writes made idempotent by
  * a condition or a ClientRequestToken).
  */
-import type { Readable } from 'node:stream';
 import { ALGORITHM, scopeOf, sha256Hex, SigningKeyCache, signHex, stringToSign } from '../../src/auth/signing.js';
 import { AwsError } from '../../src/errors.js';
 import type { AlternatorConfig } from './config.js';
 import type { AlternatorNode, NodePool } from './nodes.js';
+import { bodyText, exchange, type UpstreamResponse } from './transport.js';
+
+export type { UpstreamResponse } from './transport.js';
 
 const TARGET = 'DynamoDB_20120810.';
 /** X-Amz-Target prefix of the DynamoDB Streams API (same signing name). */
 export const STREAMS_TARGET = 'DynamoDBStreams_20120810.';
-
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
-  node: string;
-}
 
 /** An error answer of Alternator (4xx with a JSON error body), as the gateway's error type. */
 export function upstreamError(status: number, text: string): AwsError {
@@ -54,6 +49,8 @@ const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNO
 
 export class AlternatorClient {
   private readonly keys = new SigningKeyCache(8);
+  private dateSecond = -1;
+  private dateText = '';
 
   constructor(
     private readonly cfg: AlternatorConfig,
@@ -61,12 +58,22 @@ export class AlternatorClient {
     private readonly log: { warn(m: string, f?: Record<string, unknown>): void },
   ) {}
 
+  /** X-Amz-Date of this second (formatted once a second, not per request). */
+  private amzDate(): string {
+    const sec = Math.floor(Date.now() / 1000);
+    if (sec !== this.dateSecond) {
+      this.dateSecond = sec;
+      this.dateText = new Date(sec * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    }
+    return this.dateText;
+  }
+
   /**
    * SigV4 for one POST / with the project's own signing arithmetic (src/auth/signing.ts; the
    * signing key cached per day), over the headers the DynamoDB SDKs sign.
    */
   private sign(node: AlternatorNode, target: string, body: Buffer): Record<string, string> {
-    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const amzDate = this.amzDate();
     const date = amzDate.slice(0, 8);
     const scope = scopeOf(date, this.cfg.region, 'dynamodb');
     const canonical = `POST\n/\n\ncontent-type:${CONTENT_TYPE}\nhost:${node.host}\nx-amz-date:${amzDate}\nx-amz-target:${target}\n\n${SIGNED_HEADERS}\n${sha256Hex(body)}`;
@@ -81,7 +88,8 @@ export class AlternatorClient {
 
   /**
    * Sends one operation; resolves with the upstream response of the first node that answered
-   * below 500 (its body still a stream). Throws InternalServerError when no node could serve it.
+   * below 500 (its body collected when up to `streamAbove` bytes, else still a stream). Throws
+   * InternalServerError when no node could serve it.
    */
   async send(operation: string, body: Buffer, safe: boolean, signal?: AbortSignal, targetPrefix = TARGET): Promise<UpstreamResponse> {
     const target = targetPrefix + operation;
@@ -92,16 +100,16 @@ export class AlternatorClient {
       if (attempts > this.cfg.retries) break;
       attempts++;
       try {
-        const r = await node.pool.request({ method: 'POST', path: '/', headers: this.sign(node, target, body), body, signal });
-        if (r.statusCode >= 500) {
-          const text = await r.body.text();
-          this.nodes.markDown(node, `HTTP ${r.statusCode}`);
-          last = upstreamError(r.statusCode, text);
+        const r = await exchange(node.pool, node.origin, '/', this.sign(node, target, body), body, this.cfg.streamAbove, signal);
+        if (r.status >= 500) {
+          const text = await bodyText(r);
+          this.nodes.markDown(node, `HTTP ${r.status}`);
+          last = upstreamError(r.status, text);
           if (safe) continue;
           throw last;
         }
         if (node.failures) this.nodes.markUp(node);
-        return { status: r.statusCode, headers: r.headers, body: r.body as UpstreamResponse['body'], node: node.origin };
+        return r;
       } catch (e) {
         if (e instanceof AwsError) throw e;
         if (signal?.aborted) throw e;
@@ -134,7 +142,7 @@ export class AlternatorClient {
   /** One operation with a JSON input and output; errors become AwsError (names unmapped). */
   async call<T = Record<string, unknown>>(operation: string, input: unknown, safe: boolean, targetPrefix = TARGET): Promise<T> {
     const r = await this.send(operation, Buffer.from(JSON.stringify(input)), safe, undefined, targetPrefix);
-    const text = await r.body.text();
+    const text = await bodyText(r);
     if (r.status !== 200) throw this.failure(r.status, text);
     return JSON.parse(text) as T;
   }

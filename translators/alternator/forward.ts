@@ -19,6 +19,7 @@ import type { AlternatorConfig } from './config.js';
 import { arnNotFound, type TenantNames } from './names.js';
 import type { ProtectionStore } from './protection.js';
 import { TableNameRewriter } from './rewrite.js';
+import { bodyText } from './transport.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Doc = Record<string, any>;
@@ -56,15 +57,13 @@ async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, saf
   } catch (e) {
     throw e instanceof AwsError ? u.names.error(ctx.accountId, ctx.region, e) : e;
   }
-  if (r.status !== 200) throw u.names.error(ctx.accountId, ctx.region, u.client.failure(r.status, await r.body.text()));
-  const len = Number(r.headers['content-length'] ?? NaN);
-  const large = !(len <= u.cfg.streamAbove);
-  if (!map) return { $raw: large ? r.body : Buffer.from(await r.body.arrayBuffer()) };
-  if (large && mapKeysOf) {
+  if (r.status !== 200) throw u.names.error(ctx.accountId, ctx.region, u.client.failure(r.status, await bodyText(r)));
+  if (!map) return { $raw: r.buffered ?? r.stream };
+  if (r.stream && mapKeysOf) {
     const a = ctx.accountId;
-    return { $raw: pipeline(r.body, new TableNameRewriter(mapKeysOf, (n) => u.names.downOrSelf(a, n)), () => undefined) };
+    return { $raw: pipeline(r.stream, new TableNameRewriter(mapKeysOf, (n) => u.names.downOrSelf(a, n)), () => undefined) };
   }
-  const doc = JSON.parse(await r.body.text()) as Doc;
+  const doc = JSON.parse(await bodyText(r)) as Doc;
   await map(doc);
   return { $raw: Buffer.from(JSON.stringify(doc)) };
 }

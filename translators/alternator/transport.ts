@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * One HTTP exchange with an Alternator node over undici's dispatch API, without the per-request
+ * stream and promise machinery of `Pool.request`: an answer whose Content-Length is at most
+ * `bufferUpTo` bytes (every error answer, most item answers) is collected into one Buffer; a
+ * larger one, or one without a length, is handed over as a Readable as soon as its headers
+ * arrive, with back-pressure (the node's socket is paused while the reader is behind).
+ */
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The whole body, when it was small enough to collect. */
+  buffered?: Buffer;
+  /** The body as a stream, when it was not collected. */
+  stream?: Readable;
+  /** Origin of the node that answered. */
+  node: string;
+}
+
+/** The body of an answer, whole (reads the stream of a large one to its end). */
+export async function bodyBytes(r: UpstreamResponse): Promise<Buffer> {
+  if (r.buffered) return r.buffered;
+  const chunks: Buffer[] = [];
+  for await (const c of r.stream!) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function bodyText(r: UpstreamResponse): Promise<string> {
+  return (await bodyBytes(r)).toString('utf8');
+}
+
+class Exchange implements Dispatcher.DispatchHandler {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private stream?: Readable;
+  private done = false;
+
+  constructor(
+    private readonly node: string,
+    private readonly bufferUpTo: number,
+    private readonly resolve: (r: UpstreamResponse) => void,
+    private readonly reject: (e: Error) => void,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (!this.signal) return;
+    if (this.signal.aborted) controller.abort(this.signal.reason as Error);
+    else this.signal.addEventListener('abort', () => controller.abort(this.signal!.reason as Error), { once: true });
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = headers;
+    const len = Number(headers['content-length'] ?? NaN);
+    if (statusCode !== 200 || len <= this.bufferUpTo) return;
+    this.stream = new Readable({ read: () => controller.resume() });
+    this.done = true;
+    this.resolve({ status: statusCode, headers, stream: this.stream, node: this.node });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.stream) {
+      if (!this.stream.push(chunk)) controller.pause();
+      return;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    if (this.stream) {
+      this.stream.push(null);
+      return;
+    }
+    this.done = true;
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.resolve({ status: this.status, headers: this.headers, buffered: body, node: this.node });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.stream) this.stream.destroy(err);
+    else if (!this.done) {
+      this.done = true;
+      this.reject(err);
+    }
+  }
+}
+
+/** POSTs `body` to `path` on `pool`; resolves once the answer is collected or starts streaming. */
+export function exchange(pool: Dispatcher, node: string, path: string, headers: Record<string, string>, body: Buffer, bufferUpTo: number, signal?: AbortSignal): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    pool.dispatch({ method: 'POST', path, headers, body }, new Exchange(node, bufferUpTo, resolve, reject, signal));
+  });
+}
