@@ -19,11 +19,19 @@ function rssAnonMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Samples RssAnon every 500 ms; with MCGW_BENCH_TRACE set, prints one line every 10 s (RSS over time). */
 class Sampler {
   readonly samples: number[] = [];
   private timer: NodeJS.Timeout;
-  constructor(pid: number) {
-    this.timer = setInterval(() => this.samples.push(rssAnonMiB(pid)), 500);
+  constructor(pid: number, phase: string, progress: () => number) {
+    const t0 = performance.now();
+    const trace = !!process.env.MCGW_BENCH_TRACE;
+    this.timer = setInterval(() => {
+      this.samples.push(rssAnonMiB(pid));
+      if (trace && this.samples.length % 20 === 0) {
+        process.stderr.write(`${phase} t=${((performance.now() - t0) / 1000).toFixed(0)}s items=${progress()} RssAnon=${this.samples[this.samples.length - 1]!.toFixed(0)} MiB\n`);
+      }
+    }, 500);
   }
   stop(): { first: number; peak: number; last: number } {
     clearInterval(this.timer);
@@ -36,7 +44,10 @@ export async function benchDynamoScale(items = Number(process.env.MCGW_BENCH_ITE
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-ddb-scale-'));
   // 'os' durability: the bench measures memory, not the disk's fsync rate
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ dynamodb: { backend: 'embedded', durability: 'os' } }));
-  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', join(dir, 'config.json')]);
+  // MCGW_BENCH_HEAP_MB caps the gateway's V8 heap: a run that completes under the cap holds no
+  // memory that grows with the item count (the RSS figures alone include GC headroom)
+  const heap = process.env.MCGW_BENCH_HEAP_MB;
+  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', join(dir, 'config.json')], heap ? { NODE_OPTIONS: `--max-old-space-size=${Number(heap)}` } : {});
   const pid = gw.child.pid!;
   const ddb = new DynamoDBClient({ endpoint: `http://127.0.0.1:${gw.port}`, region: 'us-east-1', credentials: BENCH_CREDENTIALS, maxAttempts: 10 });
   try {
@@ -47,7 +58,7 @@ export async function benchDynamoScale(items = Number(process.env.MCGW_BENCH_ITE
       BillingMode: 'PAY_PER_REQUEST',
     }));
     const baseline = rssAnonMiB(pid);
-    const load = new Sampler(pid);
+    const load = new Sampler(pid, 'load', () => next);
     const t0 = performance.now();
     let next = 0;
     const payload = 'x'.repeat(64);
@@ -70,9 +81,9 @@ export async function benchDynamoScale(items = Number(process.env.MCGW_BENCH_ITE
     const loadSeconds = (performance.now() - t0) / 1000;
     const loadMem = load.stop();
 
-    const scan = new Sampler(pid);
-    const t1 = performance.now();
     let seen = 0;
+    const scan = new Sampler(pid, 'scan', () => seen);
+    const t1 = performance.now();
     let pages = 0;
     let esk: Record<string, never> | undefined;
     do {
