@@ -116,6 +116,8 @@ export interface MetricBackend {
    * datapoints themselves, rolls old data up to coarser periods. Returns the number of points removed.
    */
   expire(now: number): Promise<number>;
+  /** The state of the store behind, for GET /_mcgw/health (absent: always ok). */
+  health?(): Promise<{ state: 'ok' | 'degraded' | 'down'; detail?: string }>;
   close(): Promise<void>;
 }
 

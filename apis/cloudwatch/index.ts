@@ -80,7 +80,7 @@ export async function createCloudWatch(gw: Gateway, opts: CloudWatchOptions = {}
       ...tagHandlers(),
       ...dashboardHandlers(dashboardMirror(gw)),
     },
-    health: () => ({ backend: backend.name, state: 'ok' }),
+    health: async () => ({ backend: backend.name, ...((await backend.health?.()) ?? { state: 'ok' }) }),
     close: async () => {
       if (retention) clearInterval(retention);
       await expiring;

@@ -69,5 +69,7 @@ export interface LogsBackend {
   deleteGroup(t: Tenant, group: string): Promise<void>;
   /** Removes a group's events with a timestamp before `before`; returns how many. */
   expire(t: Tenant, group: string, before: number): Promise<number>;
+  /** The state of the store behind, for GET /_mcgw/health (absent: always ok). */
+  health?(): Promise<{ state: 'ok' | 'degraded' | 'down'; detail?: string }>;
   close(): Promise<void>;
 }

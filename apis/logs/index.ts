@@ -68,7 +68,7 @@ export async function createLogs(gw: Gateway, opts: { backend?: LogsBackend; swe
       ...queryHandlers(backend),
       ...metricFilterHandlers(),
     },
-    health: () => ({ backend: backend.name, state: 'ok' }),
+    health: async () => ({ backend: backend.name, ...((await backend.health?.()) ?? { state: 'ok' }) }),
     close: async () => {
       if (timer) clearInterval(timer);
       await sweeping;

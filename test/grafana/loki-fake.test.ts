@@ -43,7 +43,7 @@ t.test('push, query_range (start inclusive, end exclusive, limit, direction), de
 t.test('Loki store: positions, paging past 5000 entries, group scans, deletes', async (t) => {
   const srv = await startFakeLoki();
   t.teardown(srv.close);
-  const store = new LokiLogStore({ url: srv.url, headers: {}, timeoutMs: 5000 });
+  const store = new LokiLogStore({ url: srv.url, headers: {}, timeoutMs: 5000, healthCacheMs: 5000 });
   const tenant = { accountId: '111122223333', region: 'us-east-1' };
   const base = Date.now() - 60_000;
   const events = Array.from({ length: 5200 }, (_, i) => ({ timestamp: base + Math.floor(i / 100), message: `m${i}` }));

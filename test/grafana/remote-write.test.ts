@@ -136,3 +136,14 @@ t.test('writer: group commit — at most maxInFlight requests; callers queued me
   t.ok(requests.every((r) => r.series === 2), 'each request: one TimeSeries per label set, whatever the number of callers in it');
   t.equal(w.stats.series, requests.length * 2);
 });
+
+t.test('writer: a 404 (no remote-write receiver) fails the batch at once: no split, no retry', async (t) => {
+  const r = await receiver([404, 404, 404, 404]);
+  t.teardown(r.close);
+  const w = new RemoteWriter({ ...opts, url: r.url });
+  const results = await Promise.allSettled([w.write(one('a')), w.write(one('b'))]);
+  t.same(results.map((x) => x.status), ['rejected', 'rejected']);
+  t.match((results[0] as PromiseRejectedResult).reason.message, /HTTP 404/);
+  t.equal(r.seen.length, 1, 'one request');
+  t.ok(w.lastFailure && w.lastFailure.at >= w.lastOkAt, 'remembered for health');
+});

@@ -21,11 +21,13 @@
  *         percentileDigits: 3            # significant digits kept per distinct value
  *         forceFlush: false              # VictoriaMetrics: /internal/force_flush after each write
  *         closedRanges: (by flavor)      # range windows [t-r, t] (Prometheus 2, Mimir 2) vs (t-r, t]
+ *         healthCacheMs: 5000            # /_mcgw/health probes the TSDB at most this often
  *       loki:                            # CloudWatch Logs (logs.backend: grafana)
  *         url: http://127.0.0.1:3100
  *         orgId: …                       # X-Scope-OrgID (Loki with auth_enabled)
  *         headers: {…}
  *         timeoutMs: 10000
+ *         healthCacheMs: 5000            # /_mcgw/health probes Loki's /ready at most this often
  *       grafana:                         # dashboards, `mcgw grafana provision`
  *         url: http://127.0.0.1:3000
  *         token: …                       # service account token, or user + password
@@ -52,6 +54,7 @@ export interface PrometheusSettings {
   percentileDigits: number;
   forceFlush: boolean;
   closedRanges: boolean;
+  healthCacheMs: number;
 }
 
 export interface LokiSettings {
@@ -59,6 +62,7 @@ export interface LokiSettings {
   orgId?: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  healthCacheMs: number;
 }
 
 export interface GrafanaSettings {
@@ -123,7 +127,7 @@ function headers(sec: Obj, path: string): Record<string, string> {
 export function prometheusSettings(root: Obj | undefined): PrometheusSettings {
   const p = 'backends.grafana.prometheus';
   const s = section(root, 'prometheus');
-  check(s, p, ['url', 'flavor', 'remoteWriteUrl', 'orgId', 'headers', 'batchSamples', 'flushMs', 'maxPendingSamples', 'maxWaitMs', 'maxInFlight', 'retries', 'timeoutMs', 'percentiles', 'percentileDigits', 'forceFlush', 'closedRanges']);
+  check(s, p, ['url', 'flavor', 'remoteWriteUrl', 'orgId', 'headers', 'batchSamples', 'flushMs', 'maxPendingSamples', 'maxWaitMs', 'maxInFlight', 'retries', 'timeoutMs', 'percentiles', 'percentileDigits', 'forceFlush', 'closedRanges', 'healthCacheMs']);
   const base = url(s, p);
   const flavor = (s.flavor ?? 'prometheus2') as Flavor;
   if (!FLAVORS.includes(flavor)) throw new ConfigError(`${p}.flavor must be one of ${FLAVORS.join(', ')}`);
@@ -144,14 +148,21 @@ export function prometheusSettings(root: Obj | undefined): PrometheusSettings {
     percentileDigits: num(s, p, 'percentileDigits', 3, 1, 17),
     forceFlush: bool(s, p, 'forceFlush', false),
     closedRanges: bool(s, p, 'closedRanges', flavor === 'prometheus2' || flavor === 'mimir'),
+    healthCacheMs: num(s, p, 'healthCacheMs', 5000, 0, 600_000),
   };
 }
 
 export function lokiSettings(root: Obj | undefined): LokiSettings {
   const p = 'backends.grafana.loki';
   const s = section(root, 'loki');
-  check(s, p, ['url', 'orgId', 'headers', 'timeoutMs']);
-  return { url: url(s, p), orgId: str(s, p, 'orgId'), headers: headers(s, p), timeoutMs: num(s, p, 'timeoutMs', 10_000, 100, 600_000) };
+  check(s, p, ['url', 'orgId', 'headers', 'timeoutMs', 'healthCacheMs']);
+  return {
+    url: url(s, p),
+    orgId: str(s, p, 'orgId'),
+    headers: headers(s, p),
+    timeoutMs: num(s, p, 'timeoutMs', 10_000, 100, 600_000),
+    healthCacheMs: num(s, p, 'healthCacheMs', 5000, 0, 600_000),
+  };
 }
 
 export function grafanaSettings(root: Obj | undefined): GrafanaSettings {

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { GroupScan, GroupScanResult, LogsBackend, NewLogEvent, StoredLogEvent, StreamRead, Tenant } from '../../apis/logs/backend.js';
 import type { LokiSettings } from './config.js';
 import { promString, reQuote } from './labels.js';
+import { ReadyProbe, type StoreState } from './health.js';
 
 const PAGE = 5000;
 /** Most entries one scanGroup call examines before answering with a continuation. */
@@ -48,7 +49,16 @@ export class LokiLogStore implements LogsBackend {
   /** Last retention cut-off sent per group (delete requests at most daily). */
   private readonly expired = new Map<string, number>();
 
-  constructor(private readonly s: LokiSettings) {}
+  private readonly ready: ReadyProbe;
+
+  constructor(private readonly s: LokiSettings) {
+    this.ready = new ReadyProbe('loki', `${s.url}/ready`, this.headers(), s.healthCacheMs);
+  }
+
+  /** Loki's readiness (GET /ready, cached probe). */
+  health(): Promise<StoreState> {
+    return this.ready.check();
+  }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { ...this.s.headers, ...(this.s.orgId ? { 'x-scope-orgid': this.s.orgId } : {}), ...extra };

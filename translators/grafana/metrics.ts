@@ -30,6 +30,7 @@ import { STAT_NAMES, identityLabels, metricFromLabels, selector, seriesId } from
 import { PromApi } from './prom-api.js';
 import type { EncodedSeries } from './remote-write.js';
 import { SeriesEncoder } from './series.js';
+import { ReadyProbe, tsdbReadyUrl, type StoreState } from './health.js';
 import { AwsError } from '../../src/errors.js';
 import { RemoteWriteError, RemoteWriter } from './writer.js';
 
@@ -46,11 +47,13 @@ export class PrometheusMetricStore implements MetricBackend {
   private readonly api: PromApi;
   private readonly writers = new Map<string, RemoteWriter>();
   readonly encoder: SeriesEncoder;
+  private readonly ready: ReadyProbe;
 
   constructor(private readonly s: PrometheusSettings) {
     // VictoriaMetrics rounds query_range start/end to the step for its cache unless nocache=1: bucket
     // boundaries must stay exact
     this.encoder = new SeriesEncoder(s.percentiles, s.percentileDigits);
+    this.ready = new ReadyProbe(s.flavor === 'victoriametrics' ? 'victoriametrics' : s.flavor === 'mimir' ? 'mimir' : 'prometheus', tsdbReadyUrl(s.url, s.flavor), s.headers, s.healthCacheMs);
     this.api = new PromApi(s.url, s.headers, s.timeoutMs, s.flavor === 'victoriametrics' ? { nocache: '1' } : {});
   }
 
@@ -212,6 +215,21 @@ export class PrometheusMetricStore implements MetricBackend {
     const page = rest.slice(0, limit);
     const metrics = page.map((k) => found.get(k)!);
     return rest.length > limit ? { metrics, next: Buffer.from(page[page.length - 1], 'utf8').toString('base64url') } : { metrics };
+  }
+
+  /**
+   * The TSDB's readiness (cached probe); degraded when it answers but the last remote write failed
+   * for good after the last one that went through (e.g. a Prometheus without the remote-write
+   * receiver, or a write path behind another URL that is down).
+   */
+  async health(): Promise<StoreState> {
+    const r = await this.ready.check();
+    let queued = 0;
+    for (const w of this.writers.values()) {
+      queued += w.queued;
+      if (r.state === 'ok' && w.lastFailure && w.lastFailure.at > w.lastOkAt) return { state: 'degraded', detail: `${r.detail}; last remote write failed: ${w.lastFailure.message}` };
+    }
+    return queued > 0 ? { ...r, detail: `${r.detail}; ${queued} samples queued for remote write` } : r;
   }
 
   /** Retention is the TSDB's own (Prometheus --storage.tsdb.retention.time, VM -retentionPeriod). */

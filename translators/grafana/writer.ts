@@ -68,6 +68,14 @@ export class RemoteWriter {
   private readonly fetch: typeof fetch;
   /** Statistics for health output and benches. */
   readonly stats = { requests: 0, samples: 0, series: 0, retries: 0, rejectedSeries: 0, throttled: 0 };
+  /** When a request was last accepted, and the last request that failed for good (health output). */
+  lastOkAt = 0;
+  lastFailure: { at: number; message: string } | undefined;
+
+  /** Samples waiting or in flight. */
+  get queued(): number {
+    return this.queuedSamples;
+  }
 
   constructor(private readonly o: WriterOptions) {
     this.fetch = o.fetch ?? fetch;
@@ -161,6 +169,7 @@ export class RemoteWriter {
     const series = mergeSeries(parts);
     const body = encodeRemoteWrite(series);
     let last = '';
+    let fatal: string | undefined;
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
       if (attempt > 0) {
         this.stats.retries++;
@@ -175,18 +184,28 @@ export class RemoteWriter {
         });
         const text = await res.text();
         if (res.ok) {
+          this.lastOkAt = Date.now();
           this.stats.requests++;
           this.stats.series += series.length;
           this.stats.samples += countSamples(series);
           return { ok: true, status: res.status, text };
         }
-        if (res.status >= 400 && res.status < 500 && res.status !== 429) return { ok: false, status: res.status, text };
+        // 400 (a bad sample) and 413 (too large) are answers about the series: split and re-send;
+        // other 4xx (401, 403, 404: no remote-write receiver there) hold for every request
+        if (res.status === 400 || res.status === 413) return { ok: false, status: res.status, text };
+        if (res.status > 400 && res.status < 500 && res.status !== 429) {
+          fatal = `remote write to ${this.o.url}: HTTP ${res.status}: ${text.trim().slice(0, 200)}`;
+          break;
+        }
         last = `HTTP ${res.status}: ${text.trim().slice(0, 200)}`;
       } catch (e) {
-        last = (e as Error).message;
+        const err = e as Error & { cause?: { message?: string } };
+        last = err.cause?.message ?? err.message;
       }
     }
-    throw new RemoteWriteError(`remote write to ${this.o.url} failed after ${this.o.retries + 1} attempts: ${last}`, 503);
+    const message = fatal ?? `remote write to ${this.o.url} failed after ${this.o.retries + 1} attempts: ${last}`;
+    this.lastFailure = { at: Date.now(), message };
+    throw new RemoteWriteError(message, fatal ? 502 : 503);
   }
 
   /** Waits for everything queued to be delivered. */
