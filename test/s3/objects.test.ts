@@ -6,6 +6,12 @@ import { PassThrough, Readable } from 'node:stream';
 import t from 'tap';
 import { readAll, rejectsCode, s3Fixture } from './helpers.js';
 
+/** Every object data file under <dataDir>/s3/data. */
+function dataFiles(dataDir: string): string[] {
+  const root = join(dataDir, 's3', 'data');
+  return readdirSync(root).flatMap((d) => readdirSync(join(root, d)));
+}
+
 const md5hex = (s: string | Buffer) => createHash('md5').update(s).digest('hex');
 const md5b64 = (s: string | Buffer) => createHash('md5').update(s).digest('base64');
 
@@ -81,8 +87,9 @@ t.test('Content-MD5, declared length, overwrite and If-None-Match: *', async (t)
   const withMode = await fx.call('HeadObject', { Bucket: 'objs', Key: 'c', ChecksumMode: 'ENABLED' });
   t.equal(withMode.ChecksumCRC32, crc.toString('base64'));
   t.equal((await fx.call('HeadObject', { Bucket: 'objs', Key: 'c' })).ChecksumCRC32, undefined, 'only with checksum mode');
-  // no temp files remain after failures
+  // no file remains of the failed writes: one data file per stored object (a, fresh, c)
   t.same(readdirSync(join(fx.gw.dataDir, 's3', 'tmp')), []);
+  t.equal(dataFiles(fx.gw.dataDir).length, 3, 'failed writes left no data file');
 });
 
 t.test('a client that goes away mid-upload leaves nothing behind', async (t) => {
@@ -95,6 +102,19 @@ t.test('a client that goes away mid-upload leaves nothing behind', async (t) => 
   await t.rejects(p);
   await rejectsCode(t, fx.call('HeadObject', { Bucket: 'objs', Key: 'big' }), 'NoSuchKey', 404);
   t.same(readdirSync(join(fx.gw.dataDir, 's3', 'tmp')), []);
+  t.same(dataFiles(fx.gw.dataDir), [], 'the partial data file was removed');
+});
+
+t.test('an empty object needs no data file; a written one is in place, nothing in tmp', async (t) => {
+  const fx = await s3Fixture(t);
+  await fx.call('CreateBucket', { Bucket: 'objs' });
+  await fx.put('objs', 'dir/', '');
+  t.equal((await fx.get('objs', 'dir/')).body.length, 0);
+  t.same(dataFiles(fx.gw.dataDir), []);
+  await fx.put('objs', 'one', 'x'.repeat(3000));
+  t.equal(dataFiles(fx.gw.dataDir).length, 1);
+  t.same(readdirSync(join(fx.gw.dataDir, 's3', 'tmp')), []);
+  t.equal((await fx.get('objs', 'one')).body.toString(), 'x'.repeat(3000));
 });
 
 t.test('ranges', async (t) => {

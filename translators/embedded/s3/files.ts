@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * Object bytes on disk (SSE-S3 objects encrypted at rest: AES-256-CTR, a random IV per file and a
- * per-file key derived from the store's master key `<dataDir>/s3/master.key` and the file id): `<dataDir>/s3/data/<xx>/<fileId>`, written through
- * `<dataDir>/s3/tmp/` (temp file + fsync + rename), names from random ids — never from the
- * object key, so no key can escape the data dir. An object is a list of segments (one file for
+ * per-file key derived from the store's master key `<dataDir>/s3/master.key` and the file id):
+ * `<dataDir>/s3/data/<xx>/<fileId>`, written in place and fsynced (file, then its directory)
+ * before any record names it, names from random ids — never from the object key, so no key can
+ * escape the data dir. (`<dataDir>/s3/tmp/` held temp files in earlier versions: swept at start.) An object is a list of segments (one file for
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
 import { closeSync, mkdirSync, open as openCb, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
@@ -93,26 +94,64 @@ export class FileStore {
     return join(this.dataDir, file.slice(0, 2), file);
   }
 
-  /** Streams `body` into a new durable file; verifies length, Content-MD5 and given checksums. */
+  /** Directories under data/ known to exist (made or seen by this process). */
+  private readonly dirsMade = new Set<string>();
+
+  /** Makes data/<xx>/ when needed; a directory it creates is made durable in data/ too. */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.dirsMade.has(dir)) return;
+    if ((await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined) await this.syncDir(this.dataDir);
+    this.dirsMade.add(dir);
+  }
+
+  /** Creates the data file (exclusive: ids are random, a clash is never overwritten). */
+  private async create(dir: string, path: string): Promise<FileHandle> {
+    await this.ensureDir(dir);
+    try {
+      return await open(path, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // the directory went away under us: make it again
+      this.dirsMade.delete(dir);
+      await this.ensureDir(dir);
+      return open(path, 'wx', 0o600);
+    }
+  }
+
+  /**
+   * Streams `body` into a new durable file; verifies length, Content-MD5 and given checksums. The
+   * file is written in place under its random name, created with the first bytes (an empty body
+   * makes none): nothing can see it before a record names it, so no temp file and rename are
+   * needed. What a failed write made is unlinked; what a killed process was writing is an
+   * unreferenced file, swept at start-up (sweepUnreferenced).
+   */
   async write(body: Readable, opts: WriteOptions): Promise<WriteResult> {
     const algs = new Set<ChecksumAlgorithm>(Object.keys(opts.checksums ?? {}) as ChecksumAlgorithm[]);
     const digests = new DigestSet(algs);
     const file = randomBytes(16).toString('hex');
-    const tmp = join(this.tmpDir, file);
+    const dir = join(this.dataDir, file.slice(0, 2));
+    const path = join(dir, file);
     const iv = opts.encrypt ? randomBytes(16) : undefined;
     const cipher = iv ? createCipheriv('aes-256-ctr', this.fileKey(file), iv) : undefined;
-    let fh: FileHandle | undefined = await open(tmp, 'wx', 0o600);
+    let fh: FileHandle | undefined;
+    let created = false;
     try {
       // chunks are gathered up to WRITE_BATCH bytes and written with one writev
       let batch: Buffer[] = [];
       let batched = 0;
       const flush = async () => {
-        if (batched) await writeAll(fh!, batch, batched);
+        if (!batched) return;
+        if (!fh) {
+          fh = await this.create(dir, path);
+          created = true;
+        }
+        await writeAll(fh, batch, batched);
         batch = [];
         batched = 0;
       };
       for await (const chunk of body) {
         const plain = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        if (plain.length === 0) continue;
         digests.update(plain);
         const b = cipher ? cipher.update(plain) : plain;
         batch.push(b);
@@ -123,26 +162,18 @@ export class FileStore {
       if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
       const { md5, checksums } = digests.finish();
       verifyDigests(md5, checksums, opts);
-      if (digests.bytes === 0) {
-        // empty objects (directory markers…) need no file
-        await fh.close();
-        fh = undefined;
-        await unlink(tmp);
-        return { file: '', size: 0, md5, checksums };
-      }
-      await fh.datasync();
-      await fh.close();
+      // empty objects (directory markers…) need no file
+      if (!fh) return { file: '', size: 0, md5, checksums };
+      const done: FileHandle = fh;
+      await done.datasync();
       fh = undefined;
-      const dest = this.pathOf(file);
-      const dir = join(this.dataDir, file.slice(0, 2));
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await rename(tmp, dest);
+      await done.close();
       // the new directory entry must be durable before a record can point at it (power loss)
       await this.syncDir(dir);
       return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
-      if (fh) await fh.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
+      if (fh) await (fh as FileHandle).close().catch(() => undefined);
+      if (created) await unlink(path).catch(() => undefined);
       throw e;
     }
   }
