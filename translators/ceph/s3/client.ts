@@ -29,6 +29,12 @@ export interface RgwRequest {
 
 export type RgwResponse = Dispatcher.ResponseData;
 
+/**
+ * What a response body buffers before undici pauses the upstream socket. RGW's bytes arrive in
+ * 64 KiB reads: at Node's default (16 KiB) every chunk paused and resumed the socket.
+ */
+const BODY_HWM = 256 * 1024;
+
 /** RFC 3986 encoding of one path segment (what SigV4 canonicalises to, so RGW agrees). */
 export function encodeSegment(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
@@ -81,7 +87,7 @@ export class RgwClient {
     const opts = { host: this.cfg.endpoint.host, path, method: r.method, service: 's3', region: this.cfg.region, headers };
     aws4.sign(opts, creds);
     try {
-      return await this.pool.request({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body, signal: r.signal });
+      return await this.pool.request({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body, signal: r.signal, highWaterMark: BODY_HWM });
     } catch (e) {
       if (e instanceof AwsError) throw e;
       // the body stream's own error (BadDigest, IncompleteBody, client gone) wins over the transport's

@@ -5,6 +5,7 @@
  * step with the gateway's, which the API layer passes into each write), and the verified streaming
  * of a write body to RGW.
  */
+import { IncomingMessage } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import type { PutOptions } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
@@ -109,10 +110,22 @@ export class RgwCore {
    * Streams a write body (PutObject, UploadPart) to RGW through the verifier and answers RGW's
    * response (2xx, body unread) and what the verifier computed. Anything that fails the checks
    * aborts the upstream request before its last byte.
+   *
+   * A body straight from the client's socket with nothing to verify (no Content-MD5, no
+   * checksum) goes to RGW as it is: Node's HTTP parser delivers at most Content-Length bytes and
+   * errors a short body, undici refuses a body that does not match the content-length it sends
+   * and aborts the upstream request when the body errors, so RGW stores the object only when
+   * every byte arrived, and no transform stands in between. Any other body (aws-chunked, a
+   * payload hash checked at its end) is one whose last check runs after its last byte: it goes
+   * through the verifier, which holds that byte back.
    */
   async writeBody(b: BucketCtx, r: Omit<RgwRequest, 'body'>, body: Readable, opts: VerifyOptions & Pick<PutOptions, 'signal'>): Promise<{ res: RgwResponse; verified: Verified; etag: string }> {
-    const verifier = new VerifyingStream(opts);
     const headers = { ...(r.headers ?? {}) };
+    if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
+    if (opts.contentLength !== undefined && opts.contentLength > 0 && body instanceof IncomingMessage && opts.contentMd5 === undefined && Object.keys(opts.checksums ?? {}).length === 0) {
+      return this.sent(r, await this.send(b, { ...r, headers, body, signal: opts.signal }), { size: opts.contentLength, checksums: {} });
+    }
+    const verifier = new VerifyingStream(opts);
     let send: Readable | string;
     if (opts.contentLength === 0) {
       // nothing to hold back: check the (empty) body completely before RGW sees the request
@@ -122,7 +135,6 @@ export class RgwCore {
       pipeline(body, verifier, () => undefined);
       send = verifier;
     }
-    if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
     let res: RgwResponse;
     try {
       res = await this.send(b, { ...r, headers, body: send, signal: opts.signal });
@@ -134,8 +146,12 @@ export class RgwCore {
       await res.body.dump();
       throw verifier.errored;
     }
+    return this.sent(r, res, verifier.result);
+  }
+
+  /** RGW's answer to a write whose body was `verified` (undefined: it never ended) checked against what was sent. */
+  private async sent(r: Omit<RgwRequest, 'body'>, res: RgwResponse, verified: Verified | undefined): Promise<{ res: RgwResponse; verified: Verified; etag: string }> {
     if (res.statusCode !== 200) throw await rgwError(res, r);
-    const verified = verifier.result;
     if (!verified) {
       await res.body.dump();
       throw new AwsError('InternalError', `Ceph RGW answered ${r.method} ${r.path} before the body was complete`, { status: 500 });
