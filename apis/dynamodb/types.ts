@@ -218,7 +218,42 @@ export function setElementKey(t: 'SS' | 'NS' | 'BS', x: string): string {
   return t === 'NS' ? numKey(x) : x;
 }
 
-function numberSize(n: string): number {
+/** numberSize for the common case, a plain decimal without exponent (undefined for the rest). */
+function plainNumberSize(n: string): number | undefined {
+  let i = 0;
+  const c0 = n.charCodeAt(0);
+  const neg = c0 === 45; /* - */
+  if (neg || c0 === 43 /* + */) i = 1;
+  let digits = 0;
+  let intLen = 0;
+  let lead = 0;
+  let trailing = 0;
+  let dot = false;
+  let nonZero = false;
+  for (; i < n.length; i++) {
+    const c = n.charCodeAt(i);
+    if (c === 46 /* . */ && !dot) {
+      dot = true;
+      continue;
+    }
+    if (c < 48 || c > 57) return undefined;
+    digits++;
+    if (!dot) intLen++;
+    if (c !== 48) {
+      nonZero = true;
+      trailing = 0;
+    } else if (nonZero) trailing++;
+    else lead++;
+  }
+  if (!digits) return undefined;
+  if (!nonZero) return 1;
+  const aligned = ((intLen - lead) % 2 === 0 ? 0 : 1) + digits - lead - trailing;
+  return 1 + Math.ceil(aligned / 2) + (neg ? 1 : 0);
+}
+
+export function numberSize(n: string): number {
+  const plain = plainNumberSize(n);
+  if (plain !== undefined) return plain;
   const d = parseDec(n)!;
   if (d.digits === '') return 1;
   // DynamoDB stores two digits per byte, aligned on the exponent's parity, plus one byte of

@@ -39,6 +39,8 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
   private readonly stats: Database<Stats, number>;
   private readonly meta: Database<number, string>;
   private readonly cache = new Map<string, TableInfo>();
+  /** Table records as writes last read them: their stored bytes and the decoded record. */
+  private readonly seen = new Map<string, { bytes: Buffer; info: TableInfo }>();
   private readonly streams: StreamLog;
 
   /**
@@ -142,6 +144,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
       return cur;
     });
     this.cache.delete(k);
+    this.seen.delete(k);
     return t;
   }
 
@@ -182,7 +185,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     return this.env.transaction(() => {
       const plans: Array<{ op: WriteOp; k: Buffer; old?: Item; next: Item | null | undefined; stream?: StreamInfo }> = [];
       for (const op of ops) {
-        const cur = this.tables.get(tableKey(op.table.account, op.table.name));
+        const cur = this.current(tableKey(op.table.account, op.table.name));
         if (!cur || cur.id !== op.table.id) throw resourceNotFound();
         const k = itemKey(op.table, op.key);
         const old = this.items.get(k);
@@ -214,6 +217,23 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
       }
       return results;
     });
+  }
+
+  /**
+   * The table's record in the current transaction, decoded only when its stored bytes differ from
+   * the last ones decoded (a write checks the table on every call; the record rarely changes).
+   */
+  private current(k: string): TableInfo | undefined {
+    const bytes = this.tables.getBinary(k);
+    if (!bytes) {
+      this.seen.delete(k);
+      return undefined;
+    }
+    const hit = this.seen.get(k);
+    if (hit && hit.bytes.equals(bytes)) return hit.info;
+    const info = this.tables.get(k)!;
+    this.seen.set(k, { bytes, info });
+    return info;
   }
 
   private bump(id: number, count: number, bytes: number): void {
