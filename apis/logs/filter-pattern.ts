@@ -9,8 +9,36 @@
  *            spaces with "quoted" and [bracketed] fields kept whole; `...` matches any number.
  */
 import { stickyTokens } from '../cloudwatch/lex.js';
+import { LinearRegex, RegexSyntaxError, compileGlob } from '../../src/util/regex.js';
 
 export class FilterPatternError extends Error {}
+
+/**
+ * A `%regex%` term: CloudWatch Logs' regex subset (letters, digits, the symbols : _ # = @ / ; , -,
+ * the operators ^ $ ? [ ] { } | \ * + . — no parentheses, no multi-byte characters), run by the
+ * linear-time engine (src/util/regex.ts) so that no pattern can hold the event loop.
+ */
+export function filterRegex(term: string): LinearRegex {
+  const body = term.slice(1, -1);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      const e = body[++i];
+      if (e === undefined || e < ' ' || e > '~') throw new FilterPatternError(`Invalid regex in filter pattern ${term}: a backslash must escape a printable ASCII character`);
+      if (/[1-9k]/.test(e)) throw new FilterPatternError(`Invalid regex in filter pattern ${term}: backreferences are not supported`);
+      continue;
+    }
+    if (c === '(' || c === ')') throw new FilterPatternError(`Invalid regex in filter pattern ${term}: the ( and ) operators are not supported`);
+    if (c.charCodeAt(0) > 0x7f) throw new FilterPatternError(`Invalid regex in filter pattern ${term}: multi-byte characters are not supported`);
+    if (!/[A-Za-z0-9:_#=@/;,\-^$?[\]{}|*+.]/.test(c)) throw new FilterPatternError(`Invalid character '${c}' in regex filter pattern ${term}`);
+  }
+  try {
+    return new LinearRegex(body);
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) throw new FilterPatternError(`Invalid regex in filter pattern ${term}: ${e.message}`);
+    throw e;
+  }
+}
 
 export type Matcher = (message: string) => boolean;
 
@@ -42,11 +70,11 @@ export function compileExtractor(pattern: string | undefined): (message: string)
 
 function wildcard(v: string): (s: string) => boolean {
   if (v.length > 2 && v.startsWith('%') && v.endsWith('%')) {
-    const re = new RegExp(v.slice(1, -1));
+    const re = filterRegex(v);
     return (s) => re.test(s);
   }
   if (!v.includes('*')) return (s) => s === v;
-  const re = new RegExp('^' + v.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 's');
+  const re = compileGlob(v, { question: false });
   return (s) => re.test(s);
 }
 
@@ -61,7 +89,7 @@ function compileTerms(p: string): Matcher {
     let body = kind ? tok.slice(1) : tok;
     let test: (s: string) => boolean;
     if (body.length > 2 && body.startsWith('%') && body.endsWith('%')) {
-      const re = new RegExp(body.slice(1, -1));
+      const re = filterRegex(body);
       test = (s) => re.test(s);
     } else {
       if (body.startsWith('"')) body = body.slice(1, -1).replace(/\\(.)/g, '$1');
@@ -107,7 +135,9 @@ function comparison(op: string, raw: string): Cmp {
   const text = quoted ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
   const num = !quoted && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
   if (op === '=' || op === '!=') {
-    const eq = (v: unknown) => (num !== undefined && typeof v === 'number' ? v === num : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? wildcard(text)(String(v)) : false);
+    // compiled once, with the pattern: a bad %regex% is refused before any event is read
+    const like = wildcard(text);
+    const eq = (v: unknown) => (num !== undefined && typeof v === 'number' ? v === num : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? like(String(v)) : false);
     return op === '=' ? (v, present) => present && eq(v) : (v, present) => present && !eq(v);
   }
   if (num === undefined) throw new FilterPatternError(`The operator ${op} needs a number, got ${raw}`);
@@ -225,20 +255,43 @@ function compileDelimited(p: string): (message: string) => Fields | null {
     );
     return { name, test: (v: string) => alts.some((conds) => conds.every((c) => c(v))) };
   });
-  const match = (vals: string[], fi: number, vi: number, got: Map<string, string>): boolean => {
-    if (fi === fields.length) return vi === vals.length;
-    const f = fields[fi];
-    if ('ellipsis' in f) {
-      for (let k = vi; k <= vals.length; k++) if (match(vals, fi + 1, k, got)) return true;
-      return false;
+  // which (pattern field, event field) positions can still lead to a match, computed from the end:
+  // one step per pair, where trying every split of the fields at each `...` would be polynomial
+  // in the number of fields (one degree per `...`)
+  const match = (vals: string[]): Map<string, string> | null => {
+    const F = fields.length;
+    const V = vals.length;
+    if (!fields.some((f) => 'ellipsis' in f) && F !== V) return null;
+    // one bit per pair: a few MiB at most for the largest event and the longest pattern
+    const bits = new Uint8Array(Math.ceil(((F + 1) * (V + 1)) / 8));
+    const ok = (fi: number, vi: number) => (bits[(fi * (V + 1) + vi) >> 3] >> ((fi * (V + 1) + vi) & 7)) & 1;
+    const set = (fi: number, vi: number) => (bits[(fi * (V + 1) + vi) >> 3] |= 1 << ((fi * (V + 1) + vi) & 7));
+    set(F, V);
+    for (let fi = F - 1; fi >= 0; fi--) {
+      const f = fields[fi];
+      for (let vi = V; vi >= 0; vi--) {
+        if ('ellipsis' in f ? ok(fi + 1, vi) || (vi < V && ok(fi, vi + 1)) : vi < V && ok(fi + 1, vi + 1) && f.test(vals[vi])) set(fi, vi);
+      }
     }
-    if (vi >= vals.length || !f.test(vals[vi])) return false;
-    if (f.name) got.set(f.name, vals[vi]);
-    return match(vals, fi + 1, vi + 1, got);
+    if (!ok(0, 0)) return null;
+    // the named fields along the match that skips the fewest fields at each `...`
+    const got = new Map<string, string>();
+    for (let fi = 0, vi = 0; fi < F; ) {
+      const f = fields[fi];
+      if ('ellipsis' in f) {
+        if (ok(fi + 1, vi)) fi++;
+        else vi++;
+        continue;
+      }
+      if (f.name) got.set(f.name, vals[vi]);
+      fi++;
+      vi++;
+    }
+    return got;
   };
   return (msg) => {
-    const got = new Map<string, string>();
-    if (!match(splitFields(msg), 0, 0, got)) return null;
+    const got = match(splitFields(msg));
+    if (!got) return null;
     return (sel) => (sel.startsWith('$') ? got.get(sel.slice(1)) : undefined);
   };
 }

@@ -9,13 +9,14 @@
  */
 
 import { leftAssoc, readQuoted } from '../cloudwatch/lex.js';
+import { LinearRegex, RegexSyntaxError } from '../../src/util/regex.js';
 
 export class QuerySyntaxError extends Error {}
 
 export type Expr =
   | { k: 'lit'; v: string | number | boolean }
   | { k: 'field'; name: string }
-  | { k: 'regex'; re: RegExp }
+  | { k: 'regex'; re: LinearRegex }
   | { k: 'list'; items: Expr[] }
   | { k: 'call'; fn: string; args: Expr[] }
   | { k: 'un'; op: 'not' | '-'; a: Expr }
@@ -30,7 +31,7 @@ export interface Aggregate {
 export type Command =
   | { k: 'fields'; items: Array<{ expr: Expr; name: string }>; display: boolean }
   | { k: 'filter'; expr: Expr }
-  | { k: 'parse'; field: string; glob?: string; regex?: RegExp; names: string[] }
+  | { k: 'parse'; field: string; glob?: string; regex?: LinearRegex; names: string[] }
   | { k: 'stats'; aggs: Aggregate[]; by: Array<{ expr: Expr; name: string }> }
   | { k: 'sort'; keys: Array<{ name: string; desc: boolean }> }
   | { k: 'limit'; n: number };
@@ -82,9 +83,15 @@ function tokenize(src: string): Tok[] {
   return out;
 }
 
-function toRegex(v: string): RegExp {
+/** A query's /regex/, on the linear-time engine (no pattern can hold the event loop). */
+function toRegex(v: string): LinearRegex {
   const k = v.lastIndexOf('/');
-  return new RegExp(v.slice(0, k), v.slice(k + 1).replace(/[^imsu]/g, ''));
+  try {
+    return new LinearRegex(v.slice(0, k), v.slice(k + 1).replace(/[^imsu]/g, ''));
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) throw new QuerySyntaxError(e.message);
+    throw e;
+  }
 }
 
 export function exprName(e: Expr): string {
@@ -239,7 +246,7 @@ function parseStage(toks: Tok[]): Command {
       const pat = take();
       if (pat.t === 're') {
         const re = toRegex(pat.v);
-        const names = [...re.source.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1]);
+        const names = re.groupNames;
         if (!names.length) throw new QuerySyntaxError('parse with a regular expression needs named groups (?<name>…)');
         out = { k: 'parse', field, regex: re, names };
         break;

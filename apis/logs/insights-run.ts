@@ -7,6 +7,7 @@
  */
 import type { StoredLogEvent } from './backend.js';
 import { QuerySyntaxError, type Aggregate, type Command, type Expr } from './insights-parse.js';
+import { LinearRegex, escapeRegex } from '../../src/util/regex.js';
 
 export type LogRecord = Record<string, unknown>;
 
@@ -82,7 +83,7 @@ export function evalExpr(e: Expr, r: LogRecord): unknown {
       switch (e.op) {
         case 'like':
           if (a === undefined || a === null) return false;
-          return b instanceof RegExp ? b.test(String(a)) : String(a).includes(String(b));
+          return b instanceof LinearRegex ? b.test(String(a)) : String(a).includes(String(b));
         case 'in':
           return Array.isArray(b) && b.some((x) => equal(a, x));
         case '=':
@@ -221,13 +222,13 @@ export function runQuery(commands: Command[], records: LogRecord[], defaultLimit
         if (!aggregated) matched = rows.length;
         break;
       case 'parse':
+        const re = c.regex ?? new LinearRegex(c.glob!.split('*').map(escapeRegex).join('([^]*?)') + (c.glob!.endsWith('*') ? '$' : ''));
         for (const r of rows) {
           const src = r[c.field];
           if (typeof src !== 'string') continue;
-          const re = c.regex ?? new RegExp(c.glob!.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('(.*?)') + (c.glob!.endsWith('*') ? '$' : ''), 's');
           const m = re.exec(src);
           if (!m) continue;
-          c.names.forEach((n, i) => (r[n] = c.regex ? m.groups?.[n] : m[i + 1]));
+          c.names.forEach((n, i) => (r[n] = c.regex ? m.groups[n] : m.captures[i + 1]));
         }
         break;
       case 'stats': {

@@ -27,6 +27,7 @@ import { parseExpression, MathSyntaxError } from '../../apis/cloudwatch/math-par
 import { parseSearch } from '../../apis/cloudwatch/search.js';
 import { parseInsights } from '../../apis/cloudwatch/metrics-insights.js';
 import { parseRule, RuleSyntaxError } from '../../apis/cloudwatch/composite.js';
+import { regexArb, sameAsV8, subjectArb } from './regex-diff.js';
 
 export interface Target {
   name: string;
@@ -133,7 +134,8 @@ function restXmlTarget(): Target {
 
 const DDB_TOKENS = ['SET a = :v', 'SET #n = #n + :v', 'REMOVE a[1]', 'ADD a :v', 'DELETE s :w', '#n', '#a', ':v', ':w', 'a', 'b.c', 'a[0]', 'a[99999999999]', '=', '<>', '<', '<=', '>', '>=', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'attribute_exists(', 'attribute_not_exists(', 'attribute_type(', 'begins_with(', 'contains(', 'size(', 'SET', 'REMOVE', 'ADD', 'DELETE', 'if_not_exists(', 'list_append(', '+', '-', ',', '(', ')'];
 const PARTIQL_TOKENS = ['SELECT', '*', 'FROM', '"t"', '"t"."i"', 'WHERE', 'a', '=', '?', "'x'", '1', 'AND', 'OR', 'INSERT', 'INTO', 'VALUE', "{'a': 1}", 'UPDATE', 'SET', 'REMOVE', 'DELETE', 'EXISTS', 'MISSING', 'IS', 'NOT', 'BETWEEN', 'IN', '[', ']', '<<', '>>', 'begins_with(', 'contains(', 'size(', 'ORDER BY', 'DESC', 'RETURNING', 'ALL OLD *'];
-const FILTER_TOKENS = ['ERROR', '"Exception"', '-debug', '?WARN', '{', '}', '$.a', '$.a.b[0]', '=', '!=', '<', '>=', '"x*"', '&&', '||', '[', ']', 'ip', 'user', '...', '*', 'IS NULL', 'NOT EXISTS', 'TRUE', '%[a-z]+%'];
+const REGEX_TOKENS = ['a', 'b', 'a*', 'a+', 'a?', '.*', '.+', '\\d', '\\w+', '\\s*', '[a-z]', '[^b]', '{2,5}', '{1000}', '|', '^', '$', '\\', '(', ')', '!', '%', 'é', '\\1'];
+const FILTER_TOKENS = ['ERROR', '"Exception"', '-debug', '?WARN', '{', '}', '$.a', '$.a.b[0]', '=', '!=', '<', '>=', '"x*"', '&&', '||', '[', ']', 'ip', 'user', '...', '*', 'IS NULL', 'NOT EXISTS', 'TRUE', '%[a-z]+%', '%a*a*a*a*b%', '%(a+)+$%', '"*a*a*a*b"'];
 const INSIGHTS_TOKENS = ['fields', '@timestamp', '@message', '|', 'filter', 'stats', 'count(*)', 'avg(x)', 'by', 'bin(5m)', 'sort', 'desc', 'limit', '10', 'parse', '"* [*] *"', 'as', 'a,b,c', 'like', '/re+/', 'display', 'dedup', 'ispresent(', 'strlen(', '=', '!=', 'and', 'or', 'not', 'in', '["a"]'];
 const MATH_TOKENS = ['m1', 'm2', 'e1', '+', '-', '*', '/', '^', 'SUM(', 'AVG(', 'METRICS()', 'METRICS("m")', 'FILL(', 'REPEAT', 'LINEAR', 'IF(', 'RATE(', 'DIFF(', 'ANOMALY_DETECTION_BAND(', 'SEARCH(', 'PERIOD(', 'MAX(', 'TIME_SERIES(', '1', '0', '1e308', 'AND', 'OR', '==', '!=', '<', '>', ',', '[', ']'];
 const SEARCH_TOKENS = ['{AWS/EC2,InstanceId}', '{Ns}', 'MetricName="CPU"', 'Load', 'AND', 'OR', 'NOT', '"quoted"', 'Namespace=', "'Average'", '300', ',', '(', ')', '*', ':', '='];
@@ -162,11 +164,22 @@ export function targets(): Target[] {
         compileFilterPattern(p as string)(msg as string);
         compileExtractor(p as string)(msg as string);
       },
-      // FilterLogEvents, PutMetricFilter and TestMetricFilter answer InvalidParameterException for a bad %regex% (SyntaxError)
-      accepts: (e) => e instanceof SyntaxError,
     },
-    // StartQuery answers MalformedQueryException for QuerySyntaxError and for a bad /regex/ (SyntaxError)
-    { name: 'Logs Insights queries', arb: language(INSIGHTS_TOKENS), run: (s) => parseQuery(s as string), accepts: (e) => e instanceof QuerySyntaxError || e instanceof SyntaxError },
+    {
+      // a %regex% over events up to 20,000 characters: the 1 s bound catches any backtracking blow-up
+      name: 'Logs filter regex over long events',
+      arb: fc.tuple(language(REGEX_TOKENS), fc.constantFrom('a', 'ab', 'a ', 'a1', 'aaaaaaaab'), fc.integer({ min: 1, max: 20_000 }), fc.string({ maxLength: 4 })),
+      run: ([re, unit, n, tail]) => compileFilterPattern(`%${re as string}%`)((unit as string).repeat(n as number).slice(0, 20_000) + (tail as string)),
+      examples: [['(a+)+$', 'a', 20_000, '!'], ['a*a*a*a*a*a*a*a*b', 'a', 20_000, '']],
+    },
+    // StartQuery answers MalformedQueryException for QuerySyntaxError (a bad /regex/ included)
+    { name: 'Logs Insights queries', arb: language(INSIGHTS_TOKENS), run: (s) => parseQuery(s as string), accepts: (e) => e instanceof QuerySyntaxError },
+    {
+      // the engine behind every user-supplied regex, against V8 on short subjects; any difference throws
+      name: 'linear regex engine vs V8 RegExp',
+      arb: fc.tuple(regexArb, fc.constantFrom('', 'i', 'm', 's'), fc.array(subjectArb, { minLength: 1, maxLength: 3 })),
+      run: ([src, flags, subjects]) => sameAsV8(src as string, flags as string, subjects as string[]),
+    },
     { name: 'CloudWatch metric math', arb: language(MATH_TOKENS), run: (s) => parseExpression(s as string) },
     { name: 'CloudWatch SEARCH', arb: language(SEARCH_TOKENS), run: (s) => parseSearch(s as string) },
     { name: 'CloudWatch Metrics Insights', arb: language(MI_TOKENS), run: (s) => parseInsights(s as string) },

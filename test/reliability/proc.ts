@@ -87,6 +87,21 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc/<pid>/stat, 1/100 s ticks). */
+export function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU time (user + system) this process spends while `f` runs, ms: steadier than wall time on a shared machine. */
+export async function cpuMs<T>(f: () => T | Promise<T>): Promise<{ value: T; ms: number; wallMs: number }> {
+  const before = process.cpuUsage();
+  const started = performance.now();
+  const value = await f();
+  const d = process.cpuUsage(before);
+  return { value, ms: (d.user + d.system) / 1000, wallMs: performance.now() - started };
+}
+
 /** Open file descriptors of a process (Linux /proc): sockets, and everything else (files, pipes…). */
 export function fdsOf(pid: number): { files: number; sockets: number } {
   let files = 0;
