@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** Bench plumbing: child servers pinned to a core, wrk runs pinned to another, result tables. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,19 @@ export async function signedPost(port: number, service: string, headers: Record<
   });
   const signedHeaders = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'content-length')) as Record<string, string>;
   return { method: 'POST', path: '/', headers: signedHeaders, body };
+}
+
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat (ticks
+ * of 1/100 s); undefined where /proc is not there. Steadier than req/s on a shared machine.
+ */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 export function have(cmd: string): boolean {
