@@ -6,7 +6,8 @@
  * Logs Insights over events of 256 KiB, the largest PutLogEvents takes. Each answer must come with
  * well under a second of CPU. Constructs CloudWatch Logs' regex subset refuses — parentheses, a
  * symbol it does not list, multi-byte characters — are InvalidParameterException; lookaround or a
- * backreference in an Insights query is MalformedQueryException.
+ * backreference in an Insights query is MalformedQueryException. The same for the `*` wildcards
+ * of EC2 filter values and S3 bucket policy resources (CORS origins: one wildcard, as S3 allows).
  */
 import t from 'tap';
 import {
@@ -20,6 +21,8 @@ import {
   GetQueryResultsCommand,
   TestMetricFilterCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client, DescribeImagesCommand, DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { S3Client, CreateBucketCommand, GetObjectCommand, PutBucketCorsCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestGateway } from '../../conformance/harness.js';
 import { errorOf } from '../helpers/sdk-error.js';
 import { cpuMs } from './proc.js';
@@ -109,4 +112,40 @@ t.test('regex outside CloudWatch Logs subset: AWS errors, with a request id', as
     const e = await errorOf(logs.send(new StartQueryCommand({ logGroupName: 'g', startTime: 0, endTime: 10, queryString: q })));
     t.equal(e.name, 'MalformedQueryException', `${q}: ${e.message}`);
   }
+});
+
+t.test('wildcards in EC2 filters, S3 bucket policies and CORS rules: linear too', async (t) => {
+  const gw = await startTestGateway(t);
+  const ec2 = new EC2Client(gw.clientConfig);
+  const s3 = new S3Client(gw.clientConfig);
+  t.teardown(() => {
+    ec2.destroy();
+    s3.destroy();
+  });
+  const slow = '*a*a*a*a*a*a*a*a*a*a*a*a*b';
+  // EC2: a tag value of 255 characters against a filter value with many stars (V8: minutes)
+  const ami = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0].ImageId!;
+  const run = await ec2.send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'a'.repeat(255) }] }] }));
+  t.ok(run.Instances?.[0]?.InstanceId, 'an instance tagged with 255 a');
+  for (const [value, want] of [[slow, 0], ['*a*a*a*a*a*a*a*a*a*a*a*a*a', 1]] as Array<[string, number]>) {
+    const r = await cpuMs(() => ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Name', Values: [value] }] })));
+    t.equal(r.value.Reservations?.length ?? 0, want, `DescribeInstances tag:Name=${value}: ${want} reservation(s)`);
+    t.ok(r.ms < CPU_BOUND_MS, `DescribeInstances tag:Name=${value}: ${r.ms.toFixed(0)} ms CPU`);
+  }
+  // S3: a Deny statement whose Resource has many stars, evaluated against a 1,000-character key
+  await s3.send(new CreateBucketCommand({ Bucket: 'redos' }));
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::redos/${slow}` }] };
+  await s3.send(new PutBucketPolicyCommand({ Bucket: 'redos', Policy: JSON.stringify(policy) }));
+  const key = 'a'.repeat(1000);
+  await s3.send(new PutObjectCommand({ Bucket: 'redos', Key: key, Body: 'x' }));
+  const got = await cpuMs(() => s3.send(new GetObjectCommand({ Bucket: 'redos', Key: key })).then((r) => r.Body!.transformToString()));
+  t.equal(got.value, 'x', 'GetObject: the Deny does not apply (no b in the key)');
+  t.ok(got.ms < CPU_BOUND_MS, `GetObject through the policy: ${got.ms.toFixed(0)} ms CPU`);
+  // CORS: S3 allows one wildcard per AllowedOrigin (which bounds the work); one against a long Origin
+  const cors = await errorOf(s3.send(new PutBucketCorsCommand({ Bucket: 'redos', CORSConfiguration: { CORSRules: [{ AllowedOrigins: [`http://${slow}`], AllowedMethods: ['GET'] }] } })));
+  t.equal(cors.$metadata?.httpStatusCode, 400, `an origin with several wildcards is refused: ${cors.name}`);
+  await s3.send(new PutBucketCorsCommand({ Bucket: 'redos', CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['http://*b'], AllowedMethods: ['GET'] }] } }));
+  const pre = await cpuMs(() => fetch(`${gw.url}/redos/k`, { method: 'OPTIONS', headers: { origin: `http://${'a'.repeat(4000)}`, 'access-control-request-method': 'GET' } }));
+  t.equal(pre.value.status, 403, 'preflight from an origin no rule allows: 403');
+  t.ok(pre.ms < CPU_BOUND_MS, `CORS preflight: ${pre.ms.toFixed(0)} ms CPU`);
 });

@@ -6,6 +6,7 @@
  */
 import { invalidParameter } from './errors.js';
 import type { Tag } from './store.js';
+import { compileGlob, type LinearRegex } from '../../../src/util/regex.js';
 
 export interface Filter {
   Name?: string;
@@ -17,34 +18,23 @@ type Scalar = string | number | boolean | undefined | null;
 export type Extractor<T> = (r: T) => Scalar | Scalar[];
 export type FilterSpec<T> = Record<string, Extractor<T>>;
 
-const patternCache = new Map<string, RegExp | string>();
+const patternCache = new Map<string, LinearRegex | string>();
 
-function compile(v: string): RegExp | string {
+function compile(v: string): LinearRegex | string {
   let cached = patternCache.get(v);
   if (cached !== undefined) return cached;
   if (!/[*?]/.test(v)) {
     cached = v.replace(/\\(.)/g, '$1');
   } else {
-    let re = '';
-    for (let i = 0; i < v.length; i++) {
-      const c = v[i];
-      if (c === '\\' && i + 1 < v.length) re += escapeRe(v[++i]);
-      else if (c === '*') re += '[\\s\\S]*';
-      else if (c === '?') re += '[\\s\\S]';
-      else re += escapeRe(c);
-    }
-    cached = new RegExp(`^${re}$`);
+    // linear time (src/util/regex.ts): on V8's RegExp, `*a*a*a*a*b` against a long tag value backtracks for minutes
+    cached = compileGlob(v, { escapes: true });
   }
   if (patternCache.size > 10_000) patternCache.clear();
   patternCache.set(v, cached);
   return cached;
 }
 
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function matchOne(pattern: RegExp | string, value: Scalar): boolean {
+function matchOne(pattern: LinearRegex | string, value: Scalar): boolean {
   if (value === undefined || value === null) return false;
   const s = String(value);
   return typeof pattern === 'string' ? pattern === s : pattern.test(s);
@@ -52,7 +42,7 @@ function matchOne(pattern: RegExp | string, value: Scalar): boolean {
 
 interface Compiled<T> {
   extract: Extractor<T>;
-  patterns: Array<RegExp | string>;
+  patterns: Array<LinearRegex | string>;
 }
 
 /**
