@@ -2,14 +2,15 @@
 /**
  * HTTP to Ceph RGW: one keep-alive undici Pool, every request SigV4-signed (aws4) with the keys of
  * the RGW user it acts as, bodies as streams (UNSIGNED-PAYLOAD, so nothing is hashed or buffered
- * for the signature), and RGW's error answers turned into AwsErrors.
+ * for the signature; answers through proxy-body.ts), and RGW's error answers turned into AwsErrors.
  */
 import type { Readable } from 'node:stream';
 import aws4 from 'aws4';
 import { XMLParser } from 'fast-xml-parser';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { AwsError } from '../../../src/errors.js';
 import type { RgwConfig } from './config.js';
+import { RgwResponseHandler, type RgwResponse } from './proxy-body.js';
 
 export interface RgwCreds {
   accessKeyId: string;
@@ -27,13 +28,7 @@ export interface RgwRequest {
   signal?: AbortSignal;
 }
 
-export type RgwResponse = Dispatcher.ResponseData;
-
-/**
- * What a response body buffers before undici pauses the upstream socket. RGW's bytes arrive in
- * 64 KiB reads: at Node's default (16 KiB) every chunk paused and resumed the socket.
- */
-const BODY_HWM = 256 * 1024;
+export type { RgwResponse };
 
 /** RFC 3986 encoding of one path segment (what SigV4 canonicalises to, so RGW agrees). */
 export function encodeSegment(s: string): string {
@@ -87,7 +82,9 @@ export class RgwClient {
     const opts = { host: this.cfg.endpoint.host, path, method: r.method, service: 's3', region: this.cfg.region, headers };
     aws4.sign(opts, creds);
     try {
-      return await this.pool.request({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body, signal: r.signal, highWaterMark: BODY_HWM });
+      return await new Promise<RgwResponse>((resolve, reject) => {
+        this.pool.dispatch({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body }, new RgwResponseHandler(resolve, reject, r.signal, r.body));
+      });
     } catch (e) {
       if (e instanceof AwsError) throw e;
       // the body stream's own error (BadDigest, IncompleteBody, client gone) wins over the transport's

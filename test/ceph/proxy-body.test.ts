@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * RGW answers through translators/ceph/s3/proxy-body.ts, against a local HTTP server standing in
+ * for RGW: the body piped to a (slow) client straight from undici, read as a plain Readable,
+ * dumped, and cut short from either side.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
+import t, { type Test } from 'tap';
+import { Pool } from 'undici';
+import { RgwResponseHandler, type RgwResponse } from '../../translators/ceph/s3/proxy-body.js';
+
+/** An upstream serving `body` in 64 KiB writes (`paceMs` apart); counts responses cut before their end. */
+async function upstream(t: Test, body: Buffer, paceMs = 0) {
+  let cut = 0;
+  const srv = createServer((_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-length': body.length, 'x-amz-meta-color': 'blue' });
+    let off = 0;
+    const more = (): void => {
+      while (off < body.length) {
+        const ok = res.write(body.subarray(off, (off += 64 * 1024)));
+        if (paceMs) return void setTimeout(more, paceMs);
+        if (!ok) return void res.once('drain', more);
+      }
+      if (!res.destroyed) res.end();
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) cut++;
+    });
+    more();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  const pool = new Pool(origin, { connections: 4 });
+  t.teardown(async () => {
+    await pool.destroy();
+    await new Promise<void>((r) => srv.close(() => r()));
+  });
+  const send = (signal?: AbortSignal) => new Promise<RgwResponse>((resolve, reject) => pool.dispatch({ origin, path: '/obj', method: 'GET' }, new RgwResponseHandler(resolve, reject, signal)));
+  return { send, cuts: () => cut };
+}
+
+/** A gateway-like server: each request pipes the next upstream body into its response. */
+async function front(t: Test, next: () => Promise<RgwResponse>) {
+  const srv = createServer(async (_req, res) => {
+    const r = await next();
+    res.writeHead(200, { 'content-length': r.headers['content-length'] as string });
+    pipeline(r.body, res, () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+  return (srv.address() as AddressInfo).port;
+}
+
+function slowGet(port: number, stopAfter = Infinity): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      const got: Buffer[] = [];
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        got.push(c);
+        n += c.length;
+        if (n > stopAfter) {
+          req.destroy();
+          return resolve(Buffer.concat(got));
+        }
+        res.pause();
+        setTimeout(() => res.resume(), 1);
+      });
+      res.on('end', () => resolve(Buffer.concat(got)));
+    });
+    req.on('error', (e) => (stopAfter < Infinity ? undefined : reject(e)));
+  });
+}
+
+const until = async (f: () => boolean) => {
+  for (let i = 0; i < 100 && !f(); i++) await new Promise((r) => setTimeout(r, 20));
+};
+
+t.test('piped to a slow client: every byte, in order', async (t) => {
+  const data = randomBytes(3 * 1024 * 1024 + 5);
+  const up = await upstream(t, data);
+  const port = await front(t, () => up.send());
+  const got = await slowGet(port);
+  t.equal(got.length, data.length);
+  t.ok(got.equals(data));
+  t.equal(up.cuts(), 0);
+});
+
+t.test('headers parsed; read as a Readable, text() and dump()', async (t) => {
+  const data = Buffer.from('x'.repeat(300 * 1024));
+  const up = await upstream(t, data);
+  const r = await up.send();
+  t.equal(r.statusCode, 200);
+  t.equal(r.headers['x-amz-meta-color'], 'blue');
+  // let chunks arrive before anyone reads: they wait for the consumer
+  await new Promise((res) => setTimeout(res, 50));
+  t.equal(await r.body.text(), data.toString());
+  const chunks: Buffer[] = [];
+  for await (const c of (await up.send()).body) chunks.push(c as Buffer);
+  t.ok(Buffer.concat(chunks).equals(data), 'async iteration');
+  await (await up.send()).body.dump();
+  t.equal(up.cuts(), 0, 'a small body is read out, not cut');
+});
+
+t.test('dump beyond its limit aborts the upstream response; so does a client going away', async (t) => {
+  const data = randomBytes(8 * 1024 * 1024);
+  const up = await upstream(t, data, 2);
+  await (await up.send()).body.dump({ limit: 64 * 1024 });
+  await until(() => up.cuts() === 1);
+  t.equal(up.cuts(), 1, 'dump({limit}) cut the big response');
+  const port = await front(t, () => up.send());
+  const got = await slowGet(port, 512 * 1024);
+  t.ok(got.equals(data.subarray(0, got.length)), 'what arrived is the start of the object');
+  await until(() => up.cuts() === 2);
+  t.equal(up.cuts(), 2, 'the upstream response was aborted when the client left');
+});
+
+t.test('errors: before the headers the promise rejects; an abort signal aborts', async (t) => {
+  const pool = new Pool('http://127.0.0.1:9', { connections: 1 });
+  t.teardown(() => pool.destroy());
+  await t.rejects(new Promise<RgwResponse>((resolve, reject) => pool.dispatch({ origin: 'http://127.0.0.1:9', path: '/', method: 'GET' }, new RgwResponseHandler(resolve, reject))), { code: 'ECONNREFUSED' });
+  const up = await upstream(t, randomBytes(8 * 1024 * 1024));
+  const ac = new AbortController();
+  const r = await up.send(ac.signal);
+  ac.abort(new Error('client gone'));
+  await t.rejects(r.body.text(), /client gone/);
+  await until(() => up.cuts() === 1);
+  t.equal(up.cuts(), 1);
+});

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+/**
+ * RGW's answers as the translator receives them: an undici dispatch handler (no request()
+ * wrapper, no AsyncResource) whose body is a ProxyBody.
+ *
+ * ProxyBody is a Readable, with undici's body helpers the translator uses (text, json, dump).
+ * Piped into an HTTP response or a socket — what the server does with a GET's body — it takes
+ * the Readable machinery out of the way: every chunk undici parses out of RGW's socket is written
+ * to the client's socket as it comes, and RGW's socket is paused exactly while the client's is
+ * full (undici's onData answer, resumed on 'drain'). Read any other way it is an ordinary
+ * Readable over the same chunks. Chunks that arrive before anyone reads wait (bounded by
+ * HOLD_BYTES, then RGW's socket is paused) for whichever consumer comes.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { Readable, type Writable } from 'node:stream';
+import { util, type Dispatcher } from 'undici';
+
+/** What waits for a consumer (or buffers in a Readable consumer) before RGW's socket is paused. */
+const HOLD_BYTES = 256 * 1024;
+
+const noop = (): void => undefined;
+
+export class ProxyBody extends Readable {
+  /** unset: nobody has read yet; fast: piped straight into `dest`; stream: an ordinary Readable. */
+  private mode: 'unset' | 'fast' | 'stream' = 'unset';
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private dest: Writable | undefined;
+  private endDest = true;
+  /** RGW's response is over (complete, failed or aborted): undici's callbacks are spent. */
+  private upstreamDone = false;
+  private complete = false;
+
+  constructor(
+    private readonly resumeUpstream: () => void,
+    private readonly abortUpstream: (err: Error) => void,
+  ) {
+    super({ highWaterMark: HOLD_BYTES });
+  }
+
+  private readonly resumeNow = (): void => {
+    if (!this.upstreamDone) this.resumeUpstream();
+  };
+
+  /** undici's onData: false pauses RGW's socket until resumeUpstream. */
+  deliver(chunk: Buffer): boolean {
+    if (this.mode === 'fast') {
+      if (this.dest!.write(chunk)) return true;
+      this.dest!.once('drain', this.resumeNow);
+      return false;
+    }
+    if (this.mode === 'stream') return this.push(chunk);
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    return this.heldBytes < HOLD_BYTES;
+  }
+
+  /** undici's onComplete. */
+  finish(): void {
+    this.upstreamDone = true;
+    this.complete = true;
+    if (this.mode === 'fast') this.ended();
+    else if (this.mode === 'stream') this.push(null);
+    // unset: settled when a consumer comes
+  }
+
+  /** undici's onError after the headers: the body errors (nobody may be listening yet). */
+  fail(err: Error): void {
+    this.upstreamDone = true;
+    this.on('error', noop);
+    this.destroy(err);
+  }
+
+  override _read(): void {
+    if (this.mode === 'unset') {
+      this.mode = 'stream';
+      const held = this.held;
+      this.held = [];
+      for (const c of held) this.push(c);
+      if (this.complete) {
+        this.push(null);
+        return;
+      }
+    }
+    this.resumeNow();
+  }
+
+  /**
+   * Into an HTTP response or socket: chunks go straight to it (see the file comment). Anything
+   * else, or a body already read another way, gets Readable's own pipe.
+   */
+  override pipe<T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }): T {
+    if (this.mode !== 'unset' || this.destroyed || !(dest instanceof ServerResponse || dest instanceof Socket)) return super.pipe(dest, opts);
+    this.mode = 'fast';
+    const w = dest as unknown as Writable;
+    this.dest = w;
+    this.endDest = opts?.end !== false;
+    // a client that goes away: RGW's response is aborted
+    w.once('close', () => {
+      if (!this.complete) this.destroy();
+    });
+    let more = true;
+    for (const c of this.held) more = w.write(c);
+    this.held = [];
+    if (this.complete) this.ended();
+    else if (more) this.resumeNow();
+    else w.once('drain', this.resumeNow);
+    return dest;
+  }
+
+  /** Fast mode, every byte written: 'end' (which pipeline waits for), and the destination's end. */
+  private ended(): void {
+    this.push(null);
+    this.resume();
+    if (this.endDest) this.dest!.end();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.upstreamDone) {
+      this.upstreamDone = true;
+      this.abortUpstream(err ?? new Error('the response body was destroyed before its end'));
+    }
+    cb(err);
+  }
+
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of this) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  /** Reads the rest and drops it; beyond `limit` bytes (128 KiB) the response is aborted instead (RGW's connection closed). */
+  async dump(opts?: { limit?: number }): Promise<void> {
+    const limit = opts?.limit ?? 128 * 1024;
+    let n = 0;
+    try {
+      for await (const c of this) {
+        n += (c as Buffer).length;
+        if (n > limit) break;
+      }
+    } catch {
+      /* a body that fails while dumped has nothing to give */
+    }
+  }
+}
+
+export interface RgwResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: ProxyBody;
+}
+
+/** A dispatch handler that resolves with the response once its headers are in. */
+export class RgwResponseHandler implements Dispatcher.DispatchHandler {
+  private abort: ((err?: Error) => void) | undefined;
+  private body: ProxyBody | undefined;
+  private readonly onAbort = (): void => this.abort?.(this.signal?.reason ?? new Error('aborted'));
+
+  constructor(
+    private readonly resolve: (r: RgwResponse) => void,
+    private readonly reject: (e: Error) => void,
+    private readonly signal?: AbortSignal,
+    /** The request body: destroyed when the exchange fails (as undici's request() does). */
+    private readonly requestBody?: unknown,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.signal?.aborted) this.onAbort();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    this.body = new ProxyBody(resume, (e) => this.abort?.(e));
+    this.resolve({ statusCode, headers: util.parseHeaders(rawHeaders) as IncomingHttpHeaders, body: this.body });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.body!.deliver(chunk);
+  }
+
+  onComplete(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.body?.finish();
+  }
+
+  onError(err: Error): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    const rb = this.requestBody;
+    if (rb instanceof Readable && !rb.destroyed) {
+      rb.on('error', noop);
+      rb.destroy(err);
+    }
+    if (this.body) this.body.fail(err);
+    else this.reject(err);
+  }
+}
