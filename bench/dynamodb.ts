@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printRows, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row, type WrkRequest } from './lib.js';
+import { printRows, processCpuSeconds, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row, type WrkRequest } from './lib.js';
 
 
 function signedRequest(port: number, op: string, input: unknown): Promise<WrkRequest> {
@@ -68,18 +68,25 @@ export async function benchDynamo(seconds = 6, durability: 'fsync' | 'os' = 'fsy
     if (!peerPort) throw new Error('dynalite did not report a port');
     const ours = await prepare(ourPort);
     const theirs = await prepare(peerPort);
+    /** wrk's result and the server's CPU µs per request (all threads, /proc): steadier than req/s on a busy machine. */
+    const measured = (port: number, pid: number | undefined, req: WrkRequest) => {
+      const c0 = processCpuSeconds(pid);
+      const r = wrk(`http://127.0.0.1:${port}/`, req, { seconds });
+      const c1 = processCpuSeconds(pid);
+      return { ...r, cpu: c0 === undefined || c1 === undefined ? '' : `, ${(((c1 - c0) * 1e6) / (r.requestsPerSec * seconds)).toFixed(0)} µs CPU/req` };
+    };
     for (const name of ['GetItem', 'PutItem', 'Query100']) {
-      const o = wrk(`http://127.0.0.1:${ourPort}/`, ours[name]!, { seconds });
-      const p = wrk(`http://127.0.0.1:${peerPort}/`, theirs[name]!, { seconds });
+      const o = measured(ourPort, gw.child.pid, ours[name]!);
+      const p = measured(peerPort, peer.child.pid, theirs[name]!);
       const o1 = wrk(`http://127.0.0.1:${ourPort}/`, ours[name]!, { seconds: Math.max(2, seconds / 2), connections: 1, threads: 1 });
       if (o.non2xx) throw new Error(`${o.non2xx} gateway ${name} responses were not 2xx`);
       const ratio = o.requestsPerSec / p.requestsPerSec;
       const target = name === 'Query100' ? undefined : 1.2;
       rows.push({
         workload: `${name} (durability ${durability}), 16 conns (p50 at 1 conn: ${o1.p50ms.toFixed(2)} ms)`,
-        ours: `${Math.round(o.requestsPerSec)} req/s (p50 ${o.p50ms.toFixed(2)} ms)`,
+        ours: `${Math.round(o.requestsPerSec)} req/s (p50 ${o.p50ms.toFixed(2)} ms${o.cpu})`,
         peerName: 'dynalite (no SigV4, memory)',
-        peer: `${Math.round(p.requestsPerSec)} req/s (p50 ${p.p50ms.toFixed(2)} ms)`,
+        peer: `${Math.round(p.requestsPerSec)} req/s (p50 ${p.p50ms.toFixed(2)} ms${p.cpu})`,
         ratio,
         target: target ? `≥ ${target}×, p50 < 1 ms` : 'reported',
         pass: target ? ratio >= target && o1.p50ms < 1 : true,
