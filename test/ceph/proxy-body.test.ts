@@ -5,12 +5,13 @@
  * dumped, and cut short from either side.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import t, { type Test } from 'tap';
 import { Pool } from 'undici';
 import { RgwResponseHandler, type RgwResponse } from '../../translators/ceph/s3/proxy-body.js';
+import { slowGet } from '../s3/helpers.js';
 
 /** An upstream serving `body` in 64 KiB writes (`paceMs` apart); counts responses cut before their end. */
 async function upstream(t: Test, body: Buffer, paceMs = 0) {
@@ -52,27 +53,6 @@ async function front(t: Test, next: () => Promise<RgwResponse>) {
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
   return (srv.address() as AddressInfo).port;
-}
-
-function slowGet(port: number, stopAfter = Infinity): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      const got: Buffer[] = [];
-      let n = 0;
-      res.on('data', (c: Buffer) => {
-        got.push(c);
-        n += c.length;
-        if (n > stopAfter) {
-          req.destroy();
-          return resolve(Buffer.concat(got));
-        }
-        res.pause();
-        setTimeout(() => res.resume(), 1);
-      });
-      res.on('end', () => resolve(Buffer.concat(got)));
-    });
-    req.on('error', (e) => (stopAfter < Infinity ? undefined : reject(e)));
-  });
 }
 
 const until = async (f: () => boolean) => {

@@ -3,13 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, get } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline, Readable, Writable } from 'node:stream';
 import t, { type Test } from 'tap';
 import { CHUNK, FileBody, pooledBuffers } from '../../translators/embedded/s3/body.js';
 import { FileStore } from '../../translators/embedded/s3/files.js';
+import { slowGet } from './helpers.js';
 
 /** Open fds of this process on files of the test's fixtures (sockets and the rest not counted). */
 function openFds(): number {
@@ -72,30 +73,6 @@ async function server(t: Test, next: Array<() => FileBody>, onDone: (e: Error | 
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
   return (srv.address() as AddressInfo).port;
-}
-
-/** GETs from `port`, reading slowly (paused between chunks) so the server meets backpressure. */
-function slowGet(port: number, stopAfter = Infinity): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      const got: Buffer[] = [];
-      let n = 0;
-      res.on('data', (c: Buffer) => {
-        got.push(c);
-        n += c.length;
-        if (n > stopAfter) {
-          req.destroy();
-          resolve(Buffer.concat(got));
-          return;
-        }
-        res.pause();
-        setTimeout(() => res.resume(), 1);
-      });
-      res.on('end', () => resolve(Buffer.concat(got)));
-      res.on('error', reject);
-    });
-    req.on('error', (e) => (stopAfter < Infinity ? undefined : reject(e)));
-  });
 }
 
 t.test('served to an HTTP client through stream.pipeline: exact bytes across pieces and ranges, from pooled buffers', async (t) => {

@@ -5,7 +5,7 @@
  * the Authorization header, no signature check) so the real SDK v3 client can drive the rest-xml
  * codec before src/server and src/auth are wired.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Principal, ServiceDefinition, WireRequest } from '../../src/context.js';
@@ -133,4 +133,31 @@ export async function startS3Http(t: T, fx: S3Fixture): Promise<{ url: string; s
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => server.close(() => r())));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/**
+ * GETs / from 127.0.0.1:`port` reading slowly (paused a moment after every chunk) so the server
+ * meets backpressure; with `stopAfter`, drops the connection once more than that many bytes came.
+ */
+export function slowGet(port: number, stopAfter = Infinity): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      const got: Buffer[] = [];
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        got.push(c);
+        n += c.length;
+        if (n > stopAfter) {
+          req.destroy();
+          resolve(Buffer.concat(got));
+          return;
+        }
+        res.pause();
+        setTimeout(() => res.resume(), 1);
+      });
+      res.on('end', () => resolve(Buffer.concat(got)));
+      res.on('error', reject);
+    });
+    req.on('error', (e) => (stopAfter < Infinity ? undefined : reject(e)));
+  });
 }
