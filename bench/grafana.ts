@@ -19,7 +19,8 @@ import { BENCH_CREDENTIALS, startGatewayPinned, stopChild, type Row } from './li
 
 const RATE = 10_000;
 const PER_CALL = 1000;
-const SUSTAIN_S = 20;
+/** Seconds of sustained writes per configuration (MCGW_BENCH_GRAFANA_SECONDS to run longer). */
+const SUSTAIN_S = Number(process.env.MCGW_BENCH_GRAFANA_SECONDS ?? 20);
 
 /** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat (ticks of 1/100 s). */
 function cpuOf(pid: number): number {

@@ -147,3 +147,23 @@ t.test('writer: a 404 (no remote-write receiver) fails the batch at once: no spl
   t.equal(r.seen.length, 1, 'one request');
   t.ok(w.lastFailure && w.lastFailure.at >= w.lastOkAt, 'remembered for health');
 });
+
+t.test('writer: a backlog behind a slow TSDB goes out in larger requests (at most 8 batches each)', async (t) => {
+  const sizes: number[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      sizes.push(decodeRemoteWrite(Buffer.concat(chunks)).length);
+      setTimeout(() => res.writeHead(204).end(), 80);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise((r) => server.close(r)));
+  const w = new RemoteWriter({ ...opts, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, batchSamples: 2, maxInFlight: 1, maxPendingSamples: 100 });
+  await Promise.all(Array.from({ length: 40 }, (_, i) => w.write(one(`s${i}`))));
+  t.equal(sizes.reduce((a, b) => a + b, 0), 40, 'every series delivered');
+  t.equal(sizes[0], 2, 'the first request: one batch');
+  t.equal(Math.max(...sizes), 16, 'the backlog behind it: 8 batches a request, no more');
+  t.ok(sizes.length <= 5, `${sizes.length} requests for 40 series`);
+});

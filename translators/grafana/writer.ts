@@ -14,7 +14,7 @@
  *   for the same series and second) is re-sent once with another millisecond inside the same second.
  * - Group commit: at most `maxInFlight` requests are outstanding; callers arriving meanwhile queue
  *   and go out together when one returns, so a slow TSDB gets fewer, larger requests instead of
- *   more concurrent ones. Within a request, series of several callers with the same label set
+ *   more concurrent ones (a backlog goes out in requests of up to 8 × batchSamples). Within a request, series of several callers with the same label set
  *   (`key`) are sent as one TimeSeries with all their samples: the TSDB parses and looks up each
  *   label set once per request instead of once per caller.
  */
@@ -56,6 +56,9 @@ interface Job {
   resolve: () => void;
   reject: (e: Error) => void;
 }
+
+/** A request catching up with a backlog holds at most this many times batchSamples. */
+const BACKLOG_BATCHES = 8;
 
 const countSamples = (s: TimeSeries[]) => s.reduce((n, x) => n + x.samples.length, 0);
 
@@ -108,10 +111,17 @@ export class RemoteWriter {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const slots = (this.o.maxInFlight ?? 2) - this.inFlight;
+    if (slots <= 0 || this.queue.length === 0) return;
+    // a backlog (the TSDB was slow) goes out in fewer, larger requests, up to BACKLOG_BATCHES
+    // batches' worth each: the TSDB appends several samples of one series far cheaper than one
+    let waiting = 0;
+    for (const j of this.queue) waiting += j.samples;
+    const limit = Math.max(this.o.batchSamples, Math.min(Math.ceil(waiting / slots), this.o.batchSamples * BACKLOG_BATCHES));
     while (this.queue.length > 0 && this.inFlight < (this.o.maxInFlight ?? 2)) {
       const batch: Job[] = [];
       let n = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0].samples <= this.o.batchSamples)) {
+      while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0].samples <= limit)) {
         const j = this.queue.shift()!;
         n += j.samples;
         batch.push(j);
