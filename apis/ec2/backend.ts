@@ -64,8 +64,25 @@ export interface VolumeSpec {
   fromImage?: string;
 }
 
+/** What createImage is asked to make: the instance's volumes, each with its pending snapshot. */
+export interface ImageSpec {
+  imageId: string;
+  instanceId: string;
+  /** false: the machine is stopped (cleanly) around the copy and started again, as EC2 reboots it. */
+  noReboot: boolean;
+  devices: Array<{ deviceName: string; volumeId: string; snapshotId: string; root: boolean }>;
+}
+
 export type BackendEvent =
-  | { kind: 'instance'; accountId: string; id: string; state: 'running' | 'stopped' | 'terminated'; reason?: string }
+  | {
+      kind: 'instance';
+      accountId: string;
+      id: string;
+      state: 'running' | 'stopped' | 'terminated';
+      reason?: string;
+      /** The machine was started or stopped outside the gateway: applies to a running/stopped record. */
+      external?: boolean;
+    }
   | { kind: 'volume'; accountId: string; id: string; state: 'available' | 'deleted' | 'error' }
   | { kind: 'attachment'; accountId: string; volumeId: string; instanceId: string; state: 'attached' | 'detached' }
   | { kind: 'snapshot'; accountId: string; id: string; state: 'completed' | 'error' }
@@ -118,6 +135,15 @@ export interface Ec2Backend {
   /** Copies the bytes of a snapshot (possibly another account's, shared) into a new snapshot. */
   copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void>;
   deleteSnapshot(accountId: string, snapshotId: string): Promise<void>;
+  /**
+   * CreateImage as one backend job (a hypervisor that images a machine whole, e.g. a Proxmox
+   * template), instead of a reboot and one createSnapshot per volume. The API has recorded the
+   * image and its snapshots pending; the backend reports each snapshot completed (or error) when
+   * the image is made, which makes the image available (or failed).
+   */
+  createImage?(accountId: string, spec: ImageSpec): Promise<void>;
+  /** Called before DeregisterImage drops the record: throws an AwsError to refuse it. */
+  deregisterImage?(accountId: string, imageId: string): Promise<void>;
 
   /**
    * Called once at start with every transition a record is waiting for. A crash between the

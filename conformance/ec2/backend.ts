@@ -52,7 +52,7 @@ export async function seedTemplates(pve: FakePveHandle, tag = 'ec2-ami'): Promis
 export interface Ec2Caps {
   /** EBS snapshots of data volumes (Proxmox: only with the Ceph RBD volume driver). */
   volumeSnapshots: boolean;
-  /** Snapshots of root volumes, hence CreateImage (Proxmox: not yet). */
+  /** Snapshots of root volumes, hence CreateImage (Proxmox: a template of the instance's VM). */
   rootSnapshots: boolean;
   /** Why a capability is missing, as the skip message. */
   why?: string;
@@ -89,8 +89,8 @@ export async function ec2Backend(t: Teardownable, lifecycleMs: Record<string, nu
     name: 'proxmox',
     pve,
     caps: volumes
-      ? { volumeSnapshots: true, rootSnapshots: false, why: 'snapshots of root volumes (CreateImage) are not implemented on Proxmox' }
-      : { volumeSnapshots: false, rootSnapshots: false, why: 'EBS snapshots on Proxmox need Ceph (MCGW_EC2_CEPH=1: ec2.volumes rbd); root-volume snapshots are not implemented' },
+      ? { volumeSnapshots: true, rootSnapshots: true }
+      : { volumeSnapshots: false, rootSnapshots: true, why: 'EBS snapshots of data volumes on Proxmox need Ceph (MCGW_EC2_CEPH=1: ec2.volumes rbd)' },
     config: {
       ec2: volumes?.ec2 ?? { backend: 'proxmox' },
       backends: {

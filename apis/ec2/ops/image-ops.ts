@@ -8,6 +8,7 @@ import { dryRunOk, incorrectInstanceState, invalidParameter, missingParameter, n
 import { checkIds, newId } from '../core/ids.js';
 import { permissionChange } from '../core/shares.js';
 import { tagsFromSpecs, type TagSpecification } from '../core/tags.js';
+import type { ImageSpec } from '../backend.js';
 import type { Ec2Env, TypedOps } from '../env.js';
 import type * as S from '../shapes.gen.js';
 import type { ImageDeviceRec, ImageRec, SnapshotRec, VolumeRec } from '../records.js';
@@ -49,14 +50,18 @@ export const imageMutationOps: TypedOps = {
     const tags = tagsFromSpecs(input.TagSpecifications, ['image', 'snapshot']);
     await checkUnique(env, ctx.accountId, name);
     if (input.DryRun) throw dryRunOk();
-    if (!input.NoReboot && inst.state === 'running') await env.backend.reboot(ctx.accountId, inst.id);
+    // a backend that images the machine whole (createImage) stops and starts it itself
+    const whole = env.backend.createImage !== undefined;
+    if (!whole && !input.NoReboot && inst.state === 'running') await env.backend.reboot(ctx.accountId, inst.id);
     const id = newId('ami');
     const devices: ImageDeviceRec[] = [];
+    const spec: ImageSpec = { imageId: id, instanceId: inst.id, noReboot: input.NoReboot === true || inst.state !== 'running', devices: [] };
     for (const b of inst.blockDevices) {
       const v = await env.store.get<VolumeRec>(ctx.accountId, 'volume', b.VolumeId);
       if (!v) continue;
-      const s = await snapshotVolume(env, ctx.accountId, v, `Created by CreateImage(${inst.id}) for ${id}`, tags.get('snapshot'));
+      const s = await snapshotVolume(env, ctx.accountId, v, `Created by CreateImage(${inst.id}) for ${id}`, tags.get('snapshot'), !whole);
       devices.push({ DeviceName: b.DeviceName, SnapshotId: s.id, VolumeSize: v.Size, VolumeType: v.VolumeType, DeleteOnTermination: b.DeleteOnTermination, Encrypted: v.Encrypted });
+      spec.devices.push({ deviceName: b.DeviceName, volumeId: v.id, snapshotId: s.id, root: b.DeviceName === inst.RootDeviceName });
     }
     const img: ImageRec = {
       id,
@@ -75,6 +80,7 @@ export const imageMutationOps: TypedOps = {
       Tags: tags.get('image'),
     };
     await env.store.put(ctx.accountId, 'image', id, img);
+    if (whole) await env.backend.createImage!(ctx.accountId, spec);
     return { ImageId: id };
   },
 
@@ -166,6 +172,7 @@ export const imageMutationOps: TypedOps = {
   async DeregisterImage(env, ctx, input: S.DeregisterImageInput) {
     const img = await ownImage(env, ctx.accountId, input.ImageId);
     if (input.DryRun) throw dryRunOk();
+    await env.backend.deregisterImage?.(ctx.accountId, img.id);
     for (const g of img.launchPermissions) await imageShares(env).revoke(g, img.id);
     await env.store.delete(ctx.accountId, 'image', img.id);
     if (input.DeleteAssociatedSnapshots) {

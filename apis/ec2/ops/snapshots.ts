@@ -31,8 +31,8 @@ export function renderSnapshot(s: SnapshotRec): Record<string, unknown> {
   };
 }
 
-/** Records a pending snapshot of `vol` and asks the backend to copy its bytes. */
-export async function snapshotVolume(env: Ec2Env, accountId: string, vol: VolumeRec, description: string, tags: Tag[] | undefined): Promise<SnapshotRec> {
+/** Records a pending snapshot of `vol` and (unless `take` is false) asks the backend to copy its bytes. */
+export async function snapshotVolume(env: Ec2Env, accountId: string, vol: VolumeRec, description: string, tags: Tag[] | undefined, take = true): Promise<SnapshotRec> {
   if (vol.State !== 'available' && vol.State !== 'in-use') throw incorrectState(`The volume '${vol.id}' is '${vol.State}'.`);
   const s: SnapshotRec = {
     id: newId('snap'),
@@ -49,7 +49,7 @@ export async function snapshotVolume(env: Ec2Env, accountId: string, vol: Volume
     Tags: tags,
   };
   await env.store.put(accountId, 'snapshot', s.id, s);
-  await env.backend.createSnapshot(accountId, s.id, vol.id);
+  if (take) await env.backend.createSnapshot(accountId, s.id, vol.id);
   return (await env.store.get<SnapshotRec>(accountId, 'snapshot', s.id)) ?? s;
 }
 

@@ -67,6 +67,11 @@ export class Pve {
     return (await this.api.nodes.$(node).qemu.$(vmid).clone.$post(params)) as Upid;
   }
 
+  /** Turns a stopped VM into a template (its disks become `base-<vmid>-…`). */
+  async template(node: string, vmid: number): Promise<Upid> {
+    return this.http.call<Upid>('POST', `/nodes/${e(node)}/qemu/${vmid}/template`, undefined, '/nodes/*/qemu/*/template');
+  }
+
   async config(node: string, vmid: number): Promise<Record<string, string | number>> {
     return (await this.api.nodes.$(node).qemu.$(vmid).config.$get()) as unknown as Record<string, string | number>;
   }

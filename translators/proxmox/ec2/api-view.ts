@@ -6,7 +6,7 @@
  * translator never writes these records; changes reach the API only through the event sink.
  */
 import { Ec2Store } from '../../../apis/ec2/core/store.js';
-import type { InstanceRec, SecurityGroupRec, SubnetRec, VpcRec } from '../../../apis/ec2/records.js';
+import type { InstanceRec, SecurityGroupRec, SubnetRec, VolumeRec, VpcRec } from '../../../apis/ec2/records.js';
 import type { StateStore } from '../../../src/state/store.js';
 
 export class ApiView {
@@ -34,6 +34,10 @@ export class ApiView {
 
   groups(accountId: string): Promise<SecurityGroupRec[]> {
     return this.store.list<SecurityGroupRec>(accountId, 'sg');
+  }
+
+  volume(accountId: string, id: string): Promise<VolumeRec | undefined> {
+    return this.store.get<VolumeRec>(accountId, 'volume', id);
   }
 
   instances(accountId: string): Promise<InstanceRec[]> {

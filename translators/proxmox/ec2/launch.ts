@@ -14,6 +14,7 @@ import type { JobKind, JobRec } from '../jobs.js';
 import type { ApiView } from './api-view.js';
 import type { PveCtx } from './context.js';
 import type { FirewallSync } from './firewall.js';
+import { templateGc } from './image-job.js';
 import { freeScsiSlot, launchConfig, sizeOf, volidOf, volumeLine } from './guest.js';
 import { poolOf, volumeSerial, type InstanceMap } from './map.js';
 import type { SdnSync } from './sdn.js';
@@ -46,7 +47,7 @@ async function mapOf(ctx: PveCtx, job: JobRec<LaunchData>): Promise<InstanceMap>
  * The VM holding this instance's vmid now, whatever its name: one status call on the node it
  * should be on, or (moved, still being cloned on the template's node, gone) one fresh listing.
  */
-export async function locateVm(ctx: PveCtx, m: InstanceMap): Promise<VmResource | undefined> {
+export async function locateVm(ctx: PveCtx, m: { node: string; vmid: number }): Promise<VmResource | undefined> {
   try {
     const s = await ctx.pve.current(m.node, m.vmid);
     return { id: `qemu/${m.vmid}`, type: 'qemu', vmid: m.vmid, node: m.node, name: s.name, status: s.status, lock: s.lock };
@@ -62,7 +63,7 @@ export async function findVm(ctx: PveCtx, m: InstanceMap): Promise<VmResource | 
   return vm && vm.name === m.instanceId ? vm : undefined;
 }
 
-async function ensurePool(ctx: PveCtx, accountId: string): Promise<void> {
+export async function ensurePool(ctx: PveCtx, accountId: string): Promise<void> {
   const pool = poolOf(accountId);
   if ((await ctx.pve.pools()).some((p) => p.poolid === pool)) return;
   try {
@@ -200,6 +201,7 @@ export function launchJob(d: LaunchDeps): JobKind<LaunchData> {
         const m = await ctx.map.instance(job.data.accountId, job.data.instanceId);
         if (m) await ctx.map.dropInstance(m);
         await ctx.sink.emit({ kind: 'instance', accountId: job.data.accountId, id: job.data.instanceId, state: 'terminated', reason: job.data.reason ?? job.failing ?? 'launch failed' });
+        await templateGc(ctx, m?.templateVmid);
         return { done: true };
       },
     },

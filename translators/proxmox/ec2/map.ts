@@ -7,6 +7,8 @@
  *   ip/<private ip>        '<account>/<i-…>'
  *   vol/<account>/<vol-…>  VolumeMap
  *   seq/vmid               next vmid to try
+ *   tpl/<vmid>             TemplateMap: a template VM made by CreateImage
+ *   tsnap/<account>/<snap> the template vmid whose root disk holds an EBS snapshot's bytes
  */
 import type { StateStore } from '../../../src/state/store.js';
 
@@ -26,6 +28,8 @@ export interface InstanceMap {
   userData?: string;
   sshPublicKey?: string;
   rootVolumeId: string;
+  /** The template the VM is a linked clone of (it cannot be destroyed while this VM lives). */
+  templateVmid?: number;
   /** Set once the VM exists in PVE (the clone task ended). */
   created?: boolean;
   /** When `created` was set (epoch ms): listings asked for before it may not show the VM. */
@@ -48,6 +52,20 @@ export interface VolumeMap {
   slot?: string;
   iops?: number;
   throughput?: number;
+  /** The root disk of a launch from an image made by CreateImage: a linked clone of this template. */
+  fromTemplate?: number;
+}
+
+/** A template VM made by CreateImage (a private AMI's root disk). */
+export interface TemplateMap {
+  vmid: number;
+  node: string;
+  accountId: string;
+  imageId: string;
+  instanceId: string;
+  rootSizeGiB: number;
+  /** creating until the clone+template job ended. */
+  state: 'creating' | 'available';
 }
 
 export class PveMap {
@@ -107,8 +125,50 @@ export class PveMap {
     return (await this.t.update(`vol/${accountId}/${volumeId}`, (cur) => (cur ? fn(cur as VolumeMap) : cur))) as VolumeMap | undefined;
   }
 
+  async volumes(accountId: string): Promise<VolumeMap[]> {
+    return (await this.t.range({ prefix: `vol/${accountId}/` })).map(([, v]) => v as VolumeMap);
+  }
+
   async dropVolume(accountId: string, volumeId: string): Promise<void> {
     await this.t.delete(`vol/${accountId}/${volumeId}`);
+  }
+
+  async template(vmid: number): Promise<TemplateMap | undefined> {
+    return (await this.t.get(`tpl/${vmid}`)) as TemplateMap | undefined;
+  }
+
+  async putTemplate(m: TemplateMap): Promise<void> {
+    await this.t.put(`tpl/${m.vmid}`, m);
+  }
+
+  async updateTemplate(vmid: number, fn: (m: TemplateMap) => TemplateMap): Promise<void> {
+    await this.t.update(`tpl/${vmid}`, (cur) => (cur ? fn(cur as TemplateMap) : cur));
+  }
+
+  async dropTemplate(vmid: number): Promise<void> {
+    await this.t.delete(`tpl/${vmid}`);
+  }
+
+  async templates(): Promise<TemplateMap[]> {
+    return (await this.t.range({ prefix: 'tpl/' })).map(([, v]) => v as TemplateMap);
+  }
+
+  /** The template whose root disk holds an EBS snapshot's bytes. */
+  async templateSnap(accountId: string, snapshotId: string): Promise<number | undefined> {
+    return (await this.t.get(`tsnap/${accountId}/${snapshotId}`)) as number | undefined;
+  }
+
+  async putTemplateSnap(accountId: string, snapshotId: string, vmid: number): Promise<void> {
+    await this.t.put(`tsnap/${accountId}/${snapshotId}`, vmid);
+  }
+
+  async dropTemplateSnap(accountId: string, snapshotId: string): Promise<void> {
+    await this.t.delete(`tsnap/${accountId}/${snapshotId}`);
+  }
+
+  /** How many EBS snapshots stand for a template's root disk. */
+  async templateRefs(vmid: number): Promise<number> {
+    return (await this.t.range({ prefix: 'tsnap/' })).filter(([, v]) => v === vmid).length;
   }
 
   /** Reserves the next vmid of the band, skipping `taken` (vmids PVE already uses). */
