@@ -7,7 +7,7 @@
  * the account's pool; EBS volumes holder-owned RBD images; security groups cluster firewall
  * groups; subnets SDN vnets.
  */
-import type { Ec2Backend, Ec2EventSink, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
+import type { Ec2Backend, Ec2EventSink, ImageSpec, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
 import type { LocalEndpoint } from '../../../src/context.js';
 import { AwsError } from '../../../src/errors.js';
 import type { Gateway } from '../../../src/gateway.js';
@@ -19,6 +19,7 @@ import { ApiView } from './api-view.js';
 import { Inventory, taskWaiter, type PveCtx } from './context.js';
 import { FirewallSync } from './firewall.js';
 import { CONSOLE_TABLE, GuestEndpoints } from './guest-http.js';
+import { createImageJob, enqueueCreateImage, templateGc, templateGcJob } from './image-job.js';
 import { TemplateCatalog } from './images.js';
 import { launchJob } from './launch.js';
 import { PveMap } from './map.js';
@@ -49,6 +50,9 @@ export class ProxmoxEc2Backend implements Ec2Backend {
       retryDelayMs: cfg.retryDelayMs,
       waitTask: wait,
       onError: (msg, detail) => gw.log.error(msg, detail),
+      // a store other gateways may share (not the local LMDB): one gateway per job, under leases
+      shared: !['lmdb', 'memory'].includes(gw.state.describe().kind),
+      leaseMs: cfg.jobLeaseMs,
     });
     const ebs = loadEbsDriver(gw, cfg.holderVmid);
     ebs.catch((e) => gw.log.error('proxmox: the EBS snapshot driver failed to load', { err: String(e) }));
@@ -69,6 +73,8 @@ export class ProxmoxEc2Backend implements Ec2Backend {
     jobs.register('vol-detach', detachJob(this.ctx));
     jobs.register('vol-modify', modifyVolumeJob(this.ctx));
     jobs.register('snapshot', snapshotJob(this.ctx));
+    jobs.register('create-image', createImageJob(this.ctx));
+    jobs.register('tpl-gc', templateGcJob(this.ctx));
   }
 
   private zoneSuffix(zone: string): string {
@@ -100,15 +106,30 @@ export class ProxmoxEc2Backend implements Ec2Backend {
     return m;
   }
 
-  async launch(accountId: string, spec: LaunchSpec): Promise<void> {
-    const tpl = await this.templates.find(spec.imageId);
-    if (!tpl) throw new AwsError('InvalidAMIID.Unavailable', `The image '${spec.imageId}' is not a template on this Proxmox cluster.`);
-    const node = this.ctx.cfg.nodes[this.zoneSuffix(spec.zone)];
-    if (!node) throw new AwsError('InvalidParameterValue', `Zone ${spec.zone} has no Proxmox node.`);
+  /** vmids in use in PVE or reserved by the gateway (instances, templates being made, the holder). */
+  private async takenVmids(): Promise<Set<number>> {
     const taken = new Set((await this.ctx.inventory.vms(true)).map((v) => v.vmid));
     taken.add(this.ctx.cfg.holderVmid);
     for (const m of await this.ctx.map.instances()) taken.add(m.vmid);
-    const vmid = await this.ctx.map.nextVmid(this.ctx.cfg.vmidRange, taken);
+    for (const t of await this.ctx.map.templates()) taken.add(t.vmid);
+    return taken;
+  }
+
+  /** The template to clone: a public (tagged) one, or the one a CreateImage root snapshot stands for. */
+  private async templateFor(accountId: string, spec: LaunchSpec): Promise<{ vmid: number; node: string; rootSizeGiB: number } | undefined> {
+    const pub = await this.templates.find(spec.imageId);
+    if (pub) return pub;
+    const root = await this.ctx.map.volume(accountId, spec.rootVolumeId);
+    const t = root?.fromTemplate !== undefined ? await this.ctx.map.template(root.fromTemplate) : undefined;
+    return t?.state === 'available' ? t : undefined;
+  }
+
+  async launch(accountId: string, spec: LaunchSpec): Promise<void> {
+    const tpl = await this.templateFor(accountId, spec);
+    if (!tpl) throw new AwsError('InvalidAMIID.Unavailable', `The image '${spec.imageId}' is not a template on this Proxmox cluster.`);
+    const node = this.ctx.cfg.nodes[this.zoneSuffix(spec.zone)];
+    if (!node) throw new AwsError('InvalidParameterValue', `Zone ${spec.zone} has no Proxmox node.`);
+    const vmid = await this.ctx.map.nextVmid(this.ctx.cfg.vmidRange, await this.takenVmids());
     const root = await this.ctx.map.volume(accountId, spec.rootVolumeId);
     await this.ctx.map.putInstance({
       accountId,
@@ -124,6 +145,7 @@ export class ProxmoxEc2Backend implements Ec2Backend {
       userData: spec.userData,
       sshPublicKey: spec.sshPublicKey,
       rootVolumeId: spec.rootVolumeId,
+      templateVmid: tpl.vmid,
     });
     const inst = await this.api.instance(accountId, spec.instanceId);
     await this.ctx.jobs.enqueue('launch', laneOf(vmid), 'clone', {
@@ -158,10 +180,6 @@ export class ProxmoxEc2Backend implements Ec2Backend {
   async terminate(accountId: string, instanceId: string, keepVolumes: string[]): Promise<void> {
     const m = await this.instanceMap(accountId, instanceId);
     await this.ctx.map.updateInstance(accountId, instanceId, (x) => ({ ...x, terminating: true }));
-    for (const id of keepVolumes) {
-      const v = await this.ctx.map.volume(accountId, id);
-      if (v?.rootOf) this.ctx.gw.log.warn('proxmox: a root disk is the VM\'s own and goes with it; DeleteOnTermination=false is not honoured for it', { instanceId, volumeId: id });
-    }
     await this.ctx.jobs.enqueue('terminate', laneOf(m.vmid), 'detach', { accountId, instanceId, keepVolumes });
   }
 
@@ -189,6 +207,15 @@ export class ProxmoxEc2Backend implements Ec2Backend {
       return;
     }
     const from = spec.fromSnapshot ? { accountId: spec.fromSnapshotAccount ?? accountId, snapshotId: spec.fromSnapshot } : undefined;
+    const tplVmid = from ? await this.ctx.map.templateSnap(from.accountId, from.snapshotId) : undefined;
+    if (tplVmid !== undefined) {
+      // the root disk of a launch from an image made by CreateImage: a linked clone of its template
+      if (!(await this.api.volume(accountId, spec.volumeId))?.attachment) {
+        throw new AwsError('UnsupportedOperation', `The snapshot ${spec.fromSnapshot} is the root disk of a Proxmox template: launch an image of it instead.`);
+      }
+      await this.ctx.map.putVolume({ accountId, volumeId: spec.volumeId, zone: spec.zone, sizeGiB: spec.sizeGiB, fromTemplate: tplVmid });
+      return;
+    }
     if (from && !(await this.ctx.ebs)) {
       throw new AwsError('UnsupportedOperation', 'Volumes from snapshots need the Ceph RBD volume driver (ec2.volumes: rbd) with the Proxmox backend.');
     }
@@ -222,11 +249,29 @@ export class ProxmoxEc2Backend implements Ec2Backend {
   }
 
   async copySnapshot(accountId: string, snapshotId: string, source: { accountId: string; snapshotId: string }): Promise<void> {
+    const tplVmid = await this.ctx.map.templateSnap(source.accountId, source.snapshotId);
+    if (tplVmid !== undefined) {
+      // a copy of a template's root snapshot (CopyImage): one more snapshot standing for it
+      await this.ctx.map.putTemplateSnap(accountId, snapshotId, tplVmid);
+      await this.ctx.sink.emit({ kind: 'snapshot', accountId, id: snapshotId, state: 'completed' });
+      return;
+    }
     await this.ctx.jobs.enqueue('snapshot', `snap-${snapshotId}`, 'copy', { accountId, volumeId: '', snapshotId, from: source });
   }
 
   async deleteSnapshot(accountId: string, snapshotId: string): Promise<void> {
+    const tplVmid = await this.ctx.map.templateSnap(accountId, snapshotId);
+    if (tplVmid !== undefined) {
+      await this.ctx.map.dropTemplateSnap(accountId, snapshotId);
+      await templateGc(this.ctx, tplVmid);
+      return;
+    }
     await (await this.ctx.ebs)?.deleteSnapshot(accountId, snapshotId);
+  }
+
+  /** CreateImage: clone + template of the instance's VM (image-job.ts). */
+  async createImage(accountId: string, spec: ImageSpec): Promise<void> {
+    await enqueueCreateImage(this.ctx, accountId, spec, await this.takenVmids());
   }
 
   startBackground(): void {
