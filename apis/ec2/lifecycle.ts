@@ -5,6 +5,7 @@
  */
 import type { BackendEvent, Ec2EventSink } from './backend.js';
 import type { Ec2Env } from './env.js';
+import { userInitiated } from './render.js';
 import type { AddressRec, InstanceRec, SnapshotRec, SubnetRec, VolumeModificationRec, VolumeRec } from './records.js';
 
 export function eventSink(getEnv: () => Ec2Env): Ec2EventSink {
@@ -14,6 +15,7 @@ export function eventSink(getEnv: () => Ec2Env): Ec2EventSink {
       switch (ev.kind) {
         case 'instance':
           if (ev.state === 'terminated' && ev.reason) await lostInstance(env, ev.accountId, ev.id, ev.reason);
+          if (ev.external && ev.state !== 'terminated') return externalChange(env, ev.accountId, ev.id, ev.state);
           return instanceEvent(env, ev.accountId, ev.id, ev.state);
         case 'volume':
           await env.store.update<VolumeRec>(ev.accountId, 'volume', ev.id, (v) => {
@@ -53,6 +55,22 @@ async function lostInstance(env: Ec2Env, accountId: string, id: string, reason: 
       ? { ...i, state: 'shutting-down', stateSince: env.now(), StateReason: { Code: 'Server.InternalError', Message: `Server.InternalError: ${reason}` } }
       : i,
   );
+}
+
+/**
+ * A machine stopped or started outside the gateway (a hypervisor's own console): a running record
+ * becomes stopped with EC2's user-initiated shutdown reason, a stopped one running.
+ */
+async function externalChange(env: Ec2Env, accountId: string, id: string, state: 'running' | 'stopped'): Promise<void> {
+  const now = env.now();
+  await env.store.update<InstanceRec>(accountId, 'instance', id, (i) => {
+    if (!i) return i;
+    if (state === 'stopped' && i.state === 'running') {
+      return { ...i, state, stateSince: now, StateTransitionReason: userInitiated(now), StateReason: { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' } };
+    }
+    if (state === 'running' && i.state === 'stopped') return { ...i, state, stateSince: now, StateTransitionReason: '', StateReason: undefined };
+    return i;
+  });
 }
 
 async function instanceEvent(env: Ec2Env, accountId: string, id: string, state: 'running' | 'stopped' | 'terminated'): Promise<void> {

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * Keeps the gateway's view in step with the cluster from the one `/cluster/resources` listing:
- * a VM deleted outside the gateway (and not being created or destroyed by a job) is reported
- * terminated with the reason; security groups in use are re-synced (a group whose rules and
+ * a VM stopped or started outside the gateway (PVE's GUI, `qm`, the guest's own shutdown) is
+ * reported stopped (with EC2's user-initiated shutdown reason) or running; a VM deleted outside
+ * the gateway (and not being created or destroyed by a job) is reported terminated with the
+ * reason, its EBS volumes released; security groups in use are re-synced (a group whose rules and
  * member addresses did not change costs no call). Also publishes AWS/EC2 metrics from each
  * running VM's rrddata (CPUUtilization, NetworkIn/Out, DiskReadBytes/DiskWriteBytes).
  */
 import { publishAwsMetrics, type PublishedDatum } from '../../../apis/cloudwatch/publish.js';
-import type { ApiView } from './api-view.js';
+import { ApiView } from './api-view.js';
 import type { PveCtx } from './context.js';
 import type { FirewallSync } from './firewall.js';
+import { templateGc } from './image-job.js';
 import type { InstanceMap } from './map.js';
 
 export function busyLanes(ctx: PveCtx): Promise<Set<string>> {
@@ -20,26 +23,43 @@ export function laneOf(vmid: number): string {
   return `vm-${vmid}`;
 }
 
-/** One pass; returns how many instances were found gone. */
+/**
+ * One pass; returns how many instances changed outside the gateway. Only instances no job is
+ * working on are looked at, and only when the listing was asked for after the record's last
+ * change (an older listing may predate what a job just did).
+ */
 export async function reconcile(ctx: PveCtx, fresh = false): Promise<number> {
   const vms = await ctx.inventory.vms(fresh);
   const takenAt = ctx.inventory.takenAt;
   const byVmid = new Map(vms.map((v) => [v.vmid, v]));
   const busy = await busyLanes(ctx);
-  let lost = 0;
+  const api = new ApiView(ctx.gw.state);
+  let changed = 0;
   for (const m of await ctx.map.instances()) {
     if (!m.created || m.terminating || busy.has(laneOf(m.vmid)) || (m.createdAt ?? 0) >= takenAt) continue;
     const vm = byVmid.get(m.vmid);
     if (vm && vm.name === m.instanceId) {
       if (vm.node !== m.node) await ctx.map.updateInstance(m.accountId, m.instanceId, (x) => ({ ...x, node: vm.node }));
+      const inst = await api.instance(m.accountId, m.instanceId);
+      if (!inst || inst.stateSince >= takenAt) continue;
+      const state = vm.status === 'running' ? 'running' : vm.status === 'stopped' ? 'stopped' : undefined;
+      if (!state || (inst.state !== 'running' && inst.state !== 'stopped') || inst.state === state) continue;
+      changed++;
+      ctx.gw.log.warn(`proxmox VM ${state === 'running' ? 'started' : 'stopped'} outside the gateway`, { instanceId: m.instanceId, vmid: m.vmid });
+      await ctx.sink.emit({ kind: 'instance', accountId: m.accountId, id: m.instanceId, state, external: true });
       continue;
     }
-    lost++;
+    changed++;
     ctx.gw.log.warn('proxmox VM deleted outside the gateway', { instanceId: m.instanceId, vmid: m.vmid });
     await ctx.map.dropInstance(m);
+    // its EBS volumes are the holder's and survive; the API detaches (or deletes) them
+    for (const v of await ctx.map.volumes(m.accountId)) {
+      if (v.attachedTo === m.instanceId) await ctx.map.updateVolume(v.accountId, v.volumeId, (x) => ({ ...x, attachedTo: undefined, slot: undefined }));
+    }
     await ctx.sink.emit({ kind: 'instance', accountId: m.accountId, id: m.instanceId, state: 'terminated', reason: `the VM (vmid ${m.vmid}) was deleted outside the gateway` });
+    await templateGc(ctx, m.templateVmid);
   }
-  return lost;
+  return changed;
 }
 
 /** The members function FirewallSync needs: live instance addresses by group, for one account. */
