@@ -2,7 +2,8 @@
 /**
  * Kill -9 the gateway in the middle of RunInstances and TerminateInstances jobs on the fake PVE,
  * start it again on the same data dir, and check that every instance ends in the right state and
- * that PVE holds exactly the VMs it should (none orphaned, none leaked). Also: a launch whose
+ * that PVE holds exactly the VMs it should (none orphaned, none leaked); the same mid CreateImage
+ * (one template, the image available, the instance running again). Also: a launch whose
  * start task fails ends terminated with a StateReason and leaves no VM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, DescribeImagesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, DeregisterImageCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, DescribeImagesCommand, type Instance } from '@aws-sdk/client-ec2';
 import t from 'tap';
 import { startFakePve } from '../../test/fakes/pve/index.js';
 import { seedTemplates } from '../ec2/backend.js';
@@ -120,6 +121,29 @@ t.test('killed while cloning: the launch resumes, every instance runs, no VM is 
   const vms = guestVms();
   t.same(vms.map((v) => v.conf.name).sort(), [...ids].sort(), 'exactly one VM per instance');
   t.ok(vms.every((v) => v.status === 'running' && !v.conf.lock), 'all started, none locked');
+});
+
+t.test('killed while CreateImage clones: the image ends available, one template, the instance running', async (t) => {
+  const { ImageId } = await ec2.send(new CreateImageCommand({ InstanceId: ids[0], Name: 'image-across-a-kill' }));
+  const vms = () => [...pve.control.state.vms.values()].filter((v) => v.conf.name === ImageId);
+  await waitFor('the image clone in progress', () => vms().some((v) => v.conf.lock === 'clone'));
+  await kill();
+  await startChild();
+  const end = Date.now() + 30_000;
+  let img = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ImageId!] }))).Images![0];
+  while (img.State === 'pending' && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    img = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ImageId!] }))).Images![0];
+  }
+  t.equal(img.State, 'available');
+  t.equal(vms().length, 1, 'one template VM');
+  t.ok(vms()[0].isTemplate && !vms()[0].conf.lock, 'a template, unlocked');
+  const [inst] = await until('running', [ids[0]], (i) => i.State?.Name === 'running');
+  t.equal(inst.State?.Name, 'running');
+  await waitFor('its VM running', () => guestVms().find((v) => v.conf.name === ids[0])?.status === 'running');
+  t.same(guestVms().map((v) => v.conf.name).sort(), [...ids].sort(), 'still one VM per instance');
+  await ec2.send(new DeregisterImageCommand({ ImageId, DeleteAssociatedSnapshots: true }));
+  await waitFor('template destroyed', () => vms().length === 0);
 });
 
 t.test('killed while terminating: the terminate resumes, no VM is leaked', async (t) => {

@@ -3,13 +3,16 @@
  * Start, stop, reboot, resize and terminate as resumable jobs on the VM's lane. Stop without
  * Force is an ACPI shutdown that PVE turns into a hard stop after `shutdownTimeoutS`; terminate
  * first takes out the EBS volumes that must survive (holder-owned, so PVE's destroy would not free
- * them anyway, but a detached config is what EC2 shows), stops the VM, clears `protection`, then
- * destroys it with purge (proxmox-mapping.md, "TerminateInstances").
+ * them anyway, but a detached config is what EC2 shows), stops the VM, clears `protection`, keeps
+ * a root disk with DeleteOnTermination=false (keepRoot), then destroys it with purge
+ * (proxmox-mapping.md, "TerminateInstances").
  */
+import type { RbdClient } from '../../ceph/rbd/client.js';
 import type { JobKind, JobRec } from '../jobs.js';
 import type { PveCtx } from './context.js';
+import { templateGc } from './image-job.js';
 import { findVm } from './launch.js';
-import type { InstanceMap } from './map.js';
+import { holderVolumeName, type InstanceMap } from './map.js';
 
 export interface VmJobData extends Record<string, unknown> {
   accountId: string;
@@ -110,11 +113,38 @@ export function resizeJob(ctx: PveCtx): JobKind<VmJobData> {
   };
 }
 
+/**
+ * Root volume with DeleteOnTermination=false: the VM's own disk (`vm-<vmid>-disk-0`, which PVE's
+ * destroy frees) is renamed on Ceph to the EBS naming `vm-<holder>-vol-…` and flattened (no longer
+ * tied to the template), so the destroy that follows leaves it: it is an `available` EBS volume
+ * from then on. PVE's API has no rename to a free name (move_disk reassigns only to another
+ * VM), so this needs the RBD volume driver (`ec2.volumes: rbd`); without it the disk goes.
+ */
+async function keepRoot(ctx: PveCtx, job: JobRec<VmJobData>): Promise<{ next: string }> {
+  const m = await ctx.map.instance(job.data.accountId, job.data.instanceId);
+  const root = m && (job.data.keepVolumes ?? []).includes(m.rootVolumeId) ? await ctx.map.volume(m.accountId, m.rootVolumeId) : undefined;
+  if (!m || !root?.rootOf || !root.volid) return { next: 'destroy' };
+  const rbd = ((await ctx.ebs) as { rbd?: RbdClient } | undefined)?.rbd;
+  if (!rbd) {
+    ctx.gw.log.warn('proxmox: DeleteOnTermination=false on a root volume needs ec2.volumes: rbd; the disk goes with the VM', { instanceId: m.instanceId, volumeId: root.volumeId });
+    return { next: 'destroy' };
+  }
+  const from = root.volid.slice(root.volid.lastIndexOf('/') + 1).replace(/^[^:]*:/, '');
+  const to = holderVolumeName(ctx.cfg.holderVmid, root.volumeId);
+  // looked first: a restart may come between the rename and its record
+  if (!(await rbd.stat(to))) await rbd.rename(from, to);
+  if ((await rbd.stat(to))?.parent) await rbd.flatten(to);
+  await ctx.map.updateVolume(m.accountId, root.volumeId, (x) => ({ ...x, volid: `${ctx.cfg.storage}:${to}`, rootOf: undefined, attachedTo: undefined, slot: undefined }));
+  return { next: 'destroy' };
+}
+
 export function terminateJob(ctx: PveCtx): JobKind<VmJobData> {
   const report = async (job: JobRec<VmJobData>) => {
     const m = await ctx.map.instance(job.data.accountId, job.data.instanceId);
     if (m) await ctx.map.dropInstance(m);
     await ctx.sink.emit({ kind: 'instance', accountId: job.data.accountId, id: job.data.instanceId, state: 'terminated' });
+    // the last linked clone of a deleted image's template gone: the template may go too
+    await templateGc(ctx, m?.templateVmid);
     return { done: true as const };
   };
   return {
@@ -138,10 +168,11 @@ export function terminateJob(ctx: PveCtx): JobKind<VmJobData> {
       async stop(job) {
         const at = await located(ctx, job);
         if (!at) return { next: 'report' };
-        if (at.status === 'stopped') return { next: 'destroy' };
+        if (at.status === 'stopped') return { next: 'keep-root' };
         const upid = await ctx.pve.power(at.node, at.m.vmid, 'stop');
-        return upid ? { wait: upid, next: 'destroy' } : { next: 'destroy' };
+        return upid ? { wait: upid, next: 'keep-root' } : { next: 'keep-root' };
       },
+      'keep-root': (job) => keepRoot(ctx, job),
       async destroy(job) {
         const at = await located(ctx, job);
         if (!at) return { next: 'report' };
