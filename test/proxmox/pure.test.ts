@@ -54,7 +54,7 @@ t.test('UPIDs', async (t) => {
   t.same(parseUpid(u), { node: 'pve1', pid: 0xa1b2c, pstart: 0x12d687, starttime: 0x65a1b2c3, type: 'qmclone', id: '9000', user: 'mcgw@pve!ec2' });
   t.notOk(isUpid(u.slice(0, -1)), 'the trailing colon is part of a UPID');
   t.notOk(isUpid(null));
-  t.equal(parseUpid('UPID:pve1:000206F6:00A6C73A:6B0590DB:imgdel:rbd:vm-99999-vol-1:root@pam!mcgw:').id, 'rbd:vm-99999-vol-1', 'an id with colons still parses');
+  t.equal(parseUpid('UPID:pve1:000206F6:00A6C73A:6B0590DB:imgdel:99999@rbd:root@pam!mcgw:').id, '99999@rbd', "imgdel's id: owner@storage");
   t.throws(() => parseUpid('UPID:pve1:zz'), /not a PVE task id/);
 });
 

@@ -83,7 +83,7 @@ export async function prepareDrive(ctx: RouteCtx, vm: Vm, key: string, value: st
     if (other) die(`storage '${other[1]}' does not exist`);
     die(`unable to parse volume ID '${file}'`);
   }
-  const vol = fake.storage.lookup(file.slice(sid.length + 1));
+  const vol = await fake.storage.find(file.slice(sid.length + 1));
   if (!vol) die(`volume '${file}' does not exist`);
   const owner = fake.storage.ownerOf(vol);
   if (owner !== vm.vmid) {

@@ -22,7 +22,19 @@ export interface ImageBackend {
   clone(parent: string, snap: string, child: string): Promise<void>;
   /** Full copy of `src` (or of `src@snap`), streamed. */
   copy(src: string, dst: string, snap?: string): Promise<void>;
+  /**
+   * What really is in the pool, for a backend others write to as well (Ceph: the gateway's RBD
+   * volume driver creates, clones and renames images there directly); absent for memory images.
+   */
+  scan?(): Promise<ScannedImage[]>;
   close(): Promise<void>;
+}
+
+export interface ScannedImage {
+  name: string;
+  size: number;
+  parent?: { image: string; snap: string };
+  snaps: string[];
 }
 
 interface MemImage {

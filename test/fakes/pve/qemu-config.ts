@@ -109,6 +109,7 @@ async function writePending(ctx: RouteCtx, vm: Vm, params: Params): Promise<bool
 
 /** POST (async: a qmconfig task applies the pending changes) and PUT (sync). */
 async function updateConfig(ctx: RouteCtx, sync: boolean): Promise<string | null> {
+  rootOnlyOptions(ctx);
   const { fake, params } = ctx;
   const vm = fake.vmOn(params.node as string, params.vmid as number);
   const force = params.force === 1;
@@ -129,6 +130,11 @@ async function updateConfig(ctx: RouteCtx, sync: boolean): Promise<string | null
 }
 
 const CONFIG_WRITE_PROPS = { node: NODE, vmid: VMID, ...CONFIG_PROPS, ...CONFIG_META_PROPS };
+
+/** check_vm_modify_config_perm (in the method's code, after the schema check): `arch` only for root@pam itself, not even its API tokens. */
+export function rootOnlyOptions(ctx: RouteCtx): void {
+  if (ctx.params.arch !== undefined && ctx.principal.id !== 'root@pam') die("only root can set 'arch' config");
+}
 
 function permConfig(ctx: RouteCtx): void {
   const vmid = Number(ctx.params.vmid);
@@ -161,6 +167,7 @@ export const qemuConfigRoutes: Route[] = [
       else ctx.fake.checkVm(ctx, Number(ctx.params.vmid), 'VM.Allocate');
     },
     handler: (ctx) => {
+      rootOnlyOptions(ctx);
       const { fake, params } = ctx;
       const vmid = params.vmid as number;
       const node = params.node as string;

@@ -15,6 +15,8 @@
  *   protected ("can't remove VM <vmid> - protection mode enabled"); a template whose base volume
  *   has linked clones fails ("base volume '<volid>' is still in use by linked cloned"); frees only
  *   volumes owned by the vmid, plus, with destroy-unreferenced-disks=1, every `vm-<vmid>-*` volume;
+ *   an owned disk the storage no longer has (renamed on Ceph) is a task warning ("Could not remove
+ *   disk '<volid>', check manually: …");
  *   the VM leaves its pool;
  * - resize (`resize`, grow only: "shrinking disks is not supported"), `+N` or absolute size.
  */
@@ -26,7 +28,7 @@ import { isDriveKey } from './qemu-schema.js';
 import type { Route } from './router.js';
 import { BOOL, DIGEST, DNS_NAME, NODE, POOL_ID, STORAGE_ID, VMID, opt } from './schema.js';
 import { Vm, randomMac } from './state.js';
-import { formatSize, parseSize, type Volume } from './volumes.js';
+import { formatSize, parseSize, parseVolname, type Volume } from './volumes.js';
 
 function newMacs(conf: Record<string, string>): void {
   for (const [k, v] of Object.entries(conf)) {
@@ -180,6 +182,8 @@ export const qemuLifecycleRoutes: Route[] = [
           if (fake.vms.get(vm.vmid) !== vm) die(`Configuration file '${vm.confPath()}' does not exist`);
           early();
           vm.checkLock(params.skiplock === 1);
+          // PVE reads the storage itself: what was renamed or removed on Ceph meanwhile is gone
+          await fake.storage.sync();
           const vols = configVolumes(fake, vm.conf);
           for (const [, vol] of vols) {
             if (fake.storage.childrenOf(vol.image).length) die(`base volume '${fake.storage.volid(vol)}' is still in use by linked cloned`);
@@ -189,6 +193,15 @@ export const qemuLifecycleRoutes: Route[] = [
           for (const [k, vol] of vols) {
             if (fake.storage.ownerOf(vol) !== vm.vmid) continue;
             await detachDrive(fake, vm, k, true);
+          }
+          // destroy_vm: an owned disk that cannot be freed is a warning, not an error
+          for (const [k, v] of Object.entries(vm.conf)) {
+            if (!/^((scsi|ide|sata|virtio)\d+|efidisk0|unused\d+)$/.test(k) || driveVolume(fake, v)) continue;
+            const file = parseDrive(v).file ?? '';
+            const p = file.startsWith(`${fake.storage.id}:`) ? parseVolname(file.slice(fake.storage.id.length + 1)) : undefined;
+            if (!p || p.owner !== vm.vmid) continue;
+            t.log.push(`WARN: Could not remove disk '${file}', check manually: rbd error: rbd: error opening image ${p.image}: (2) No such file or directory`);
+            t.warnings++;
           }
           if (params['destroy-unreferenced-disks'] === 1) {
             for (const vol of fake.storage.list()) {

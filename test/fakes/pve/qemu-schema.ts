@@ -64,6 +64,7 @@ export const CONFIG_PROPS: Props = {
   hotplug: str({ pattern: /(network|disk|cpu|memory|usb|cloudinit)(,(network|disk|cpu|memory|usb|cloudinit))*|0|1/ }),
   ostype: str({ enum: ['other', 'wxp', 'w2k', 'w2k3', 'w2k8', 'wvista', 'win7', 'win8', 'win10', 'win11', 'l24', 'l26', 'solaris'] }),
   bios: str({ enum: ['seabios', 'ovmf'] }),
+  arch: str({ enum: ['x86_64', 'aarch64'] }),
   machine: str({ maxLength: 40 }),
   scsihw: str({ enum: ['lsi', 'lsi53c810', 'virtio-scsi-pci', 'virtio-scsi-single', 'megasas', 'pvscsi'] }),
   boot: str(),

@@ -48,6 +48,24 @@ t.test('rbd storage', async (t) => {
   t.equal(volid, 'rbd:vm-999999-vol-0abc');
   t.ok((await rbd.list()).includes('vm-999999-vol-0abc'));
 
+  // images made on Ceph behind PVE's back (the gateway's RBD volume driver) are listed, and attach
+  await rbd.create('vm-999999-vol-0def', 2 * 2 ** 20);
+  await rbd.clone('base-9000-disk-0', '__base__', 'vm-999999-vol-0cln');
+  const listed = (await n1.storage.$('rbd').content.$get({ content: 'images' })) as Array<{ volid: string; size: number; parent?: string }>;
+  t.match(listed.find((x) => x.volid === 'rbd:vm-999999-vol-0def'), { size: 2 * 2 ** 20 }, 'an image created on Ceph is listed');
+  t.match(listed.find((x) => x.volid === 'rbd:base-9000-disk-0/vm-999999-vol-0cln'), { parent: 'base-9000-disk-0@__base__' }, 'a clone made on Ceph is a linked clone');
+  await rbd.rename('vm-999999-vol-0def', 'vm-999999-vol-0ren');
+  const again = ((await n1.storage.$('rbd').content.$get({ content: 'images' })) as Array<{ volid: string }>).map((x) => x.volid);
+  t.ok(again.includes('rbd:vm-999999-vol-0ren') && !again.includes('rbd:vm-999999-vol-0def'), 'a rename on Ceph is seen');
+  await ok(await n1.qemu.$(101).config.$post({ scsi1: 'rbd:vm-999999-vol-0ren' }));
+  t.match(((await n1.qemu.$(101).config.$get()) as Record<string, string>).scsi1, /^rbd:vm-999999-vol-0ren,size=2M$/, 'and attaches');
+  await ok(await n1.qemu.$(101).config.$post({ delete: 'scsi1' }));
+  for (const img of ['vm-999999-vol-0ren', 'vm-999999-vol-0cln']) {
+    const upid = (await n1.storage.$('rbd').content.$(img).$delete()) as string;
+    t.match(upid, /:imgdel:999999@rbd:/, 'imgdel task id: owner@storage');
+    await ok(upid);
+  }
+
   await ok(await n1.qemu.$(101).$delete({ purge: true }));
   await ok(await n1.qemu.$(9000).$delete({ purge: true }));
   t.same((await rbd.list()).sort(), ['vm-999999-vol-0abc'], 'owned images freed, the holder volume kept');

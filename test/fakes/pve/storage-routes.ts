@@ -4,9 +4,10 @@
  * mapping.md "EBS → RBD volumes"):
  * - `POST /nodes/{node}/storage/{storage}/content {vmid, filename, size}` allocates synchronously
  *   and returns the volid; `filename` must be `vm-<vmid>-…`; `vmid` need not be a VM;
- * - `GET …/content[?content=images&vmid=]` → [{volid, format, size, used, vmid, parent?, ctime}];
+ * - `GET …/content[?content=images&vmid=]` → [{volid, format, size, used, vmid, parent?, ctime}],
+ *   of what really is in the pool when the images are on Ceph (RbdStorage.sync);
  * - `GET …/content/{volume}` → {path, size, used, format}; `DELETE …/content/{volume}` → `imgdel`
- *   task (returns null instead when `delay` is given and the task ends within it). PVE does not
+ *   task (id `<owner vmid>@<storage>`) (returns null instead when `delay` is given and the task ends within it). PVE does not
  *   check VM configs before deleting; RBD refuses while linked clones exist;
  * - `{volume}` takes the rest of the path (`fragmentDelimiter => ''`: volids may contain '/').
  */
@@ -21,12 +22,12 @@ function storageOf(ctx: RouteCtx) {
   return fake.storage;
 }
 
-function volumeOf(ctx: RouteCtx): Volume {
+async function volumeOf(ctx: RouteCtx): Promise<Volume> {
   const st = storageOf(ctx);
   let volume = String(ctx.params.volume);
   if (volume.startsWith(`${st.id}:`)) volume = volume.slice(st.id.length + 1);
   else if (/^[^/:\s]+:/.test(volume)) die(`storage '${volume.split(':')[0]}' does not exist`);
-  const v = st.lookup(volume);
+  const v = await st.find(volume);
   if (!v) die(`no such volume '${st.id}:${volume}'`);
   return v;
 }
@@ -47,9 +48,10 @@ export const storageRoutes: Route[] = [
     path: '/nodes/{node}/storage/{storage}/content',
     props: { node: NODE, storage: STORAGE_ID, content: opt({ type: 'string' }), vmid: opt(VMID) },
     perm: (ctx) => ctx.fake.check(ctx, `/storage/${ctx.params.storage}`, 'Datastore.Audit'),
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const st = storageOf(ctx);
       if (ctx.params.content !== undefined && ctx.params.content !== 'images') return [];
+      await st.sync();
       return st
         .list()
         .filter((v) => ctx.params.vmid === undefined || st.ownerOf(v) === ctx.params.vmid)
@@ -78,8 +80,8 @@ export const storageRoutes: Route[] = [
     path: '/nodes/{node}/storage/{storage}/content/{volume*}',
     props: { node: NODE, storage: STORAGE_ID, volume: { type: 'string' } },
     perm: (ctx) => ctx.fake.check(ctx, `/storage/${ctx.params.storage}`, 'Datastore.Audit'),
-    handler: (ctx) => {
-      const v = volumeOf(ctx);
+    handler: async (ctx) => {
+      const v = await volumeOf(ctx);
       return { path: `rbd:rbd/${v.image}:conf=/etc/pve/ceph.conf`, size: v.size, used: v.base ? 0 : v.size, format: 'raw' };
     },
   },
@@ -90,8 +92,9 @@ export const storageRoutes: Route[] = [
     perm: (ctx) => ctx.fake.check(ctx, `/storage/${ctx.params.storage}`, 'Datastore.Allocate'),
     handler: async (ctx) => {
       const { fake } = ctx;
-      const v = volumeOf(ctx);
-      const upid = fake.startTask(String(ctx.params.node), 'imgdel', fake.storage.volid(v), ctx.principal.id, async (t) => {
+      const v = await volumeOf(ctx);
+      // Content.pm: the task id is `<owner vmid>@<storage>` (a volid's colon would break the UPID)
+      const upid = fake.startTask(String(ctx.params.node), 'imgdel', `${fake.storage.ownerOf(v)}@${fake.storage.id}`, ctx.principal.id, async (t) => {
         await t.work();
         if (fake.storage.get(v.image) !== v) die(`no such volume '${fake.storage.volid(v)}'`);
         await fake.storage.free(v);

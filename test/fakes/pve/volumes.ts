@@ -69,6 +69,46 @@ export class RbdStorage {
     return p ? this.volumes.get(p.image) : undefined;
   }
 
+  /**
+   * PVE lists an RBD storage with `rbd ls -l`: what really is in the pool. When the images are on
+   * Ceph, where others (the gateway's RBD volume driver) create, clone, rename and remove images
+   * too, the fake's view is brought in line with the pool: images that appeared are added (a
+   * clone of `base-…@__base__` as a linked clone, of another snapshot with its parent), those
+   * gone are dropped, sizes follow. Memory images change only through the fake: nothing to do.
+   */
+  async sync(): Promise<void> {
+    if (!this.backend.scan) return;
+    const seen = await this.backend.scan();
+    const names = new Set(seen.map((i) => i.name));
+    for (const name of [...this.volumes.keys()]) if (!names.has(name)) this.volumes.delete(name);
+    for (const i of seen) {
+      if (!parseVolname(i.name)) continue;
+      const v = this.volumes.get(i.name);
+      if (v) {
+        v.size = i.size;
+        v.snaps = new Set(i.snaps);
+        continue;
+      }
+      const linked = i.parent && i.parent.snap === '__base__' && /^base-\d+-/.test(i.parent.image);
+      this.volumes.set(i.name, {
+        image: i.name,
+        size: i.size,
+        ctime: Math.floor(Date.now() / 1000),
+        base: linked ? i.parent!.image : undefined,
+        parentSnap: i.parent && !linked ? `${i.parent.image}@${i.parent.snap}` : undefined,
+        snaps: new Set(i.snaps),
+      });
+    }
+  }
+
+  /** lookup(), after a sync with the pool when the fake does not know the volume. */
+  async find(volname: string): Promise<Volume | undefined> {
+    const v = this.lookup(volname);
+    if (v || !this.backend.scan) return v;
+    await this.sync();
+    return this.lookup(volname);
+  }
+
   list(): Volume[] {
     return [...this.volumes.values()].sort((a, b) => a.image.localeCompare(b.image));
   }
