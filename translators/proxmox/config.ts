@@ -47,6 +47,8 @@ export interface ProxmoxConfig {
   guestUrl?: string;
   /** Seconds a graceful shutdown waits before PVE forces the stop. */
   shutdownTimeoutS: number;
+  /** Several gateways on one shared state store: how long a job's lease lasts unrenewed. */
+  jobLeaseMs: number;
   requestTimeoutMs: number;
 }
 
@@ -86,7 +88,7 @@ const ID_RE = /^[A-Za-z][A-Za-z0-9\-_.]*$/;
 
 export function parseProxmoxConfig(raw: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv = process.env): ProxmoxConfig {
   if (!raw || typeof raw !== 'object') throw new Error('backends.proxmox: the section is required when ec2.backend is proxmox');
-  const known = new Set(['url', 'tokenId', 'tokenSecret', 'ca', 'fingerprint', 'nodes', 'storage', 'bridge', 'sdn', 'vmidRange', 'holderVmid', 'imageTag', 'taskPollMs', 'resourcesCacheMs', 'maxRetries', 'retryDelayMs', 'guestUrl', 'shutdownTimeoutS', 'requestTimeoutMs']);
+  const known = new Set(['url', 'tokenId', 'tokenSecret', 'ca', 'fingerprint', 'nodes', 'storage', 'bridge', 'sdn', 'vmidRange', 'holderVmid', 'imageTag', 'taskPollMs', 'resourcesCacheMs', 'maxRetries', 'retryDelayMs', 'guestUrl', 'shutdownTimeoutS', 'requestTimeoutMs', 'jobLeaseMs']);
   for (const k of Object.keys(raw)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`);
   const urlText = str(raw, 'url', true)!;
   let url: URL;
@@ -167,6 +169,7 @@ export function parseProxmoxConfig(raw: Record<string, unknown> | undefined, env
     retryDelayMs: int(raw, 'retryDelayMs', 2000, 0, 600000),
     guestUrl: guestUrl?.replace(/\/+$/, ''),
     shutdownTimeoutS: int(raw, 'shutdownTimeoutS', 60, 1, 3600),
+    jobLeaseMs: int(raw, 'jobLeaseMs', 30000, 100, 3600000),
     requestTimeoutMs: int(raw, 'requestTimeoutMs', 30000, 100, 600000),
   };
 }

@@ -12,6 +12,14 @@
  *
  * Steps must be safe to run again: a restart may happen after a step's side effect and before the
  * record of it (they check what exists first).
+ *
+ * Several gateways on one shared state store (`shared`): each job is run by one of them at a time,
+ * under a lease in its record (owner + expiry) taken with an atomic update before it runs, renewed
+ * while it runs, and checked by every write of the job, so a gateway that lost its lease stops.
+ * A gateway that died leaves leases that expire after `leaseMs`; another gateway then takes its
+ * jobs over (as resumed: steps look first). Every gateway reads the job table afresh at each
+ * scheduling pass, so it sees the jobs the others enqueued, and a lane's first job blocks the lane
+ * on every gateway.
  */
 import { randomBytes } from 'node:crypto';
 import type { StateStore } from '../../src/state/store.js';
@@ -34,6 +42,8 @@ export interface JobRec<D = Record<string, unknown>> {
   created: number;
   /** Set once a failure handler has run: cleanup steps that fail again end the job. */
   failing?: string;
+  /** Shared state only: the gateway running the job, until when (epoch ms). */
+  lease?: { owner: string; until: number };
 }
 
 export type StepResult<D> =
@@ -62,6 +72,12 @@ export interface JobEngineOptions {
   waitTask(upid: string): Promise<void>;
   onError(msg: string, detail: Record<string, unknown>): void;
   now?: () => number;
+  /** Several gateways share the state store: jobs run under leases (see above). */
+  shared?: boolean;
+  /** This engine's name in leases (default: random). */
+  owner?: string;
+  /** How long a lease lasts without renewal (default 30 s); renewed every third of it. */
+  leaseMs?: number;
 }
 
 export class JobEngine {
@@ -73,11 +89,16 @@ export class JobEngine {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private seq = 0;
+  readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly state: StateStore,
     private readonly opts: JobEngineOptions,
-  ) {}
+  ) {
+    this.owner = opts.owner ?? `gw-${randomBytes(6).toString('hex')}`;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+  }
 
   private get t() {
     return this.state.table<JobRec>(JOBS_TABLE);
@@ -163,7 +184,12 @@ export class JobEngine {
   }
 
   private async scan(): Promise<void> {
-    if (!this.index) {
+    if (this.opts.shared) {
+      // the others' jobs too, and their leases: the store is the only common view
+      const stored = await this.t.range();
+      const now = this.now();
+      this.index = new Map(stored.map(([id, j]) => [id, { lane: j.lane, notBefore: j.lease && j.lease.owner !== this.owner && j.lease.until > now ? j.lease.until : j.notBefore }]));
+    } else if (!this.index) {
       // after a restart: every stored job is resumed, marked so its steps look before acting
       const stored = await this.t.range();
       this.index = new Map(stored.map(([id, j]) => [id, { lane: j.lane, notBefore: j.notBefore }]));
@@ -188,12 +214,50 @@ export class JobEngine {
     }
   }
 
+  /** Takes (or renews) the lease of a job; false when another live gateway holds it. */
+  private async claim(id: string): Promise<boolean> {
+    const now = this.now();
+    const j = await this.t.update(id, (cur) => {
+      if (!cur || (cur.lease && cur.lease.owner !== this.owner && cur.lease.until > now)) return cur;
+      // taken over from a gateway that died: its steps look before acting, as after a restart
+      const data = cur.lease && cur.lease.owner !== this.owner ? { ...cur.data, resumed: true } : cur.data;
+      return { ...cur, data, lease: { owner: this.owner, until: now + this.leaseMs } };
+    });
+    return j?.lease?.owner === this.owner;
+  }
+
+  /** Writes a job's new state; with leases only while this gateway still holds it. */
+  private async write(id: string, next: JobRec): Promise<boolean> {
+    if (!this.opts.shared) {
+      await this.t.put(id, next);
+      return true;
+    }
+    const now = this.now();
+    const j = await this.t.update(id, (cur) => (cur?.lease?.owner === this.owner ? { ...next, lease: { owner: this.owner, until: now + this.leaseMs } } : cur));
+    return j?.lease?.owner === this.owner;
+  }
+
   /** Runs one job's steps until it ends, pauses for a retry, or the engine stops. */
   private async runJob(id: string): Promise<void> {
+    if (!this.opts.shared) return this.steps(id);
+    if (!(await this.claim(id))) return;
+    const renew = setInterval(() => {
+      void this.claim(id).catch((e) => this.opts.onError('pve job lease renewal failed', { job: id, err: String(e) }));
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    renew.unref();
+    try {
+      await this.steps(id);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async steps(id: string): Promise<void> {
     for (;;) {
       if (this.stopped) return;
       const job = await this.t.get(id);
       if (!job) return;
+      if (this.opts.shared && job.lease?.owner !== this.owner) return;
       if (job.notBefore > this.now()) return;
       const kind = this.kinds.get(job.kind);
       if (!kind) {
@@ -204,7 +268,7 @@ export class JobEngine {
       try {
         if (job.upid) {
           await this.opts.waitTask(job.upid);
-          await this.t.put(id, { ...job, upid: undefined, step: job.after ?? job.step, after: undefined, attempts: 0 });
+          if (!(await this.write(id, { ...job, upid: undefined, step: job.after ?? job.step, after: undefined, attempts: 0 }))) return;
           continue;
         }
         const fn = kind.steps[job.step];
@@ -220,10 +284,10 @@ export class JobEngine {
           return;
         }
         if ('wait' in r) {
-          await this.t.put(id, { ...job, data: r.data ?? job.data, upid: r.wait, after: r.next, attempts: 0 });
+          if (!(await this.write(id, { ...job, data: r.data ?? job.data, upid: r.wait, after: r.next, attempts: 0 }))) return;
           continue;
         }
-        await this.t.put(id, { ...job, data: r.data ?? job.data, step: r.next, attempts: 0 });
+        if (!(await this.write(id, { ...job, data: r.data ?? job.data, step: r.next, attempts: 0 }))) return;
       } catch (e) {
         const retry = isPveError(e) && e.retryable && job.attempts < this.opts.maxRetries;
         if (retry) {
@@ -255,19 +319,22 @@ export class JobEngine {
           setTimeout(() => this.pump(), this.opts.retryDelayMs + 5).unref();
           return;
         }
-        await this.t.put(id, { ...job, upid: undefined, after: undefined, step: next, attempts: 0, failing: String((e as Error).message ?? e) });
+        await this.write(id, { ...job, upid: undefined, after: undefined, step: next, attempts: 0, failing: String((e as Error).message ?? e) });
       }
     }
   }
 
   private async save(job: JobRec): Promise<void> {
-    await this.t.put(job.id, job);
+    // a pause (retry) ends the run: the lease goes, any gateway may take the job up again
+    if (this.opts.shared) await this.t.update(job.id, (cur) => (cur?.lease?.owner === this.owner ? { ...job, lease: undefined } : cur));
+    else await this.t.put(job.id, job);
     const ix = this.index?.get(job.id);
     if (ix) ix.notBefore = job.notBefore;
   }
 
   private async forget(id: string): Promise<void> {
-    await this.t.delete(id);
+    if (this.opts.shared) await this.t.update(id, (cur) => (cur?.lease?.owner === this.owner ? undefined : cur));
+    else await this.t.delete(id);
     this.index?.delete(id);
   }
 
