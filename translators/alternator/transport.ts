@@ -39,6 +39,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private headers: Record<string, string | string[] | undefined> = {};
   private stream?: Readable;
   private done = false;
+  private ended = false;
+  private unlisten?: () => void;
 
   constructor(
     private readonly node: string,
@@ -49,9 +51,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    if (!this.signal) return;
-    if (this.signal.aborted) controller.abort(this.signal.reason as Error);
-    else this.signal.addEventListener('abort', () => controller.abort(this.signal!.reason as Error), { once: true });
+    const signal = this.signal;
+    if (!signal) return;
+    if (signal.aborted) return controller.abort(signal.reason as Error);
+    const abort = () => controller.abort(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    this.unlisten = () => signal.removeEventListener('abort', abort);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -60,7 +65,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.headers = headers;
     const len = Number(headers['content-length'] ?? NaN);
     if (statusCode !== 200 || len <= this.bufferUpTo) return;
-    this.stream = new Readable({ read: () => controller.resume() });
+    // a reader that gives up (client gone, pipeline error) ends the upstream exchange too
+    this.stream = new Readable({
+      read: () => controller.resume(),
+      destroy: (err, cb) => {
+        if (!controller.aborted && !this.ended) controller.abort(err ?? new Error('upstream answer no longer read'));
+        cb(err);
+      },
+    });
     this.done = true;
     this.resolve({ status: statusCode, headers, stream: this.stream, node: this.node });
   }
@@ -75,6 +87,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.ended = true;
+    this.unlisten?.();
     if (this.stream) {
       this.stream.push(null);
       return;
@@ -85,6 +99,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.ended = true;
+    this.unlisten?.();
     if (this.stream) this.stream.destroy(err);
     else if (!this.done) {
       this.done = true;
