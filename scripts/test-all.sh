@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # The whole test run, from a clean clone: Debian packages the conformance suites drive (aws-cli v2,
-# boto3, wrk…), npm dependencies, then every unit and conformance test.
+# boto3, wrk, python3-fusepy for the read-only data dir test…), npm dependencies, then every unit and
+# conformance test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash conformance/backends/install-debs.sh test-all awscli python3-boto3 wrk rclone restic s3cmd
+bash conformance/backends/install-debs.sh test-all awscli python3-boto3 wrk rclone restic s3cmd python3-fusepy
 
 # Real backends (Ceph, Prometheus, VictoriaMetrics…): each conformance/backends/<name>/install.sh
 # installs what its backend needs (idempotent); the suites start the backend with its up.sh, and
