@@ -11,21 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBClient, CreateTableCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { spawnGateway, type GatewayProc } from './proc.js';
+import { keptEntries, outcome } from './sdk.js';
 
 const root = process.getuid?.() === 0;
-
-async function outcome(p: Promise<unknown>): Promise<{ name: string; status?: number; requestId?: string }> {
-  try {
-    await p;
-    return { name: 'success' };
-  } catch (e) {
-    const err = e as { name: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, requestId: err.$metadata?.requestId };
-  }
-}
 
 t.test('disk full', { skip: root ? false : 'needs root to mount a small tmpfs' }, async (t) => {
   const mnt = mkdtempSync(join(tmpdir(), 'mcgw-full-'));
@@ -42,12 +33,7 @@ t.test('disk full', { skip: root ? false : 'needs root to mount a small tmpfs' }
   });
   const dataDir = join(mnt, 'data');
   gw = await spawnGateway(dataDir);
-  const s3 = new S3Client(gw.clientConfig);
-  const db = new DynamoDBClient(gw.clientConfig);
-  await s3.send(new CreateBucketCommand({ Bucket: 'full' }));
-  await db.send(new CreateTableCommand({ TableName: 'full', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
-  await s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'before', Body: 'kept' }));
-  await db.send(new PutItemCommand({ TableName: 'full', Item: { pk: { S: 'before' }, v: { S: 'kept' } } }));
+  const { s3, db } = await keptEntries(gw.clientConfig, 'full');
   // ballast: what is freed later to give space back
   const ballast = join(mnt, 'ballast');
   writeFileSync(ballast, Buffer.alloc(8 * 1024 * 1024, 1));

@@ -13,18 +13,9 @@ import { CloudWatchClient, PutMetricDataCommand, PutMetricAlarmCommand, GetMetri
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startTestGateway } from '../../conformance/harness.js';
+import { outcome } from './sdk.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function refused(p: Promise<unknown>): Promise<{ name: string; status?: number; requestId?: string }> {
-  try {
-    await p;
-    return { name: 'success' };
-  } catch (e) {
-    const err = e as { name: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, requestId: err.$metadata?.requestId };
-  }
-}
 
 t.test('indirect paths into another tenant', async (t) => {
   const gw = await startTestGateway(t, { config: { ec2: { backend: 'embedded', lifecycleMs: { boot: 50, volume: 50, snapshot: 50 } } } as never });
@@ -51,10 +42,10 @@ t.test('indirect paths into another tenant', async (t) => {
       t.match(body, /<Code>AccessDenied<\/Code>/);
       t.notMatch(body, /A-secret-body/);
     }
-    const copy = await refused(s3b.send(new CopyObjectCommand({ Bucket: 'paths-b', Key: 'stolen', CopySource: 'paths-a/k' })));
+    const copy = await outcome(s3b.send(new CopyObjectCommand({ Bucket: 'paths-b', Key: 'stolen', CopySource: 'paths-a/k' })));
     t.same([copy.name, copy.status], ['AccessDenied', 403], 'CopyObject from A into B: AccessDenied');
     const up = await s3b.send(new CreateMultipartUploadCommand({ Bucket: 'paths-b', Key: 'stolen' }));
-    const part = await refused(s3b.send(new UploadPartCopyCommand({ Bucket: 'paths-b', Key: 'stolen', UploadId: up.UploadId, PartNumber: 1, CopySource: 'paths-a/k' })));
+    const part = await outcome(s3b.send(new UploadPartCopyCommand({ Bucket: 'paths-b', Key: 'stolen', UploadId: up.UploadId, PartNumber: 1, CopySource: 'paths-a/k' })));
     t.same([part.name, part.status], ['AccessDenied', 403], 'UploadPartCopy from A into B: AccessDenied');
     const still = await s3a.send(new GetObjectCommand({ Bucket: 'paths-a', Key: 'k' }));
     t.equal(await still.Body!.transformToString(), 'A-secret-body', "A's object unchanged");
@@ -89,11 +80,11 @@ t.test('indirect paths into another tenant', async (t) => {
     t.ok((await ec2c.send(new RunInstancesCommand({ ImageId: img, MinCount: 1, MaxCount: 1 }))).Instances?.[0].InstanceId, 'C launches the shared AMI');
     t.same((await ec2b.send(new DescribeSnapshotsCommand({ RestorableByUserIds: ['self'] }))).Snapshots ?? [], [], 'B lists no snapshot restorable by it');
     t.same((await ec2b.send(new DescribeImagesCommand({ ExecutableUsers: ['self'] }))).Images ?? [], [], 'B lists no image executable by it');
-    t.match(await refused(ec2b.send(new DescribeSnapshotsCommand({ SnapshotIds: [snap] }))), { name: 'InvalidSnapshot.NotFound', status: 400 }, 'B describes the snapshot by id: NotFound');
-    t.match(await refused(ec2b.send(new CreateVolumeCommand({ AvailabilityZone: `${gw.region}a`, SnapshotId: snap }))), { name: 'InvalidSnapshot.NotFound', status: 400 }, 'B restores it: NotFound');
-    t.match(await refused(ec2b.send(new RunInstancesCommand({ ImageId: img, MinCount: 1, MaxCount: 1 }))), { name: 'InvalidAMIID.NotFound', status: 400 }, 'B launches the AMI: NotFound');
-    t.match(await refused(ec2b.send(new ModifyImageAttributeCommand({ ImageId: img, LaunchPermission: { Add: [{ Group: 'all' }] } }))), { status: 400 }, 'B cannot make A\'s AMI public');
-    t.match(await refused(ec2c.send(new ModifySnapshotAttributeCommand({ SnapshotId: snap, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [(await gw.newAccount('d')).accountId] }))), { status: 400 }, 'C, shared with, cannot re-share');
+    t.match(await outcome(ec2b.send(new DescribeSnapshotsCommand({ SnapshotIds: [snap] }))), { name: 'InvalidSnapshot.NotFound', status: 400 }, 'B describes the snapshot by id: NotFound');
+    t.match(await outcome(ec2b.send(new CreateVolumeCommand({ AvailabilityZone: `${gw.region}a`, SnapshotId: snap }))), { name: 'InvalidSnapshot.NotFound', status: 400 }, 'B restores it: NotFound');
+    t.match(await outcome(ec2b.send(new RunInstancesCommand({ ImageId: img, MinCount: 1, MaxCount: 1 }))), { name: 'InvalidAMIID.NotFound', status: 400 }, 'B launches the AMI: NotFound');
+    t.match(await outcome(ec2b.send(new ModifyImageAttributeCommand({ ImageId: img, LaunchPermission: { Add: [{ Group: 'all' }] } }))), { status: 400 }, 'B cannot make A\'s AMI public');
+    t.match(await outcome(ec2c.send(new ModifySnapshotAttributeCommand({ SnapshotId: snap, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [(await gw.newAccount('d')).accountId] }))), { status: 400 }, 'C, shared with, cannot re-share');
   });
 
   await t.test('CloudWatch: metric queries and alarms naming A\'s metrics and alarms', async (t) => {
@@ -115,7 +106,7 @@ t.test('indirect paths into another tenant', async (t) => {
     await cwa.send(new PutMetricAlarmCommand({ AlarmName: 'a-high', Namespace: 'PathsA', MetricName: 'Load', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' }));
     await cwa.send(new SetAlarmStateCommand({ AlarmName: 'a-high', StateValue: 'ALARM', StateReason: 'A says so' }));
     const aArn = `arn:aws:cloudwatch:${gw.region}:${gw.accountId}:alarm:a-high`;
-    const comp = await refused(cwb.send(new PutCompositeAlarmCommand({ AlarmName: 'b-follows-a', AlarmRule: `ALARM("${aArn}")` })));
+    const comp = await outcome(cwb.send(new PutCompositeAlarmCommand({ AlarmName: 'b-follows-a', AlarmRule: `ALARM("${aArn}")` })));
     if (comp.name === 'success') {
       await sleep(300);
       const b = await cwb.send(new DescribeAlarmsCommand({ AlarmTypes: ['CompositeAlarm'] }));
@@ -140,8 +131,8 @@ t.test('indirect paths into another tenant', async (t) => {
       t.pass(`the key works before (${how})`);
       if (how === 'delete') await iam.send(new DeleteAccessKeyCommand({ UserName: 'short-lived', AccessKeyId: k.AccessKeyId! }));
       else await iam.send(new UpdateAccessKeyCommand({ UserName: 'short-lived', AccessKeyId: k.AccessKeyId!, Status: 'Inactive' }));
-      t.match(await refused(db.send(new ListTablesCommand({}))), { name: 'UnrecognizedClientException', status: 400 }, `DynamoDB refuses the ${how}d key at once`);
-      t.match(await refused(s3.send(new (await import('@aws-sdk/client-s3')).ListBucketsCommand({}))), { name: 'InvalidAccessKeyId', status: 403 }, `S3 refuses the ${how}d key at once`);
+      t.match(await outcome(db.send(new ListTablesCommand({}))), { name: 'UnrecognizedClientException', status: 400 }, `DynamoDB refuses the ${how}d key at once`);
+      t.match(await outcome(s3.send(new (await import('@aws-sdk/client-s3')).ListBucketsCommand({}))), { name: 'InvalidAccessKeyId', status: 403 }, `S3 refuses the ${how}d key at once`);
     }
   });
 });

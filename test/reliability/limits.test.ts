@@ -15,16 +15,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { Sha256 } from '../../bench/sha256.js';
 import { startTestGateway } from '../../conformance/harness.js';
 import { defaultConfig } from '../../src/config.js';
-
-async function error(p: Promise<unknown>): Promise<{ name: string; status?: number; requestId?: string; message: string }> {
-  try {
-    await p;
-    return { name: 'success', message: '' };
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, requestId: err.$metadata?.requestId, message: err.message };
-  }
-}
+import { outcome } from './sdk.js';
 
 function rawExchange(port: number, send: (s: Socket) => void, ms: number): Promise<{ out: string; closedAfter: number }> {
   return new Promise((resolve) => {
@@ -60,7 +51,7 @@ t.test('limits', async (t) => {
   });
 
   await t.test('an S3 key over 1024 bytes', async (t) => {
-    const e = await error(s3.send(new PutObjectCommand({ Bucket: 'limits', Key: 'k'.repeat(1025), Body: 'x' })));
+    const e = await outcome(s3.send(new PutObjectCommand({ Bucket: 'limits', Key: 'k'.repeat(1025), Body: 'x' })));
     t.same([e.name, e.status], ['KeyTooLongError', 400]);
     t.ok(e.requestId);
   });
@@ -69,7 +60,7 @@ t.test('limits', async (t) => {
   await db.send(new CreateTableCommand({ TableName: 'limits', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
 
   await t.test('a DynamoDB item over 400 KB', async (t) => {
-    const e = await error(db.send(new PutItemCommand({ TableName: 'limits', Item: { pk: { S: 'big' }, v: { S: 'x'.repeat(400 * 1024) } } })));
+    const e = await outcome(db.send(new PutItemCommand({ TableName: 'limits', Item: { pk: { S: 'big' }, v: { S: 'x'.repeat(400 * 1024) } } })));
     t.same([e.name, e.status], ['ValidationException', 400]);
     t.match(e.message, /Item size has exceeded the maximum allowed size/);
   });
@@ -77,7 +68,7 @@ t.test('limits', async (t) => {
   await t.test('DynamoDB nesting beyond 32 levels', async (t) => {
     let v: AttributeValue = { S: 'leaf' };
     for (let i = 0; i < 33; i++) v = { M: { n: v } };
-    const e = await error(db.send(new PutItemCommand({ TableName: 'limits', Item: { pk: { S: 'deep' }, v } })));
+    const e = await outcome(db.send(new PutItemCommand({ TableName: 'limits', Item: { pk: { S: 'deep' }, v } })));
     t.same([e.name, e.status], ['ValidationException', 400]);
     t.match(e.message, /Nesting Levels have exceeded supported limits/);
   });
@@ -110,12 +101,12 @@ t.test('limits', async (t) => {
         return next(args);
       }, { step: 'build', name });
       const started = Date.now();
-      const e = await error(s3.send(new PutBucketTaggingCommand({ Bucket: 'limits', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
+      const e = await outcome(s3.send(new PutBucketTaggingCommand({ Bucket: 'limits', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
       s3.middlewareStack.remove(name);
       t.same([e.name, e.status], ['MalformedXML', 400], `${what}: MalformedXML in ${Date.now() - started} ms`);
       t.notMatch(e.message, /root:/, `${what}: nothing of /etc/passwd`);
     }
-    t.same(await error(s3.send(new GetBucketTaggingCommand({ Bucket: 'limits' }))).then((e) => e.name), 'NoSuchTagSet', 'no tag set was stored');
+    t.same(await outcome(s3.send(new GetBucketTaggingCommand({ Bucket: 'limits' }))).then((e) => e.name), 'NoSuchTagSet', 'no tag set was stored');
     await alive(t);
   });
 
@@ -125,7 +116,7 @@ t.test('limits', async (t) => {
     await logs.send(new CreateLogStreamCommand({ logGroupName: 'limits', logStreamName: 's' }));
     const now = Date.now();
     const logEvents = Array.from({ length: 5 }, (_, i) => ({ timestamp: now + i, message: 'm'.repeat(240 * 1024) }));
-    const e = await error(logs.send(new PutLogEventsCommand({ logGroupName: 'limits', logStreamName: 's', logEvents })));
+    const e = await outcome(logs.send(new PutLogEventsCommand({ logGroupName: 'limits', logStreamName: 's', logEvents })));
     t.same([e.name, e.status], ['InvalidParameterException', 400]);
     t.ok(e.requestId);
   });

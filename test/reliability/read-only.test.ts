@@ -18,8 +18,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBClient, CreateTableCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { sleep, spawnGateway, type GatewayProc } from './proc.js';
+import { keptEntries, outcome } from './sdk.js';
 
 const root = process.getuid?.() === 0;
 const PYTHON = '/usr/bin/python3';
@@ -35,16 +36,6 @@ function fuseMissing(): string | false {
     return 'needs Debian python3-fusepy (apt-get install python3-fusepy)';
   }
   return existsSync(ROFS) ? false : `rofs.py not found at ${ROFS}`;
-}
-
-async function outcome(p: Promise<unknown>): Promise<{ name: string; status?: number; requestId?: string }> {
-  try {
-    await p;
-    return { name: 'success' };
-  } catch (e) {
-    const err = e as { name: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, requestId: err.$metadata?.requestId };
-  }
 }
 
 const mounted = (dir: string) => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir);
@@ -106,12 +97,7 @@ t.test('the data dir turns read-only under a running gateway, and back', { skip:
   }
   const dataDir = join(mnt, 'data');
   gw = await spawnGateway(dataDir);
-  let s3 = new S3Client(gw.clientConfig);
-  let db = new DynamoDBClient(gw.clientConfig);
-  await s3.send(new CreateBucketCommand({ Bucket: 'rodir' }));
-  await db.send(new CreateTableCommand({ TableName: 'rodir', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
-  await s3.send(new PutObjectCommand({ Bucket: 'rodir', Key: 'before', Body: 'kept' }));
-  await db.send(new PutItemCommand({ TableName: 'rodir', Item: { pk: { S: 'before' }, v: { S: 'kept' } } }));
+  let { s3, db } = await keptEntries(gw.clientConfig, 'rodir');
 
   await t.test('read-only', async (t) => {
     writeFileSync(flag, '');
