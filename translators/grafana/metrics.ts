@@ -174,8 +174,13 @@ export class PrometheusMetricStore implements MetricBackend {
       // the distribution is complete only when every sample of the bucket carried its value
       const have = (dist ?? []).reduce((n, [, c]) => n + c, 0);
       const complete = dist !== undefined && Math.abs(have - b.sampleCount) < 1e-9 * Math.max(1, b.sampleCount);
-      // a rounded value never lies outside the exact Minimum and Maximum (so p0 and p100 are exact)
-      if (complete) for (const d of dist) d[0] = d[0] < b.min ? b.min : d[0] > b.max ? b.max : d[0];
+      if (complete && dist.length > 1) {
+        // the lowest value kept holds the exact Minimum, the highest the exact Maximum: they stand
+        // for those buckets (p0 and p100 exact; every value within [Minimum, Maximum])
+        dist.sort((x, y) => x[0] - y[0]);
+        dist[0][0] = b.min;
+        dist[dist.length - 1][0] = b.max;
+      } else if (complete) dist[0][0] = Math.min(Math.max(dist[0][0], b.min), b.max);
       if (q.percentiles?.length) {
         bucket.percentiles = {};
         for (const p of q.percentiles) bucket.percentiles[p] = complete ? percentile([...dist!], p) : undefined;
