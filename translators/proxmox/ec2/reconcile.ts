@@ -9,6 +9,7 @@
  * running VM's rrddata (CPUUtilization, NetworkIn/Out, DiskReadBytes/DiskWriteBytes).
  */
 import { publishAwsMetrics, type PublishedDatum } from '../../../apis/cloudwatch/publish.js';
+import type { InstanceRec } from '../../../apis/ec2/records.js';
 import { ApiView } from './api-view.js';
 import type { PveCtx } from './context.js';
 import type { FirewallSync } from './firewall.js';
@@ -34,13 +35,19 @@ export async function reconcile(ctx: PveCtx, fresh = false): Promise<number> {
   const byVmid = new Map(vms.map((v) => [v.vmid, v]));
   const busy = await busyLanes(ctx);
   const api = new ApiView(ctx.gw.state);
+  // the API's records, one listing per account (not one read per VM)
+  const records = new Map<string, Promise<Map<string, InstanceRec>>>();
+  const record = async (accountId: string, id: string) => {
+    if (!records.has(accountId)) records.set(accountId, api.instances(accountId).then((l) => new Map(l.map((i) => [i.id, i]))));
+    return (await records.get(accountId)!).get(id);
+  };
   let changed = 0;
   for (const m of await ctx.map.instances()) {
     if (!m.created || m.terminating || busy.has(laneOf(m.vmid)) || (m.createdAt ?? 0) >= takenAt) continue;
     const vm = byVmid.get(m.vmid);
     if (vm && vm.name === m.instanceId) {
       if (vm.node !== m.node) await ctx.map.updateInstance(m.accountId, m.instanceId, (x) => ({ ...x, node: vm.node }));
-      const inst = await api.instance(m.accountId, m.instanceId);
+      const inst = await record(m.accountId, m.instanceId);
       if (!inst || inst.stateSince >= takenAt) continue;
       const state = vm.status === 'running' ? 'running' : vm.status === 'stopped' ? 'stopped' : undefined;
       if (!state || (inst.state !== 'running' && inst.state !== 'stopped') || inst.state === state) continue;
