@@ -7,7 +7,8 @@
  *  - GET and PUT of a 1 MiB object, 16 connections: throughput, target ≥ 0.9× RGW (≤ 10 % cost);
  *  - GET and PUT of a 4 KiB object, 1 connection: latency, target p50 ≤ RGW's + 1 ms.
  * The direct side uses the cluster's admin RGW user and a bucket of its own; the gateway side a
- * bucket of the gateway's root account (so its own RGW user and tenant).
+ * bucket of the gateway's root account (so its own RGW user and tenant). The gateway's CPU time
+ * per request is shown beside its req/s.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import aws4 from 'aws4';
 import { cephUp } from '../conformance/backends/ceph/cluster.js';
 import { BENCH_CREDENTIALS, printRows, startGatewayPinned, stopChild, wrk, type Row, type WrkRequest, type WrkResult } from './lib.js';
+import { fmtMeasured, withCpu } from './s3.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -44,16 +46,15 @@ function request(t: Target, method: 'GET' | 'PUT', key: string, body?: Buffer): 
   return { method, path, headers: sign(t, method, path), body: body?.toString('latin1') };
 }
 
-function fmt(r: WrkResult): string {
-  return `${Math.round(r.requestsPerSec)} req/s (p50 ${r.p50ms.toFixed(2)} ms)`;
-}
+type Measured = WrkResult & { cpuUsPerReq?: number };
+const fmt = fmtMeasured;
 
-function throughputRow(workload: string, ours: WrkResult, peer: WrkResult): Row {
+function throughputRow(workload: string, ours: Measured, peer: Measured): Row {
   const ratio = ours.requestsPerSec / peer.requestsPerSec;
   return { workload, ours: fmt(ours), peerName: 'RGW direct', peer: fmt(peer), ratio, target: '≥ 0.90× (≤ 10 % cost)', pass: ratio >= 0.9 };
 }
 
-function latencyRow(workload: string, ours: WrkResult, peer: WrkResult): Row {
+function latencyRow(workload: string, ours: Measured, peer: Measured): Row {
   const added = ours.p50ms - peer.p50ms;
   return {
     workload: `${workload} (p50 added ${added.toFixed(2)} ms)`,
@@ -83,8 +84,9 @@ export async function benchCephS3(seconds = 8): Promise<Row[]> {
       await send(t, 'PUT', `/${t.bucket}/big`, big);
       await send(t, 'PUT', `/${t.bucket}/small`, small);
     }
-    const run = (t: Target, req: WrkRequest, connections: number): WrkResult => {
-      const r = wrk(`${t.origin}/`, req, { seconds, connections });
+    // the gateway's CPU time per request is measured too (RGW's is not: the cluster is shared)
+    const run = (t: Target, req: WrkRequest, connections: number): Measured => {
+      const r = withCpu(t === via ? gw.child.pid : undefined, seconds, () => wrk(`${t.origin}/`, req, { seconds, connections }));
       if (r.non2xx) throw new Error(`${t.name}: ${r.non2xx} non-2xx answers to ${req.method} ${req.path}`);
       return r;
     };

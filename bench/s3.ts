@@ -6,10 +6,11 @@
  *  - PUT of 1 MiB (durable: fsync before the answer) vs moto_server (target ≥ 2×);
  *  - LIST of a 1,000-key page from a 100,000-key bucket, one connection (target p50 ≤ 20 ms).
  * Peers that are not installed are reported as skipped. s3rver (npm, dev dependency) runs as a
- * child node process and is sent unsigned requests (it accepts them).
+ * child node process and is sent unsigned requests (it accepts them). Every server's CPU time per
+ * request (from /proc) is shown beside its req/s: on a shared machine it moves far less.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,38 @@ async function send(port: number, method: string, path: string, body?: Buffer): 
   return res.status;
 }
 
-type Measured = { requestsPerSec: number; p50ms: number; non2xx?: number };
+type Measured = { requestsPerSec: number; p50ms: number; non2xx?: number; cpuUsPerReq?: number };
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time (user + system, all threads, ms) process `pid` has used so far; undefined when unreadable. */
+export function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `run` and adds the server's CPU time per request: the figure that stays meaningful on a
+ * shared machine, where req/s moves with everyone else's load.
+ */
+export function withCpu<M extends { requestsPerSec: number }>(pid: number | undefined, seconds: number, run: () => M): M & { cpuUsPerReq?: number } {
+  const c0 = cpuMsOf(pid);
+  const m = run();
+  const c1 = cpuMsOf(pid);
+  const n = m.requestsPerSec * seconds;
+  return { ...m, cpuUsPerReq: c0 !== undefined && c1 !== undefined && n > 0 ? ((c1 - c0) * 1000) / n : undefined };
+}
+
+/** "1000 req/s (p50 13.99 ms, 1150 µs CPU/req)" */
+export function fmtMeasured(m: { requestsPerSec: number; p50ms: number; cpuUsPerReq?: number }): string {
+  const cpu = m.cpuUsPerReq !== undefined ? `, ${Math.round(m.cpuUsPerReq)} µs CPU/req` : '';
+  return `${Math.round(m.requestsPerSec)} req/s (p50 ${m.p50ms.toFixed(2)} ms${cpu})`;
+}
 
 /** A row against a peer; a peer that is missing or answered errors is reported, not compared. */
 function row(workload: string, ours: Measured, peerName: string, peer: Measured | undefined, want?: number): Row {
@@ -76,9 +108,9 @@ function row(workload: string, ours: Measured, peerName: string, peer: Measured 
   const ratio = usable ? ours.requestsPerSec / peer.requestsPerSec : 0;
   return {
     workload,
-    ours: `${Math.round(ours.requestsPerSec)} req/s (p50 ${ours.p50ms.toFixed(2)} ms)`,
+    ours: fmtMeasured(ours),
     peerName,
-    peer: !peer ? 'not installed' : usable ? `${Math.round(peer.requestsPerSec)} req/s (p50 ${peer.p50ms.toFixed(2)} ms)` : `no valid run (${peer.non2xx ?? 0} non-2xx answers)`,
+    peer: !peer ? 'not installed' : usable ? fmtMeasured(peer) : `no valid run (${peer.non2xx ?? 0} non-2xx answers)`,
     ratio,
     target: want === undefined ? 'reported' : `≥ ${want}×`,
     pass: usable && want !== undefined ? ratio >= want : true,
@@ -131,9 +163,10 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
     const object = Buffer.alloc(MiB, 0x61);
     if ((await send(port, 'PUT', '/bench')) !== 200) throw new Error('CreateBucket failed');
     if ((await send(port, 'PUT', '/bench/obj', object)) !== 200) throw new Error('PutObject failed');
-    const get = wrk(`http://127.0.0.1:${port}/`, { method: 'GET', path: '/bench/obj', headers: await signed(port, 'GET', '/bench/obj') }, { seconds });
+    const getReq = { method: 'GET', path: '/bench/obj', headers: await signed(port, 'GET', '/bench/obj') };
+    const get = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, getReq, { seconds }));
     const putHeaders = await signed(port, 'PUT', '/bench/put', object);
-    const put = wrk(`http://127.0.0.1:${port}/`, { method: 'PUT', path: '/bench/put', headers: putHeaders, body: object.toString('latin1') }, { seconds });
+    const put = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, { method: 'PUT', path: '/bench/put', headers: putHeaders, body: object.toString('latin1') }, { seconds }));
     const listPath = `/list-bucket?list-type=2&max-keys=1000&start-after=k%2F${String(Math.floor(listKeys / 2)).padStart(6, '0')}`;
     const list = wrk(`http://127.0.0.1:${port}/`, { method: 'GET', path: listPath, headers: await signed(port, 'GET', listPath) }, { seconds, connections: 1 });
     if (get.non2xx || put.non2xx || list.non2xx) throw new Error(`non-2xx answers: get ${get.non2xx} put ${put.non2xx} list ${list.non2xx}`);
@@ -151,7 +184,7 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
       const ng = spawn('taskset', ['-c', SERVER_CORE, 'nginx', '-c', conf, '-p', dir], { stdio: 'ignore' });
       children.push(ng);
       await waitHttp(`http://127.0.0.1:${np}/bench/obj`);
-      nginx = wrk(`http://127.0.0.1:${np}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds });
+      nginx = withCpu(ng.pid, seconds, () => wrk(`http://127.0.0.1:${np}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds }));
     }
     let motoGet: Measured | undefined;
     let motoPut: Measured | undefined;
@@ -161,9 +194,10 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
       children.push(moto.child);
       await send(mp, 'PUT', '/bench');
       await send(mp, 'PUT', '/bench/obj', object);
-      motoGet = wrk(`http://127.0.0.1:${mp}/`, { method: 'GET', path: '/bench/obj', headers: await signed(mp, 'GET', '/bench/obj') }, { seconds });
+      const motoGetReq = { method: 'GET', path: '/bench/obj', headers: await signed(mp, 'GET', '/bench/obj') };
+      motoGet = withCpu(moto.child.pid, seconds, () => wrk(`http://127.0.0.1:${mp}/`, motoGetReq, { seconds }));
       const mh = await signed(mp, 'PUT', '/bench/put', object);
-      motoPut = wrk(`http://127.0.0.1:${mp}/`, { method: 'PUT', path: '/bench/put', headers: mh, body: object.toString('latin1') }, { seconds });
+      motoPut = withCpu(moto.child.pid, seconds, () => wrk(`http://127.0.0.1:${mp}/`, { method: 'PUT', path: '/bench/put', headers: mh, body: object.toString('latin1') }, { seconds }));
     }
     let s3rverGet: Measured | undefined;
     let s3rverPut: Measured | undefined;
@@ -181,8 +215,8 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
       const sp = Number(sv.match[1]);
       await fetch(`http://127.0.0.1:${sp}/bench`, { method: 'PUT' }).then((r) => r.arrayBuffer());
       await fetch(`http://127.0.0.1:${sp}/bench/obj`, { method: 'PUT', body: new Uint8Array(object) }).then((r) => r.arrayBuffer());
-      s3rverGet = wrk(`http://127.0.0.1:${sp}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds });
-      s3rverPut = wrk(`http://127.0.0.1:${sp}/`, { method: 'PUT', path: '/bench/put', headers: {}, body: object.toString('latin1') }, { seconds });
+      s3rverGet = withCpu(sv.child.pid, seconds, () => wrk(`http://127.0.0.1:${sp}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds }));
+      s3rverPut = withCpu(sv.child.pid, seconds, () => wrk(`http://127.0.0.1:${sp}/`, { method: 'PUT', path: '/bench/put', headers: {}, body: object.toString('latin1') }, { seconds }));
     }
     const faster = (a: Measured | undefined, b: Measured | undefined) => {
       const ok = (m: Measured | undefined) => (m && !m.non2xx && m.requestsPerSec > 0 ? m : undefined);
