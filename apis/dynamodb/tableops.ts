@@ -4,7 +4,7 @@
  * deletion protection, table class), tags, TTL settings, and the small read-only operations
  * clients and Terraform call: DescribeContinuousBackups, DescribeEndpoints, DescribeLimits.
  */
-import type { Handler } from '../../src/context.js';
+import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { DynamoBackend, ScalarType, TableInfo } from './backend.js';
 import { describeTable } from './describe.js';
@@ -164,17 +164,27 @@ export function listTagsOfResource(backend: DynamoBackend): Handler {
   };
 }
 
+/** UpdateTimeToLive's checks before the table changes (also run before a pass-through). */
+export async function prepareUpdateTimeToLive(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<TableInfo> {
+  const c = new ConstraintErrors();
+  c.tableName(input.TableName, 'tableName');
+  c.required(input.TimeToLiveSpecification, 'timeToLiveSpecification');
+  c.required(input.TimeToLiveSpecification?.AttributeName, 'timeToLiveSpecification.attributeName');
+  c.lengthMin(input.TimeToLiveSpecification?.AttributeName, 'timeToLiveSpecification.attributeName', 1);
+  c.lengthMax(input.TimeToLiveSpecification?.AttributeName, 'timeToLiveSpecification.attributeName', 255);
+  c.required(input.TimeToLiveSpecification?.Enabled, 'timeToLiveSpecification.enabled');
+  c.throwIfAny();
+  return namedTable(backend, ctx.accountId, input);
+}
+
+/** DescribeTimeToLive's check: the table exists. */
+export function prepareDescribeTimeToLive(backend: DynamoBackend, ctx: RequestContext, input: In): Promise<TableInfo> {
+  return namedTable(backend, ctx.accountId, input);
+}
+
 export function updateTimeToLive(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    const c = new ConstraintErrors();
-    c.tableName(input.TableName, 'tableName');
-    c.required(input.TimeToLiveSpecification, 'timeToLiveSpecification');
-    c.required(input.TimeToLiveSpecification?.AttributeName, 'timeToLiveSpecification.attributeName');
-    c.lengthMin(input.TimeToLiveSpecification?.AttributeName, 'timeToLiveSpecification.attributeName', 1);
-    c.lengthMax(input.TimeToLiveSpecification?.AttributeName, 'timeToLiveSpecification.attributeName', 255);
-    c.required(input.TimeToLiveSpecification?.Enabled, 'timeToLiveSpecification.enabled');
-    c.throwIfAny();
-    await namedTable(backend, ctx.accountId, input);
+    await prepareUpdateTimeToLive(backend, ctx, input);
     const spec = input.TimeToLiveSpecification;
     await backend.updateTable(ctx.accountId, input.TableName, (cur) => {
       if (spec.Enabled && cur.ttl?.enabled) throw validation('TimeToLive is already enabled');
@@ -188,7 +198,7 @@ export function updateTimeToLive(backend: DynamoBackend): Handler {
 
 export function describeTimeToLive(backend: DynamoBackend): Handler {
   return async (ctx, input: In) => {
-    const t = await namedTable(backend, ctx.accountId, input);
+    const t = await prepareDescribeTimeToLive(backend, ctx, input);
     if (!t.ttl?.enabled) return { TimeToLiveDescription: { TimeToLiveStatus: 'DISABLED' } };
     return { TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: t.ttl.attribute } };
   };

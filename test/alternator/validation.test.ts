@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * Bad input to the item operations Alternator serves itself (PutItem, GetItem, DeleteItem,
- * UpdateItem, Query, Scan, BatchGetItem, BatchWriteItem), sent as raw signed JSON to two
+ * UpdateItem, Query, Scan, BatchGetItem, BatchWriteItem) and to the TTL operations, sent as raw signed JSON to two
  * gateways — one on the embedded engine, one on the Alternator translator over the stand-in of
  * test/fakes/alternator: both must answer with the same status, error code and message (DynamoDB's,
  * from apis/dynamodb's validation), and none of the bad requests may reach Alternator.
@@ -109,9 +109,13 @@ const BAD: Array<[string, unknown]> = [
   ['BatchGetItem', { RequestItems: { plain: { Keys: [{ pk: N('1') }] } } }],
   ['BatchGetItem', { RequestItems: { plain: { Keys: [{ pk: S('a') }], ProjectionExpression: '#n' } } }],
   ['BatchGetItem', { RequestItems: { x: { Keys: [{ pk: S('a') }] } } }],
+  ['UpdateTimeToLive', { TableName: 'plain', TimeToLiveSpecification: { AttributeName: '', Enabled: true } }],
+  ['UpdateTimeToLive', { TableName: 'plain' }],
+  ['UpdateTimeToLive', { TableName: 'missing', TimeToLiveSpecification: { AttributeName: 'exp', Enabled: true } }],
+  ['DescribeTimeToLive', { TableName: 'missing' }],
 ];
 
-const ITEM_OPS = ['PutItem', 'DeleteItem', 'UpdateItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem'];
+const ITEM_OPS = ['PutItem', 'DeleteItem', 'UpdateItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'UpdateTimeToLive', 'DescribeTimeToLive'];
 
 t.test('bad item operations get the embedded engine\'s (DynamoDB\'s) errors through the translator, and never reach Alternator', async (t) => {
   const embedded = await startTestGateway(t, { dynamodbBackend: 'embedded' });

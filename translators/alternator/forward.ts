@@ -69,8 +69,8 @@ async function send(u: Upstream, ctx: RequestContext, op: string, body: Doc, saf
 }
 
 /**
- * GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan (checked first by apis/dynamodb's own
- * validation, so bad input gets DynamoDB's errors, not Alternator's), TTL: one TableName. The
+ * GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, TTL: one TableName; each checked first
+ * by apis/dynamodb's own validation, so bad input gets DynamoDB's errors, not Alternator's. The
  * body sent up is the decoded input (what the gateway validated) with the name prefixed.
  */
 export function singleTable(u: Upstream, op: string, safe: (body: Doc) => boolean): Handler {
