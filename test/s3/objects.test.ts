@@ -333,3 +333,40 @@ t.test('archive storage classes need a restore before reads', async (t) => {
   t.equal(got.body.toString(), 'frozen');
   t.match(got.out.Restore, /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, /);
 });
+
+t.test('writes are answered only once LMDB has flushed them; a replaced file is unlinked only after that', async (t) => {
+  const { EmbeddedS3 } = await import('../../translators/embedded/s3/index.js');
+  const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-s3-flush-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const s3 = new EmbeddedS3({ dataDir: dir, now: () => Date.now() });
+  t.teardown(() => s3.close());
+  await s3.createBucket('bkt');
+  const opts = { versioning: undefined, owner: '1' };
+  await s3.putObject('bkt', 'k', Readable.from([Buffer.from('first')]), { userMetadata: {} }, opts);
+  const first = dataFiles(dir);
+  t.equal(first.length, 1);
+  // hold LMDB's flush back: the overwrite is committed (visible) but must not be answered yet
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const realFlushed = s3.store.flushed.bind(s3.store);
+  s3.store.flushed = async () => {
+    await realFlushed();
+    await gate;
+  };
+  let answered = false;
+  const put = s3.putObject('bkt', 'k', Readable.from([Buffer.from('second')]), { userMetadata: {} }, opts).then(() => (answered = true));
+  for (let i = 0; i < 50 && dataFiles(dir).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  t.notOk(answered, 'not answered before the flush');
+  t.ok(existsSync(join(dir, 's3', 'data', first[0].slice(0, 2), first[0])), 'the replaced file is still there');
+  let deleted = false;
+  const del = s3.deleteObject('bkt', 'other', undefined, undefined, '1').then(() => (deleted = true));
+  await new Promise((r) => setTimeout(r, 50));
+  t.notOk(deleted, 'a delete is not answered before the flush either');
+  release();
+  await Promise.all([put, del]);
+  t.ok(answered && deleted);
+  t.same(dataFiles(dir).filter((f) => f === first[0]), [], 'the replaced file went once the flush was done');
+});

@@ -70,6 +70,7 @@ export class EmbeddedS3 implements S3Backend {
 
   async createBucket(bucket: string, _opts?: { owner: string; region: string }): Promise<void> {
     await this.buckets.put(bucket, { created: Date.now() });
+    await this.store.flushed();
   }
 
   async deleteBucket(bucket: string): Promise<void> {
@@ -78,6 +79,7 @@ export class EmbeddedS3 implements S3Backend {
     }
     await this.mpu.dropAll(bucket);
     await this.buckets.remove(bucket);
+    await this.store.flushed();
   }
 
   putObject(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts: PutOptions): Promise<ObjectInfo> {

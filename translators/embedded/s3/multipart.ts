@@ -33,6 +33,7 @@ export class Multipart {
     checkKeyFits(key);
     const u: UploadRec = { id: newUploadId(), k: key, initiated: this.now(), owner, meta, alg, ct: alg ? ct : undefined };
     await this.uploads.put(uploadKey(bucket, u.id), u);
+    await this.store.flushed();
     return toUploadInfo(u);
   }
 
@@ -50,7 +51,7 @@ export class Multipart {
     const rec: PartRec = { n, etag: `"${w.md5.toString('hex')}"`, size: w.size, lm: this.now(), cs: w.checksums, f: w.file, iv: w.iv };
     const garbage: string[] = [];
     try {
-      await this.store.env.transaction(() => {
+      await this.store.durably(() => {
         if (!this.uploads.get(uploadKey(bucket, uploadId))) throw noSuchUpload(uploadId);
         const pk = partKey(bucket, uploadId, n);
         const old = this.parts.get(pk);
@@ -88,7 +89,7 @@ export class Multipart {
     opts: { versioning: VersioningState; conditions?: WriteConditions; expectedChecksums?: Partial<Record<ChecksumAlgorithm, string>> },
   ): Promise<ObjectInfo> {
     const garbage: string[] = [];
-    const rec = await this.store.env.transaction(() => {
+    const rec = await this.store.durably(() => {
       const uk = uploadKey(bucket, uploadId);
       const u = this.uploads.get(uk);
       if (!u) throw noSuchUpload(uploadId);
@@ -128,7 +129,7 @@ export class Multipart {
 
   async abort(bucket: string, uploadId: string): Promise<void> {
     const garbage: string[] = [];
-    await this.store.env.transaction(() => {
+    await this.store.durably(() => {
       const uk = uploadKey(bucket, uploadId);
       if (!this.uploads.get(uk)) throw noSuchUpload(uploadId);
       this.dropUploadInTxn(bucket, uploadId, garbage);
@@ -160,7 +161,7 @@ export class Multipart {
   /** Aborts every upload of a bucket (DeleteBucket, lifecycle). */
   async dropAll(bucket: string, olderThan?: number): Promise<number> {
     const garbage: string[] = [];
-    const n = await this.store.env.transaction(() => {
+    const n = await this.store.durably(() => {
       let count = 0;
       for (const u of this.all(bucket)) {
         if (olderThan !== undefined && u.initiated >= olderThan) continue;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * The embedded S3 object store: bytes in files (files.ts), metadata in an LMDB env of its own
- * under `<dataDir>/s3/meta` (keys.ts), every metadata change one LMDB transaction. A write is
- * durable file first, then the record that makes it visible; a delete drops the record first,
- * then the file. A killed process leaves at worst an unreferenced file, never a partial object.
+ * under `<dataDir>/s3/meta` (keys.ts), every metadata change one LMDB transaction, answered once
+ * flushed to disk (durably). A write is durable file first, then the record that makes it
+ * visible; a delete drops the record first, then the file. A killed process leaves at worst an
+ * unreferenced file, never a partial object.
  */
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -54,6 +55,23 @@ export class ObjectStore {
     this.now = () => Math.floor(now() / 1000) * 1000;
   }
 
+  /**
+   * Runs `fn` in a write transaction and resolves once the commit is on disk. lmdb-js resolves a
+   * transaction when it is committed and visible; with overlappingSync (its default on Linux) the
+   * flush to disk comes after, and `flushed` waits for it. An acknowledged write must survive a
+   * power loss, and a replaced file may be unlinked only once no durable record names it.
+   */
+  async durably<T>(fn: () => T): Promise<T> {
+    const r = await this.env.transaction(fn);
+    await this.flushed();
+    return r;
+  }
+
+  /** Resolves once every commit so far is on disk. */
+  async flushed(): Promise<void> {
+    await this.env.flushed;
+  }
+
   /** Next sequence number; call inside a write transaction. */
   nextSeq(): number {
     const seq = ((this.meta.get('seq') as number | undefined) ?? 0) + 1;
@@ -94,7 +112,7 @@ export class ObjectStore {
   /** Makes a new version visible in one transaction; returns its info. Unlinks replaced files. */
   async commit(bucket: string, rec: Omit<ObjRec, 'seq' | 'v'>, versioning: VersioningState, cond?: PutOptions['conditions']): Promise<ObjectInfo> {
     const garbage: string[] = [];
-    const full = await this.env.transaction(() => this.commitInTxn(bucket, rec, versioning, cond, garbage));
+    const full = await this.durably(() => this.commitInTxn(bucket, rec, versioning, cond, garbage));
     await this.files.remove(garbage);
     return toInfo(full, true);
   }
@@ -169,7 +187,7 @@ export class ObjectStore {
 
   async delete(bucket: string, key: string, versionId: string | undefined, versioning: VersioningState, owner: string): Promise<{ versionId?: string; deleteMarker: boolean }> {
     const garbage: string[] = [];
-    const result = await this.env.transaction(() => {
+    const result = await this.durably(() => {
       const ok = objectKey(bucket, key);
       const all = this.versionsOf(bucket, key);
       if (versionId !== undefined) {
@@ -207,7 +225,7 @@ export class ObjectStore {
   }
 
   async updateMeta(bucket: string, key: string, versionId: string | undefined, patch: Partial<ObjectMeta>): Promise<ObjectInfo> {
-    return this.env.transaction(() => {
+    return this.durably(() => {
       const all = this.versionsOf(bucket, key);
       const i = versionId === undefined ? 0 : all.findIndex((x) => x.r.v === versionId);
       const hit = i >= 0 ? all[i] : undefined;
