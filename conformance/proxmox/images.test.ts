@@ -7,12 +7,13 @@
  * Failures leave no template VM and the instance running.
  */
 import {
-  AttachVolumeCommand, CreateImageCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand,
+  AttachVolumeCommand, CreateImageCommand, CreateKeyPairCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand,
   DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, waitUntilInstanceRunning, waitUntilInstanceTerminated, waitUntilVolumeAvailable, waitUntilVolumeInUse,
 } from '@aws-sdk/client-ec2';
 import t from 'tap';
 import { startTestGateway } from '../harness.js';
 import { ec2Backend } from '../ec2/backend.js';
+import type { FirewallState } from '../../test/fakes/pve/firewall.js';
 import { poolOf } from '../../translators/proxmox/ec2/map.js';
 const errName = (e: unknown) => (e as { name?: string }).name;
 
@@ -39,14 +40,15 @@ const vmNamed = (name: string) => [...state.vms.values()].find((v) => v.conf.nam
 const vmidOf = (instanceId: string) => vmNamed(instanceId)!.vmid;
 const shutdowns = () => pve.control.callCount('POST', '/nodes/{node}/qemu/{vmid}/status/shutdown');
 
-async function launch(imageId: string): Promise<string> {
-  const id = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1 }))).Instances![0].InstanceId!;
+async function launch(imageId: string, keyName?: string): Promise<string> {
+  const id = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, KeyName: keyName }))).Instances![0].InstanceId!;
   await waitUntilInstanceRunning({ client: ec2, ...wait }, { InstanceIds: [id] });
   return id;
 }
 
 const publicAmi = (await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }))).Images![0].ImageId!;
-const source = await launch(publicAmi);
+await ec2.send(new CreateKeyPairCommand({ KeyName: 'image-key' }));
+const source = await launch(publicAmi, 'image-key');
 
 t.test('CreateImage: clone + template, the instance shut down and started again', async (t) => {
   const before = shutdowns();
@@ -74,7 +76,11 @@ t.test('CreateImage: clone + template, the instance shut down and started again'
   t.equal(tpl.pool, poolOf(gw.accountId), "in the account's pool");
   t.notOk(tpl.conf.tags?.includes('ec2-ami'), 'not tagged as a public AMI');
   t.match(tpl.conf.scsi0, new RegExp(`:base-${tpl.vmid}-disk-0`), 'its root disk is a base image of its own (full clone)');
-  t.notOk(tpl.conf.protection ?? tpl.conf.sshkeys, 'no per-instance protection or keys');
+  t.ok(vmNamed(source)!.conf.sshkeys, "the instance's VM has the key pair's key");
+  t.notOk(tpl.conf.sshkeys, 'the template does not');
+  const fw = state.ext.get('firewall') as FirewallState;
+  t.ok(fw.vm(vmidOf(source)).rules.some((r) => r.type === 'group'), "the instance's VM references its groups");
+  t.same(fw.vm(tpl.vmid).rules, [], 'the template references none');
   const others = (await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }))).Images!.map((i) => i.ImageId);
   t.same(others, [ImageId], 'DescribeImages Owners=self lists it');
 
