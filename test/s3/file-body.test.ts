@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /** The embedded store's object body (translators/embedded/s3/body.ts) read, piped and cut short. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline, Readable, Writable } from 'node:stream';
 import t, { type Test } from 'tap';
-import { CHUNK, FileBody, pooledBuffers } from '../../translators/embedded/s3/body.js';
+import { CHUNK, FileBody, pooledBuffers, type Piece } from '../../translators/embedded/s3/body.js';
 import { FileStore } from '../../translators/embedded/s3/files.js';
 import { slowGet } from './helpers.js';
+
+/** A piece over bytes start..end of the file at `path`, its fd closed on release. */
+function piece(path: string, start: number, end: number): Piece {
+  const fd = openSync(path, 'r');
+  return { fd, start, end, release: () => closeSync(fd) };
+}
 
 /** Open fds of this process on files of the test's fixtures (sockets and the rest not counted). */
 function openFds(): number {
@@ -81,11 +87,11 @@ t.test('served to an HTTP client through stream.pipeline: exact bytes across pie
   const port = await server(t, [
     () =>
       new FileBody([
-        { fd: openSync(files[0].path, 'r'), start: 5, end: files[0].data.length - 1 },
-        { fd: openSync(files[1].path, 'r'), start: 0, end: 16 },
-        { fd: openSync(files[2].path, 'r'), start: 0, end: CHUNK - 2 },
+        piece(files[0].path, 5, files[0].data.length - 1),
+        piece(files[1].path, 0, 16),
+        piece(files[2].path, 0, CHUNK - 2),
       ]),
-    () => new FileBody([{ fd: openSync(files[3].path, 'r'), start: 0, end: files[3].data.length - 1 }]),
+    () => new FileBody([piece(files[3].path, 0, files[3].data.length - 1)]),
   ]);
   const got = await slowGet(port);
   const want = Buffer.concat([files[0].data.subarray(5), files[1].data, files[2].data.subarray(0, CHUNK - 1)]);
@@ -103,7 +109,7 @@ t.test('any other destination gets fresh buffers (it may keep chunks after ackno
   const pooled = pooledBuffers();
   for (const f of files) {
     const dest = new Hoarder(2);
-    await new Promise<void>((resolve, reject) => pipeline(new FileBody([{ fd: openSync(f.path, 'r'), start: 0, end: f.data.length - 1 }]), dest, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => pipeline(new FileBody([piece(f.path, 0, f.data.length - 1)]), dest, (e) => (e ? reject(e) : resolve())));
     t.ok(dest.bytes().equals(f.data));
   }
   t.equal(pooledBuffers(), pooled, 'the pool was not used');
@@ -115,7 +121,7 @@ t.test('an HTTP client that goes away mid-body: the body is destroyed and its fi
   let body: FileBody | undefined;
   let done!: (e: Error | null) => void;
   const finished = new Promise<Error | null>((r) => (done = r));
-  const port = await server(t, [() => (body = new FileBody([{ fd: openSync(files[0].path, 'r'), start: 0, end: files[0].data.length - 1 }]))], done);
+  const port = await server(t, [() => (body = new FileBody([piece(files[0].path, 0, files[0].data.length - 1)]))], done);
   const got = await slowGet(port, CHUNK);
   t.ok(got.equals(files[0].data.subarray(0, got.length)), 'what arrived is the start of the object');
   t.ok(await finished, 'the server side saw the response cut short');
@@ -127,8 +133,8 @@ t.test('an HTTP client that goes away mid-body: the body is destroyed and its fi
 t.test('read as a plain Readable (async iteration) gives the same bytes', async (t) => {
   const { files } = fixture(t, [CHUNK + 10, 100]);
   const body = new FileBody([
-    { fd: openSync(files[0].path, 'r'), start: 0, end: files[0].data.length - 1 },
-    { fd: openSync(files[1].path, 'r'), start: 10, end: 19 },
+    piece(files[0].path, 0, files[0].data.length - 1),
+    piece(files[1].path, 10, 19),
   ]);
   const got: Buffer[] = [];
   for await (const c of body) got.push(c as Buffer);
@@ -139,8 +145,8 @@ t.test('a destination that goes away mid-body: the body is destroyed and its fil
   const { files } = fixture(t, [8 * CHUNK, 1000]);
   const before = openFds();
   const body = new FileBody([
-    { fd: openSync(files[0].path, 'r'), start: 0, end: files[0].data.length - 1 },
-    { fd: openSync(files[1].path, 'r'), start: 0, end: 999 },
+    piece(files[0].path, 0, files[0].data.length - 1),
+    piece(files[1].path, 0, 999),
   ]);
   t.equal(openFds(), before + 2);
   let seen = 0;
@@ -162,7 +168,7 @@ t.test('a destination that goes away mid-body: the body is destroyed and its fil
 
 t.test('a data file shorter than recorded errors the body (never a silently short object)', async (t) => {
   const { files } = fixture(t, [1000]);
-  const body = new FileBody([{ fd: openSync(files[0].path, 'r'), start: 0, end: 1999 }]);
+  const body = new FileBody([piece(files[0].path, 0, 1999)]);
   const err = await new Promise<Error | undefined>((resolve) => pipeline(body, new Hoarder(), (e) => resolve(e ?? undefined)));
   t.match(err, { code: 'InternalError', message: /ended 1000 bytes before/ });
 });

@@ -14,7 +14,7 @@
  * after acknowledging it, so they get Readable's own pipe and fresh buffers.
  */
 import type { Decipher } from 'node:crypto';
-import { close, read } from 'node:fs';
+import { read } from 'node:fs';
 import { ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { Readable, type Writable } from 'node:stream';
@@ -27,6 +27,8 @@ export interface Piece {
   end: number;
   /** Set for files encrypted at rest: a decipher already positioned at `start`. */
   decipher?: Decipher;
+  /** Gives the descriptor back (closes it, or returns it to the store's cache); called once, when the body is done with it. */
+  release: () => void;
 }
 
 /** Chunk size of the reads (and of the pooled buffers). */
@@ -51,8 +53,6 @@ export function pooledBuffers(): number {
 function shortFile(missing: number): AwsError {
   return new AwsError('InternalError', `An object's data file ended ${missing} bytes before its recorded size.`, { status: 500 });
 }
-
-const noop = (): void => undefined;
 
 export class FileBody extends Readable {
   /** Index of the piece being read, and the next byte offset in it. */
@@ -88,8 +88,7 @@ export class FileBody extends Readable {
         own = false;
       }
       if (this.pos > p.end) {
-        close(p.fd, noop);
-        p.fd = -1;
+        this.done(p);
         if (++this.i < this.pieces.length) this.pos = this.pieces[this.i].start;
       }
       cb(null, out, own);
@@ -155,13 +154,14 @@ export class FileBody extends Readable {
     return dest;
   }
 
+  private done(p: Piece): void {
+    if (p.fd < 0) return;
+    p.fd = -1;
+    p.release();
+  }
+
   private closeAll(): void {
-    for (const p of this.pieces) {
-      if (p.fd >= 0) {
-        close(p.fd, noop);
-        p.fd = -1;
-      }
-    }
+    for (const p of this.pieces) this.done(p);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {

@@ -8,13 +8,14 @@
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
-import { closeSync, mkdirSync, open as openCb, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
 import { FileBody, type Piece } from './body.js';
+import { FdCache } from './fd-cache.js';
 import { DigestSet } from './hashing.js';
 
 export interface Segment {
@@ -51,6 +52,8 @@ export class FileStore {
   readonly dataDir: string;
   readonly tmpDir: string;
   private readonly masterKey: Buffer;
+  /** Descriptors of data files kept open between reads (fd-cache.ts). */
+  private readonly fds = new FdCache();
 
   constructor(root: string) {
     this.dataDir = join(root, 'data');
@@ -194,12 +197,12 @@ export class FileStore {
         const segEnd = base + s.n - 1;
         base += s.n;
         if (s.n === 0 || segEnd < start || segStart > end) continue;
-        const fd = await openFd(this.pathOf(s.f));
+        const { fd, release } = await this.fds.acquire(s.f, this.pathOf(s.f));
         const from = Math.max(start, segStart) - segStart;
-        pieces.push({ fd, start: from, end: Math.min(end, segEnd) - segStart, decipher: s.iv ? decipherAt(this.fileKey(s.f), Buffer.from(s.iv, 'base64'), from) : undefined });
+        pieces.push({ fd, release, start: from, end: Math.min(end, segEnd) - segStart, decipher: s.iv ? decipherAt(this.fileKey(s.f), Buffer.from(s.iv, 'base64'), from) : undefined });
       }
     } catch (e) {
-      for (const p of pieces) closeSync(p.fd);
+      for (const p of pieces) p.release();
       throw e;
     }
     if (pieces.length === 0) return Readable.from([]);
@@ -207,7 +210,16 @@ export class FileStore {
   }
 
   async remove(files: string[]): Promise<void> {
-    for (const f of files) if (f) await unlink(this.pathOf(f)).catch(() => undefined);
+    for (const f of files) {
+      if (!f) continue;
+      this.fds.drop(f);
+      await unlink(this.pathOf(f)).catch(() => undefined);
+    }
+  }
+
+  /** Closes the cached descriptors (store shutdown). */
+  close(): void {
+    this.fds.closeAll();
   }
 
   /**
@@ -219,6 +231,7 @@ export class FileStore {
     for (const d of await readdir(this.dataDir)) {
       for (const f of await readdir(join(this.dataDir, d)).catch(() => [] as string[])) {
         if (referenced.has(f)) continue;
+        this.fds.drop(f);
         const p = join(this.dataDir, d, f);
         try {
           if ((await stat(p)).mtimeMs < before) {
@@ -252,10 +265,6 @@ export class FileStore {
 }
 
 const WRITE_BATCH = 1024 * 1024;
-
-function openFd(path: string): Promise<number> {
-  return new Promise((resolve, reject) => openCb(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
-}
 
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');

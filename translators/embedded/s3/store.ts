@@ -332,6 +332,7 @@ export class ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.files.close();
     await this.env.close();
   }
 }
