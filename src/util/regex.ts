@@ -64,6 +64,8 @@ export class LinearRegex {
   private readonly mark: Uint32Array;
   private gen = 0;
   private readonly stack: Int32Array;
+  /** the character every match starts with, when the pattern begins with a literal ('' otherwise) */
+  private readonly first: string;
 
   /** Throws RegexSyntaxError for what it does not support (backreferences, lookaround…). */
   constructor(source: string, flags = '') {
@@ -74,6 +76,8 @@ export class LinearRegex {
     this.groupNames = [...this.prog.names.keys()];
     this.mark = new Uint32Array(this.prog.op.length);
     this.stack = new Int32Array(2 * this.prog.op.length + 2);
+    // instruction 0 saves the match's start; a literal at 1 is reached from the start only
+    this.first = this.prog.op[1] === OP_CHAR ? String.fromCharCode(this.prog.a[1]) : '';
   }
 
   toString(): string {
@@ -162,6 +166,15 @@ export class LinearRegex {
         if (c >= 0 && (o === OP_CHAR ? a[pc] === c : sets[a[pc]].has(c))) nn = this.closure(nlist, nn, pc + 1, s, pos + 1, gen);
       }
       if (pos >= n) return false;
+      if (nn === 0 && this.first) {
+        // no thread alive: the next match can only start at the next occurrence of the literal
+        const next = s.indexOf(this.first, pos + 1);
+        if (next < 0) return false;
+        pos = next - 1;
+        clist[0] = 1;
+        cn = 1;
+        continue;
+      }
       nn = this.closure(nlist, nn, 0, s, pos + 1, gen);
       const t = clist;
       clist = nlist;
@@ -240,7 +253,14 @@ export class LinearRegex {
         if (c >= 0 && this.consumes(pc, c)) nn = add(npc, ncaps, nn, pc + 1, ccaps[k], pos + 1, gen);
       }
       if (pos >= n) break;
-      if (!matched) nn = add(npc, ncaps, nn, 0, fresh(), pos + 1, gen);
+      let at = pos + 1;
+      if (nn === 0 && !matched && this.first) {
+        // no thread alive: skip to the next occurrence of the literal every match starts with
+        at = s.indexOf(this.first, pos + 1);
+        if (at < 0) break;
+        pos = at - 1;
+      }
+      if (!matched) nn = add(npc, ncaps, nn, 0, fresh(), at, gen);
       // a match and no thread of a higher priority left
       if (nn === 0 && matched) break;
       [cpc, npc] = [npc, cpc];
