@@ -287,7 +287,11 @@ class Parser {
       if (s[this.i] === '-' && s[this.i + 1] !== ']' && this.i + 1 < s.length) {
         this.i++;
         const hi = this.classAtom();
-        if (typeof lo !== 'number' || typeof hi !== 'number') this.fail('a class escape cannot bound a range');
+        if (typeof lo !== 'number' || typeof hi !== 'number') {
+          // as JavaScript reads /[\w-.]/ (Annex B): both sides, and the '-' itself
+          for (const x of [lo, 0x2d, hi]) typeof x === 'number' ? out.push(x, x) : out.push(...x);
+          continue;
+        }
         if (hi < lo) this.fail('range out of order in character class');
         out.push(lo, hi);
       } else if (typeof lo === 'number') out.push(lo, lo);

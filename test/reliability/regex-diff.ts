@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { LinearRegex, RegexSyntaxError } from '../../src/util/regex.js';
 
-const ATOMS = ['a', 'b', 'A', '-', ' ', '.', '\\d', '\\w', '\\s', '\\D', '\\W', '\\S', '[ab]', '[^a]', '[a-c]', '[\\d-]', '[]', '[^]', '^', '$', '\\b', '\\B', '\\n', '\\.', '\\-'];
+const ATOMS = ['a', 'b', 'A', '-', ' ', '.', '\\d', '\\w', '\\s', '\\D', '\\W', '\\S', '[ab]', '[^a]', '[a-c]', '[\\d-]', '[\\w-.]', '[a-\\d]', '[]', '[^]', '^', '$', '\\b', '\\B', '\\n', '\\.', '\\-'];
 const QUANTS = ['', '', '', '*', '+', '?', '{2}', '{0,2}', '{1,}', '*?', '+?', '??', '{1,3}?'];
 
 export const regexArb: fc.Arbitrary<string> = fc.letrec<{ alt: string; cat: string; item: string }>((tie) => ({
