@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateImageCommand, DeregisterImageCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, DescribeImagesCommand, type Instance } from '@aws-sdk/client-ec2';
 import t from 'tap';
+import { Ec2Store } from '../../apis/ec2/core/store.js';
+import type { InstanceRec } from '../../apis/ec2/records.js';
+import { LmdbStateStore } from '../../src/state/lmdb.js';
 import { startFakePve } from '../../test/fakes/pve/index.js';
 import { seedTemplates } from '../ec2/backend.js';
 import { PveHttp } from '../../translators/proxmox/client/http.js';
@@ -178,4 +181,33 @@ t.test('a VM deleted outside the gateway: the instance is reported terminated wi
   await waitTask(admin, await admin.call<string>('DELETE', `/nodes/${vm.node}/qemu/${vm.vmid}`), 20);
   const [i] = await until('terminated', [id], (x) => x.State?.Name === 'terminated');
   t.match(i.StateReason, { Code: 'Server.InternalError', Message: /deleted outside the gateway/ });
+});
+
+t.test('killed between the API commit and the job: a lost launch ends terminated, a lost CreateImage fails', async (t) => {
+  // the records such a kill leaves (API records waiting, no job), written while the gateway is down
+  const reservations = (await ec2.send(new DescribeInstancesCommand({}))).Reservations!;
+  const acct = reservations[0].OwnerId!;
+  const last = reservations.flatMap((r) => r.Instances!).at(-1)!;
+  await kill();
+  const state = new LmdbStateStore(join(dir, 'data'));
+  const store = new Ec2Store(state);
+  const rec = await store.get<InstanceRec>(acct, 'instance', last.InstanceId!);
+  t.ok(rec, 'found the account of the records');
+  const lostInst = 'i-0a0a0a0a0a0a0a0a0';
+  await store.put(acct, 'instance', lostInst, { ...rec!, id: lostInst, state: 'pending', stateSince: Date.now(), StateReason: undefined, blockDevices: [] });
+  const snap = 'snap-0b0b0b0b0b0b0b0b0';
+  const img = 'ami-0c0c0c0c0c0c0c0c0';
+  await store.put(acct, 'snapshot', snap, { id: snap, VolumeId: 'vol-0d0d0d0d0d0d0d0d0', VolumeSize: 8, Description: '', StartTime: Date.now(), State: 'pending', Progress: '0%', OwnerId: acct, Encrypted: false, StorageTier: 'standard', createVolumePermissions: [] });
+  await store.put(acct, 'image', img, { id: img, Name: 'lost-image', Architecture: 'x86_64', RootDeviceName: '/dev/xvda', State: 'pending', CreationDate: Date.now(), OwnerId: acct, PlatformDetails: 'Linux/UNIX', devices: [{ DeviceName: '/dev/xvda', SnapshotId: snap, VolumeSize: 8, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: false }], launchPermissions: [] });
+  await state.close();
+  await startChild();
+  const [i] = await until('terminated', [lostInst], (x) => x.State?.Name === 'terminated');
+  t.match(i.StateReason, { Code: 'Server.InternalError', Message: /the gateway stopped before the launch reached Proxmox/ });
+  const end = Date.now() + 15_000;
+  let image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [img] }))).Images![0];
+  while (image.State === 'pending' && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [img] }))).Images![0];
+  }
+  t.equal(image.State, 'failed', 'the image fails instead of staying pending');
 });

@@ -7,7 +7,7 @@
  * the account's pool; EBS volumes holder-owned RBD images; security groups cluster firewall
  * groups; subnets SDN vnets.
  */
-import type { Ec2Backend, Ec2EventSink, ImageSpec, LaunchSpec, PublicImage, VolumeSpec, ZoneInfo } from '../../../apis/ec2/backend.js';
+import type { Ec2Backend, Ec2EventSink, ImageSpec, LaunchSpec, PublicImage, VolumeSpec, WaitingTransition, ZoneInfo } from '../../../apis/ec2/backend.js';
 import type { LocalEndpoint } from '../../../src/context.js';
 import { AwsError } from '../../../src/errors.js';
 import type { Gateway } from '../../../src/gateway.js';
@@ -25,6 +25,7 @@ import { launchJob } from './launch.js';
 import { PveMap } from './map.js';
 import { rebootJob, resizeJob, startJob, stopJob, terminateJob } from './power.js';
 import { groupMembers, laneOf, publishMetrics, reconcile, syncGroups } from './reconcile.js';
+import { resumeLost } from './resume.js';
 import { SdnSync } from './sdn.js';
 import { loadEbsDriver } from './snapshots.js';
 import { attachJob, createVolumeJob, deleteVolumeJob, detachJob, modifyVolumeJob, snapshotJob } from './volumes.js';
@@ -34,6 +35,7 @@ export class ProxmoxEc2Backend implements Ec2Backend {
   readonly ctx: PveCtx;
   readonly templates: TemplateCatalog;
   private readonly api: ApiView;
+  private readonly shared: boolean;
   private readonly firewall: FirewallSync;
   private readonly timers: NodeJS.Timeout[] = [];
   private nodeState: { at: number; online: Map<string, boolean> } | undefined;
@@ -58,6 +60,7 @@ export class ProxmoxEc2Backend implements Ec2Backend {
     ebs.catch((e) => gw.log.error('proxmox: the EBS snapshot driver failed to load', { err: String(e) }));
     this.ctx = { gw, cfg, http, pve, map, jobs, sink, inventory: new Inventory(pve, cfg.resourcesCacheMs), ebs: ebs.catch(() => undefined) };
     this.api = new ApiView(gw.state);
+    this.shared = !['lmdb', 'memory'].includes(gw.state.describe().kind);
     this.firewall = new FirewallSync(pve);
     this.templates = new TemplateCatalog(this.ctx);
     const sdn = new SdnSync(pve, cfg, wait);
@@ -267,6 +270,16 @@ export class ProxmoxEc2Backend implements Ec2Backend {
       return;
     }
     await (await this.ctx.ebs)?.deleteSnapshot(accountId, snapshotId);
+  }
+
+  /** The API's records (read-only), for resume.ts. */
+  get apiView(): ApiView {
+    return this.api;
+  }
+
+  /** Work lost between the API's commit and its job (resume.ts); not on a shared store. */
+  async resume(waiting: WaitingTransition[]): Promise<void> {
+    if (!this.shared) await resumeLost(this, waiting);
   }
 
   /** CreateImage: clone + template of the instance's VM (image-job.ts). */
