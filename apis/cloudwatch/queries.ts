@@ -175,6 +175,9 @@ export async function statSeries(
 }
 
 /** Evaluates every query; the values by query id (a series, an array of series or a scalar). */
+/** Metric queries of one GetMetricData call read at the same time. */
+const STAT_PARALLEL = 8;
+
 export async function runQueries(backend: MetricBackend, tenant: Tenant, queries: CheckedQuery[], r: QueryRange): Promise<Map<string, Val>> {
   const byId = new Map(queries.map((q) => [q.id, q]));
   const results = new Map<string, Promise<Val>>();
@@ -235,6 +238,14 @@ export async function runQueries(backend: MetricBackend, tenant: Tenant, queries
       throw e;
     }
   };
+  // metric queries are independent reads (one PromQL round trip each on a remote TSDB): run up
+  // to STAT_PARALLEL at once; failures surface below, in query order, as before
+  const stats = queries.filter((q) => q.stat);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < stats.length) await resolve(stats[next++].id).catch(() => undefined);
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_PARALLEL, stats.length) }, worker));
   const out = new Map<string, Val>();
   for (const q of queries) out.set(q.id, await resolve(q.id));
   return out;
