@@ -7,7 +7,7 @@
  * Failures leave no template VM and the instance running.
  */
 import {
-  AttachVolumeCommand, CreateImageCommand, CreateKeyPairCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand,
+  AttachVolumeCommand, CopyImageCommand, CreateImageCommand, CreateKeyPairCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand,
   DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, waitUntilInstanceRunning, waitUntilInstanceTerminated, waitUntilVolumeAvailable, waitUntilVolumeInUse,
 } from '@aws-sdk/client-ec2';
 import t from 'tap';
@@ -104,18 +104,31 @@ t.test('CreateImage: clone + template, the instance shut down and started again'
   });
 });
 
-t.test('CreateImage NoReboot=true: no shutdown; a stopped copy is cloned live', async (t) => {
+t.test('CreateImage NoReboot=true: no shutdown; CopyImage shares the template', async (t) => {
   const before = shutdowns();
   const { ImageId } = await ec2.send(new CreateImageCommand({ InstanceId: source, Name: 'pve-image-noreboot', NoReboot: true }));
   const img = await until('image available', () => imageOf(ImageId!), (i) => i.State !== 'pending');
   t.equal(img.State, 'available');
   t.equal(shutdowns(), before, 'no shutdown');
   t.equal(vmNamed(source)!.status, 'running');
-  // deregistered with its snapshots and no clone: the template goes at once
   const tpl = vmNamed(ImageId!)!;
+
+  // CopyImage: a second snapshot standing for the same template, which outlives the original
+  const copy = (await ec2.send(new CopyImageCommand({ SourceImageId: ImageId, SourceRegion: gw.region, Name: 'pve-image-copy' }))).ImageId!;
+  const copied = await until('copy available', () => imageOf(copy), (i) => i.State !== 'pending');
+  t.equal(copied.State, 'available');
+  t.not(copied.BlockDeviceMappings![0].Ebs!.SnapshotId, img.BlockDeviceMappings![0].Ebs!.SnapshotId, 'a snapshot of its own');
   await ec2.send(new DeregisterImageCommand({ ImageId, DeleteAssociatedSnapshots: true }));
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(state.vms.has(tpl.vmid), "the copy's snapshot keeps the template");
+  const fromCopy = await launch(copy);
+  t.match(vmNamed(fromCopy)!.conf.scsi0, new RegExp(`:base-${tpl.vmid}-disk-0/`), 'a launch from the copy is a linked clone of it');
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: [fromCopy] }));
+  await waitUntilInstanceTerminated({ client: ec2, ...wait }, { InstanceIds: [fromCopy] });
+  // deregistered with its snapshots and no clone left: the template goes
+  await ec2.send(new DeregisterImageCommand({ ImageId: copy, DeleteAssociatedSnapshots: true }));
   await until('template destroyed', async () => state.vms.has(tpl.vmid), (x) => !x);
-  t.pass('DeregisterImage DeleteAssociatedSnapshots: the template is destroyed');
+  t.pass('DeregisterImage DeleteAssociatedSnapshots of the last image: the template is destroyed');
 });
 
 t.test('a failed clone: the image fails, no template is left, the instance runs again', async (t) => {
