@@ -19,7 +19,8 @@
  * A gateway that died leaves leases that expire after `leaseMs`; another gateway then takes its
  * jobs over (as resumed: steps look first). Every gateway reads the job table afresh at each
  * scheduling pass, so it sees the jobs the others enqueued, and a lane's first job blocks the lane
- * on every gateway.
+ * on every gateway; after taking a lease it reads the table again and steps back when an older
+ * job of the lane, or one another gateway runs, is there (see laneTaken).
  */
 import { randomBytes } from 'node:crypto';
 import type { StateStore } from '../../src/state/store.js';
@@ -226,6 +227,18 @@ export class JobEngine {
     return j?.lease?.owner === this.owner;
   }
 
+  /**
+   * Read again once the lease is ours: another job of the lane that is older, or that another
+   * gateway runs (it saw the lane free before this job was stored), goes first. Two gateways that
+   * claim jobs of one lane at once both see the other's lease and both step back (then retry).
+   */
+  private async laneTaken(id: string): Promise<boolean> {
+    const now = this.now();
+    const all = await this.t.range();
+    const lane = all.find(([k]) => k === id)?.[1].lane;
+    return all.some(([k, j]) => k !== id && j.lane === lane && (k < id || (j.lease !== undefined && j.lease.owner !== this.owner && j.lease.until > now)));
+  }
+
   /** Writes a job's new state; with leases only while this gateway still holds it. */
   private async write(id: string, next: JobRec): Promise<boolean> {
     if (!this.opts.shared) {
@@ -241,6 +254,10 @@ export class JobEngine {
   private async runJob(id: string): Promise<void> {
     if (!this.opts.shared) return this.steps(id);
     if (!(await this.claim(id))) return;
+    if (await this.laneTaken(id)) {
+      await this.t.update(id, (cur) => (cur?.lease?.owner === this.owner ? { ...cur, lease: undefined } : cur));
+      return;
+    }
     const renew = setInterval(() => {
       void this.claim(id).catch((e) => this.opts.onError('pve job lease renewal failed', { job: id, err: String(e) }));
     }, Math.max(10, Math.floor(this.leaseMs / 3)));
