@@ -58,7 +58,7 @@ export class FileBody extends Readable {
   /** Index of the piece being read, and the next byte offset in it. */
   private i = 0;
   private pos: number;
-  /** A read is in flight: its fd must not be closed (nor reused by the OS) before it returns. */
+  /** A read is in flight: its fd must not be released (closed, and maybe reused by the OS) before it returns. */
   private busy = false;
   private piped = false;
 
