@@ -142,8 +142,6 @@ export interface Ec2Backend {
    * the image is made, which makes the image available (or failed).
    */
   createImage?(accountId: string, spec: ImageSpec): Promise<void>;
-  /** Called before DeregisterImage drops the record: throws an AwsError to refuse it. */
-  deregisterImage?(accountId: string, imageId: string): Promise<void>;
 
   /**
    * Called once at start with every transition a record is waiting for. A crash between the

@@ -172,7 +172,6 @@ export const imageMutationOps: TypedOps = {
   async DeregisterImage(env, ctx, input: S.DeregisterImageInput) {
     const img = await ownImage(env, ctx.accountId, input.ImageId);
     if (input.DryRun) throw dryRunOk();
-    await env.backend.deregisterImage?.(ctx.accountId, img.id);
     for (const g of img.launchPermissions) await imageShares(env).revoke(g, img.id);
     await env.store.delete(ctx.accountId, 'image', img.id);
     if (input.DeleteAssociatedSnapshots) {
