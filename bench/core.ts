@@ -8,26 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
-
-/**
- * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of
- * 1/100 s); undefined where /proc is not there. Steadier than req/s on a shared machine.
- */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+import { processCpuSeconds, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
 
 /** Runs `load` and returns its result with the server's CPU µs per request ('' when unknown). */
 function withCpu(pid: number | undefined, seconds: number, load: () => ReturnType<typeof wrk>): { r: ReturnType<typeof wrk>; cpu: string } {
-  const before = cpuSeconds(pid);
+  const before = processCpuSeconds(pid);
   const r = load();
-  const after = cpuSeconds(pid);
+  const after = processCpuSeconds(pid);
   const requests = r.requestsPerSec * seconds;
   return { r, cpu: before === undefined || after === undefined || requests === 0 ? '' : `, ${(((after - before) * 1e6) / requests).toFixed(0)} µs CPU/req` };
 }

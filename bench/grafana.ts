@@ -15,18 +15,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { METRICS, MINUTES, readDay, seedDay } from './cloudwatch.js';
-import { BENCH_CREDENTIALS, startGatewayPinned, stopChild, type Row } from './lib.js';
+import { BENCH_CREDENTIALS, processCpuSeconds, startGatewayPinned, stopChild, type Row } from './lib.js';
 
 const RATE = 10_000;
 const PER_CALL = 1000;
 /** Seconds of sustained writes per configuration (MCGW_BENCH_GRAFANA_SECONDS to run longer). */
 const SUSTAIN_S = Number(process.env.MCGW_BENCH_GRAFANA_SECONDS ?? 20);
 
-/** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat (ticks of 1/100 s). */
-function cpuOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
+const cpuOf = (pid: number): number => processCpuSeconds(pid) ?? 0;
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
