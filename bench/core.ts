@@ -4,7 +4,7 @@
  * codec) through the gateway vs plain fastify returning the same bytes; wrk with 16 connections,
  * server on one core, load on the other. Target: ≥ 0.6× plain fastify.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
