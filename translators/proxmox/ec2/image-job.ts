@@ -65,10 +65,14 @@ export function createImageJob(ctx: PveCtx): JobKind<ImageJobData> {
         const d = job.data;
         if (d.devices.some((x) => !x.root) && !(await ctx.ebs)) throw new Error('snapshots of EBS data volumes need the Ceph RBD volume driver (ec2.volumes: rbd)');
         const { m, vm } = await instanceVm(ctx, d);
-        if (d.noReboot || vm.status !== 'running') return { next: 'snapshots' };
-        const data = { ...d, restart: true };
+        if (!d.restart) {
+          if (d.noReboot || vm.status !== 'running') return { next: 'snapshots' };
+          // recorded before the shutdown: a restart in between must still start the VM again
+          return { next: 'prepare', data: { ...d, restart: true } };
+        }
+        if (vm.status !== 'running') return { next: 'snapshots' };
         const upid = await ctx.pve.power(vm.node, m.vmid, 'shutdown', { timeout: ctx.cfg.shutdownTimeoutS, forceStop: 1 });
-        return upid ? { wait: upid, next: 'snapshots', data } : { next: 'snapshots', data };
+        return upid ? { wait: upid, next: 'snapshots' } : { next: 'snapshots' };
       },
 
       async snapshots(job) {
