@@ -9,8 +9,8 @@
  * child node process and is sent unsigned requests (it accepts them). Every server's CPU time per
  * request (from /proc) is shown beside its req/s: on a shared machine it moves far less.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { startGateway } from '../src/server/start.js';
 import { silentLogger } from '../src/log.js';
 import { principalOf } from '../src/state/identity.js';
 import { Sha256 } from './sha256.js';
-import { BENCH_CREDENTIALS, have, printRows, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
+import { BENCH_CREDENTIALS, have, printRows, processCpuSeconds, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
 
 const KEY = BENCH_CREDENTIALS.accessKeyId;
 const SECRET = BENCH_CREDENTIALS.secretAccessKey;
@@ -71,29 +71,16 @@ async function send(port: number, method: string, path: string, body?: Buffer): 
 
 type Measured = { requestsPerSec: number; p50ms: number; non2xx?: number; cpuUsPerReq?: number };
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** CPU time (user + system, all threads, ms) process `pid` has used so far; undefined when unreadable. */
-export function cpuMsOf(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Runs `run` and adds the server's CPU time per request: the figure that stays meaningful on a
  * shared machine, where req/s moves with everyone else's load.
  */
 export function withCpu<M extends { requestsPerSec: number }>(pid: number | undefined, seconds: number, run: () => M): M & { cpuUsPerReq?: number } {
-  const c0 = cpuMsOf(pid);
+  const c0 = processCpuSeconds(pid);
   const m = run();
-  const c1 = cpuMsOf(pid);
+  const c1 = processCpuSeconds(pid);
   const n = m.requestsPerSec * seconds;
-  return { ...m, cpuUsPerReq: c0 !== undefined && c1 !== undefined && n > 0 ? ((c1 - c0) * 1000) / n : undefined };
+  return { ...m, cpuUsPerReq: c0 !== undefined && c1 !== undefined && n > 0 ? ((c1 - c0) * 1e6) / n : undefined };
 }
 
 /** "1000 req/s (p50 13.99 ms, 1150 µs CPU/req)" */
