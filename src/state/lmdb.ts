@@ -42,23 +42,24 @@ export class LmdbStateStore implements StateStore {
       },
       async put(key, value) {
         await db.put(key, value);
+        await root.flushed;
       },
       async putIfAbsent(key, value) {
-        return root.transaction(() => {
+        return durably(root, () => {
           if (db.get(key) !== undefined) return false;
           db.put(key, value);
           return true;
         });
       },
       async delete(key) {
-        return root.transaction(() => {
+        return durably(root, () => {
           if (db.get(key) === undefined) return false;
           db.remove(key);
           return true;
         });
       },
       async update(key, fn) {
-        return root.transaction(() => {
+        return durably(root, () => {
           const next = fn(db.get(key) as T | undefined);
           if (next === undefined) db.remove(key);
           else db.put(key, next);
@@ -74,7 +75,7 @@ export class LmdbStateStore implements StateStore {
   async transact<R>(fn: (tx: TxView) => R): Promise<R> {
     // lmdb-js keeps the writes of a transaction callback that throws: runBuffered applies them
     // only once `fn` has returned
-    return this.root.transaction(() =>
+    return durably(this.root, () =>
       runBuffered(
         fn,
         (table, key) => this.db(table).get(key),
@@ -93,6 +94,18 @@ export class LmdbStateStore implements StateStore {
   describe() {
     return { kind: 'lmdb', location: this.path };
   }
+}
+
+/**
+ * A write transaction answered once it is on disk: lmdb-js resolves a transaction when it is
+ * committed and visible, and with overlappingSync (its default on Linux) the flush to disk comes
+ * after; `flushed` waits for it, so an acknowledged write survives a power loss, not only a crash
+ * of the process. The flush of one commit overlaps the next.
+ */
+async function durably<R>(root: RootDatabase, fn: () => R): Promise<R> {
+  const result = await root.transaction(fn);
+  await root.flushed;
+  return result;
 }
 
 function rangeOf<T>(db: Database, opts: RangeOptions): Array<[string, T]> {

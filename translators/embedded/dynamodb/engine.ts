@@ -42,6 +42,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
   /** Table records as writes last read them: their stored bytes and the decoded record. */
   private readonly seen = new Map<string, { bytes: Buffer; info: TableInfo }>();
   private readonly streams: StreamLog;
+  private readonly durable: boolean;
 
   /**
    * `durability`: 'fsync' (default) answers a write once LMDB has flushed it to disk; 'os' leaves
@@ -51,13 +52,26 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
   constructor(dataDir: string, opts: { durability?: 'fsync' | 'os' } = {}) {
     const path = join(dataDir, 'dynamodb');
     mkdirSync(path, { recursive: true, mode: 0o700 });
-    this.env = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false, noSync: opts.durability === 'os' });
+    this.durable = opts.durability !== 'os';
+    this.env = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false, noSync: !this.durable });
     this.tables = this.env.openDB({ name: 'tables', encoding: 'msgpack' });
     this.items = this.env.openDB({ name: 'items', keyEncoding: 'binary', encoding: 'msgpack' });
     this.entries = this.env.openDB({ name: 'index', keyEncoding: 'binary', encoding: 'binary' });
     this.stats = this.env.openDB({ name: 'stats', keyEncoding: 'uint32', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
     this.streams = new StreamLog(this.env.openDB({ name: 'streams', keyEncoding: 'binary', encoding: 'msgpack' }), this.meta);
+  }
+
+  /**
+   * One write transaction, answered once it is on disk under 'fsync': lmdb-js resolves a
+   * transaction when it is committed and visible, and with overlappingSync (its default on
+   * Linux) the flush follows; `flushed` waits for it, so an acknowledged write survives a power
+   * loss. The flush of one group overlaps the commit of the next.
+   */
+  private async commit<T>(fn: () => T): Promise<T> {
+    const result = await this.env.transaction(fn);
+    if (this.durable) await this.env.flushed;
+    return result;
   }
 
   private nextId(): number {
@@ -68,7 +82,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
 
   async createTable(info: Omit<TableInfo, 'id'>): Promise<TableInfo> {
     const k = tableKey(info.account, info.name);
-    const t = await this.env.transaction(() => {
+    const t = await this.commit(() => {
       if (this.tables.get(k)) throw resourceInUse(`Table already exists: ${info.name}`);
       const rec: TableInfo = { ...info, id: this.nextId(), indexes: info.indexes.map((i) => ({ ...i, id: this.nextId() })) };
       this.tables.put(k, rec);
@@ -110,7 +124,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
 
   async updateTable(account: string, name: string, fn: (t: TableInfo) => TableInfo): Promise<TableInfo> {
     const k = tableKey(account, name);
-    const t = await this.env.transaction(() => {
+    const t = await this.commit(() => {
       const cur = this.tables.get(k);
       if (!cur) throw resourceNotFound(`Requested resource not found: Table: ${name} not found`);
       const next = fn(cur);
@@ -134,7 +148,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
 
   async deleteTable(account: string, name: string): Promise<TableInfo | undefined> {
     const k = tableKey(account, name);
-    const t = await this.env.transaction(() => {
+    const t = await this.commit(() => {
       const cur = this.tables.get(k);
       if (!cur) return undefined;
       this.tables.remove(k);
@@ -182,7 +196,7 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
   }
 
   async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult[]> {
-    return this.env.transaction(() => {
+    return this.commit(() => {
       const plans: Array<{ op: WriteOp; k: Buffer; old?: Item; next: Item | null | undefined; stream?: StreamInfo }> = [];
       for (const op of ops) {
         const cur = this.current(tableKey(op.table.account, op.table.name));
