@@ -97,7 +97,7 @@ function row(workload: string, ours: Measured, peerName: string, peer: Measured 
     workload,
     ours: fmtMeasured(ours),
     peerName,
-    peer: !peer ? 'not installed' : usable ? fmtMeasured(peer) : `no valid run (${peer.non2xx ?? 0} non-2xx answers)`,
+    peer: !peer ? 'not installed' : usable ? fmtMeasured(peer) : peer.non2xx ? `no valid run (${peer.non2xx} non-2xx answers)` : 'no request completed (each took longer than wrk allows)',
     ratio,
     target: want === undefined ? 'reported' : `≥ ${want}×`,
     pass: usable && want !== undefined ? ratio >= want : true,
