@@ -68,7 +68,14 @@ function numeric(v: unknown): number | undefined {
 export async function applyMetricFilters(ctx: RequestContext, group: string, events: NewLogEvent[]): Promise<void> {
   const filters = await ctx.gateway.state.table<FilterRecord>(TABLE).range({ prefix: `${groupKey(ctx, group)}:` });
   for (const [, f] of filters) {
-    const extract = compileExtractor(f.filterPattern);
+    let extract: ReturnType<typeof compileExtractor>;
+    try {
+      extract = compileExtractor(f.filterPattern);
+    } catch (e) {
+      // stored before the gateway refused its pattern (a %regex% outside Logs' subset): matches nothing
+      if (e instanceof FilterPatternError) continue;
+      throw e;
+    }
     const t = f.metricTransformations[0];
     const data: PublishedDatum[] = [];
     for (const e of events) {
