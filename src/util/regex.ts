@@ -10,7 +10,7 @@
  * instruction once per position, as RE2 does), and a quantified group keeps its last iteration's
  * captures where V8 resets them.
  */
-import { A_BOL, A_EOL, A_WORD, OP_ASSERT, OP_CHAR, OP_JMP, OP_MATCH, OP_SAVE, OP_SET, OP_SPLIT, compileProgram, type Program, type Ranges } from './regex-syntax.js';
+import { A_BOL, A_EOL, A_WORD, OP_ASSERT, OP_CHAR, OP_JMP, OP_MATCH, OP_SAVE, OP_SET, OP_SPLIT, compileProgram, normalize, type Program, type Ranges } from './regex-syntax.js';
 
 export { RegexSyntaxError } from './regex-syntax.js';
 
@@ -66,6 +66,8 @@ export class LinearRegex {
   private readonly stack: Int32Array;
   /** the character every match starts with, when the pattern begins with a literal ('' otherwise) */
   private readonly first: string;
+  /** the characters a match can start with; null when a match can be empty */
+  private readonly firstSet: CharSet | null;
 
   /** Throws RegexSyntaxError for what it does not support (backreferences, lookaround…). */
   constructor(source: string, flags = '') {
@@ -78,6 +80,35 @@ export class LinearRegex {
     this.stack = new Int32Array(2 * this.prog.op.length + 2);
     // instruction 0 saves the match's start; a literal at 1 is reached from the start only
     this.first = this.prog.op[1] === OP_CHAR ? String.fromCharCode(this.prog.a[1]) : '';
+    this.firstSet = this.startChars();
+  }
+
+  /** The characters the start's threads consume (assertions taken as holding); null if MATCH is reachable. */
+  private startChars(): CharSet | null {
+    const { op, a, b } = this.prog;
+    const seen = new Uint8Array(op.length);
+    const todo = [0];
+    const ranges: Ranges = [];
+    while (todo.length) {
+      const pc = todo.pop()!;
+      if (seen[pc]) continue;
+      seen[pc] = 1;
+      if (op[pc] === OP_MATCH) return null;
+      if (op[pc] === OP_CHAR) ranges.push(a[pc], a[pc]);
+      else if (op[pc] === OP_SET) ranges.push(...this.prog.sets[a[pc]]);
+      else if (op[pc] === OP_JMP) todo.push(a[pc]);
+      else if (op[pc] === OP_SPLIT) todo.push(a[pc], b[pc]);
+      else todo.push(pc + 1);
+    }
+    return new CharSet(normalize(ranges));
+  }
+
+  /** The first position from `from` on where a match can start; -1 when none can. */
+  private nextStart(s: string, from: number): number {
+    if (this.first) return s.indexOf(this.first, from);
+    const set = this.firstSet!;
+    for (let i = from; i < s.length; i++) if (set.has(s.charCodeAt(i))) return i;
+    return -1;
   }
 
   toString(): string {
@@ -166,13 +197,12 @@ export class LinearRegex {
         if (c >= 0 && (o === OP_CHAR ? a[pc] === c : sets[a[pc]].has(c))) nn = this.closure(nlist, nn, pc + 1, s, pos + 1, gen);
       }
       if (pos >= n) return false;
-      if (nn === 0 && this.first) {
-        // no thread alive: the next match can only start at the next occurrence of the literal
-        const next = s.indexOf(this.first, pos + 1);
+      if (nn === 0 && this.firstSet) {
+        // no thread alive: the next match can only start where a first character of one is
+        const next = this.nextStart(s, pos + 1);
         if (next < 0) return false;
         pos = next - 1;
-        clist[0] = 1;
-        cn = 1;
+        cn = this.closure(clist, 0, 0, s, next, this.nextGen());
         continue;
       }
       nn = this.closure(nlist, nn, 0, s, pos + 1, gen);
@@ -254,13 +284,15 @@ export class LinearRegex {
       }
       if (pos >= n) break;
       let at = pos + 1;
-      if (nn === 0 && !matched && this.first) {
-        // no thread alive: skip to the next occurrence of the literal every match starts with
-        at = s.indexOf(this.first, pos + 1);
+      let startGen = gen;
+      if (nn === 0 && !matched && this.firstSet) {
+        // no thread alive: skip to where a match can start (marks made at pos + 1 do not hold there)
+        at = this.nextStart(s, pos + 1);
         if (at < 0) break;
         pos = at - 1;
+        startGen = this.nextGen();
       }
-      if (!matched) nn = add(npc, ncaps, nn, 0, fresh(), at, gen);
+      if (!matched) nn = add(npc, ncaps, nn, 0, fresh(), at, startGen);
       // a match and no thread of a higher priority left
       if (nn === 0 && matched) break;
       [cpc, npc] = [npc, cpc];
