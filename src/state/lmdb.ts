@@ -102,7 +102,7 @@ export class LmdbStateStore implements StateStore {
  * after; `flushed` waits for it, so an acknowledged write survives a power loss, not only a crash
  * of the process. The flush of one commit overlaps the next.
  */
-async function durably<R>(root: RootDatabase, fn: () => R): Promise<R> {
+export async function durably<R>(root: RootDatabase, fn: () => R): Promise<R> {
   const result = await root.transaction(fn);
   await root.flushed;
   return result;

@@ -350,11 +350,9 @@ t.test('writes are answered only once LMDB has flushed them; a replaced file is 
   // hold LMDB's flush back: the overwrite is committed (visible) but must not be answered yet
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const realFlushed = s3.store.flushed.bind(s3.store);
-  s3.store.flushed = async () => {
-    await realFlushed();
-    await gate;
-  };
+  const env = (s3.store as unknown as { env: { flushed: PromiseLike<unknown> } }).env;
+  const realFlushed = env.flushed;
+  env.flushed = { then: (ok, err) => gate.then(() => realFlushed).then(ok, err) };
   let answered = false;
   const put = s3.putObject('bkt', 'k', Readable.from([Buffer.from('second')]), { userMetadata: {} }, opts).then(() => (answered = true));
   for (let i = 0; i < 50 && dataFiles(dir).length < 2; i++) await new Promise((r) => setTimeout(r, 10));

@@ -23,6 +23,7 @@ import type {
   WriteResult,
 } from '../../../apis/dynamodb/backend.js';
 import { resourceInUse, resourceNotFound } from '../../../apis/dynamodb/errors.js';
+import { durably } from '../../../src/state/lmdb.js';
 import { itemSize, type AttributeValue, type Item } from '../../../apis/dynamodb/types.js';
 import { escapeTerminated, hashPart, idPrefix, indexKey, partitionPrefix, rawKeyBytes } from './keys.js';
 import { iteratePage, type KeyWindow } from './pages.js';
@@ -62,16 +63,9 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     this.streams = new StreamLog(this.env.openDB({ name: 'streams', keyEncoding: 'binary', encoding: 'msgpack' }), this.meta);
   }
 
-  /**
-   * One write transaction, answered once it is on disk under 'fsync': lmdb-js resolves a
-   * transaction when it is committed and visible, and with overlappingSync (its default on
-   * Linux) the flush follows; `flushed` waits for it, so an acknowledged write survives a power
-   * loss. The flush of one group overlaps the commit of the next.
-   */
-  private async commit<T>(fn: () => T): Promise<T> {
-    const result = await this.env.transaction(fn);
-    if (this.durable) await this.env.flushed;
-    return result;
+  /** One write transaction; under 'fsync' answered only once it is on disk (see durably). */
+  private commit<T>(fn: () => T): Promise<T> {
+    return this.durable ? durably(this.env, fn) : this.env.transaction(fn);
   }
 
   private nextId(): number {

@@ -22,6 +22,7 @@ import type {
 } from '../../../apis/s3/backend.js';
 import { ObjectChangedError } from '../../../apis/s3/backend.js';
 import { AwsError } from '../../../src/errors.js';
+import { durably } from '../../../src/state/lmdb.js';
 import { etagMatches, methodNotAllowed, noSuchKey, noSuchVersion, preconditionFailed } from '../../../apis/s3/errors.js';
 import { FileStore, type Segment } from './files.js';
 import { afterPrefix, bucketPrefix, keyFits, keyOfObjectKey, objectKey, startsWith, successor, versionKey, versionKeyPrefix, versionScanPrefix } from './keys.js';
@@ -56,15 +57,12 @@ export class ObjectStore {
   }
 
   /**
-   * Runs `fn` in a write transaction and resolves once the commit is on disk. lmdb-js resolves a
-   * transaction when it is committed and visible; with overlappingSync (its default on Linux) the
-   * flush to disk comes after, and `flushed` waits for it. An acknowledged write must survive a
-   * power loss, and a replaced file may be unlinked only once no durable record names it.
+   * Runs `fn` in a write transaction and resolves once the commit is on disk (src/state/lmdb.ts
+   * durably): an acknowledged write must survive a power loss, and a replaced file may be
+   * unlinked only once no durable record names it.
    */
-  async durably<T>(fn: () => T): Promise<T> {
-    const r = await this.env.transaction(fn);
-    await this.flushed();
-    return r;
+  durably<T>(fn: () => T): Promise<T> {
+    return durably(this.env, fn);
   }
 
   /** Resolves once every commit so far is on disk. */
