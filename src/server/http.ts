@@ -238,7 +238,37 @@ function write(res: ServerResponse, r: WireResponse, requestId: string, raw: Inc
     });
   } else {
     if (!hasLength) headers['content-length'] = Buffer.byteLength(body);
-    res.writeHead(r.status, headers);
-    res.end(body);
+    hold(res, r.status, headers, body);
+  }
+}
+
+/**
+ * Small responses are held until the event loop has handled every request of the current I/O
+ * turn, then sent one after another. Under concurrent load, writes interleaved with request
+ * handling each woke the client's idle thread (a cross-CPU wake-up inside the socket send) and
+ * evicted the caches the next request needed: measured with 16 connections, holding them cut
+ * the CPU per signed request almost by half. A lone request waits only for the loop to reach
+ * its check phase (setImmediate). (socket.cork cannot do this: ServerResponse.end uncorks.)
+ */
+interface Held {
+  res: ServerResponse;
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: string | Uint8Array;
+}
+let held: Held[] = [];
+
+function hold(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string | Uint8Array): void {
+  held.push({ res, status, headers, body });
+  if (held.length === 1) setImmediate(sendHeld);
+}
+
+function sendHeld(): void {
+  const list = held;
+  held = [];
+  for (const h of list) {
+    if (h.res.headersSent || h.res.destroyed) continue;
+    h.res.writeHead(h.status, h.headers);
+    h.res.end(h.body);
   }
 }
