@@ -139,21 +139,89 @@ function serviceOfCredential(cred: string | undefined, hint: string): string {
  */
 export function parseSignature(req: WireRequest, serviceHint: string): SignatureInfo | null {
   const auth = header(req, 'authorization');
-  const qp = new Map<string, string>();
+  let qp: Map<string, string> | undefined;
   if (req.query.includes('X-Amz-') || req.query.includes('Signature=')) {
+    qp = new Map<string, string>();
     for (const p of splitQuery(req.query)) if (!qp.has(p.rawName)) qp.set(p.rawName, p.rawValue);
   }
-  const hasPresigned = qp.size > 0 && (qp.has('X-Amz-Algorithm') || qp.has('X-Amz-Credential') || qp.has('X-Amz-Signature'));
+  const hasPresigned = qp !== undefined && (qp.has('X-Amz-Algorithm') || qp.has('X-Amz-Credential') || qp.has('X-Amz-Signature'));
   if (auth !== undefined && countRaw(req, 'authorization') > 1) throw badHeader(serviceHint, 'The request carries more than one Authorization header.');
   const signedByHeader = auth !== undefined && auth.trim() !== '';
   if (signedByHeader && hasPresigned) throw bothAuthMechanisms(serviceHint);
   if (signedByHeader) return parseHeaderAuth(req, auth, serviceHint);
-  if (hasPresigned) return parsePresigned(req, qp, PRESIGNED_PARAMS, serviceHint);
-  if (qp.has('AWSAccessKeyId') && qp.has('Signature')) throw unsupportedAlgorithm(serviceHint, 'AWS', true);
+  if (hasPresigned) return parsePresigned(req, qp!, PRESIGNED_PARAMS, serviceHint);
+  if (qp?.has('AWSAccessKeyId') && qp.has('Signature')) throw unsupportedAlgorithm(serviceHint, 'AWS', true);
   return null;
 }
 
+/**
+ * The part of an Authorization header before its Signature value (algorithm, Credential,
+ * SignedHeaders) is the same on every request a client signs that day: once it parsed cleanly,
+ * its result is reused for any request whose header is that same text plus a signature token
+ * (only for a known service in the scope: otherwise the errors' dialect depends on the request).
+ * Bounded: cleared when full.
+ */
+interface AuthHead {
+  scope: Scope;
+  signedHeaders: string[];
+  svc: string;
+}
+const authHeads = new Map<string, AuthHead>();
+const AUTH_HEADS_MAX = 1024;
+const SIGNATURE_EQ = 'Signature=';
+
+/** A signature value the general parse would read back unchanged: no separators, not empty. */
+function isSignatureToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 44 /* , */ || c === 61 /* = */ || c > 126) return false;
+  }
+  return true;
+}
+
 function parseHeaderAuth(req: WireRequest, auth: string, hint: string): SignatureInfo {
+  const at = auth.lastIndexOf(SIGNATURE_EQ);
+  const sigValue = at > 0 ? auth.slice(at + SIGNATURE_EQ.length) : '';
+  const head = isSignatureToken(sigValue) ? auth.slice(0, at) : undefined;
+  let parsed: AuthHead | undefined = head === undefined ? undefined : authHeads.get(head);
+  let signature = sigValue;
+  if (!parsed) {
+    const full = parseAuthFields(auth, hint);
+    signature = full.signature;
+    parsed = full;
+    if (head !== undefined && signature === sigValue && full.fieldCount === 3 && KNOWN_SERVICES.has(full.scope.service)) {
+      if (authHeads.size >= AUTH_HEADS_MAX) authHeads.clear();
+      authHeads.set(head, { scope: full.scope, signedHeaders: full.signedHeaders, svc: full.svc });
+    }
+  }
+  const { scope, signedHeaders, svc } = parsed;
+  let amzDate = header(req, 'x-amz-date');
+  if (amzDate === undefined) {
+    const d = header(req, 'date');
+    if (d === undefined) throw badDate(svc, undefined, false);
+    const ms = Date.parse(d);
+    if (Number.isNaN(ms)) throw badDate(svc, d, false);
+    amzDate = toBasicIso(ms);
+  } else if (Number.isNaN(parseBasicIso(amzDate))) {
+    throw badDate(svc, amzDate, false);
+  }
+  return {
+    kind: 'header',
+    accessKeyId: scope.accessKeyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
+    signedHeaders,
+    signature,
+    amzDate,
+    securityToken: header(req, 'x-amz-security-token'),
+    payloadHash: header(req, 'x-amz-content-sha256'),
+  };
+}
+
+/** The Authorization header's fields, checked; every malformed form fails here. */
+function parseAuthFields(auth: string, hint: string): AuthHead & { signature: string; fieldCount: number } {
   const trimmed = auth.trim();
   const sp = trimmed.indexOf(' ');
   const algorithm = sp < 0 ? trimmed : trimmed.slice(0, sp);
@@ -191,25 +259,7 @@ function parseHeaderAuth(req: WireRequest, auth: string, hint: string): Signatur
   const scope = parseCredential(cred, hint, false);
   svc = KNOWN_SERVICES.has(scope.service) ? scope.service : hint;
   const signedHeaders = parseSignedHeaders(signed, svc, false);
-  let amzDate = header(req, 'x-amz-date');
-  if (amzDate === undefined) {
-    const d = header(req, 'date');
-    if (d === undefined) throw badDate(svc, undefined, false);
-    const ms = Date.parse(d);
-    if (Number.isNaN(ms)) throw badDate(svc, d, false);
-    amzDate = toBasicIso(ms);
-  } else if (Number.isNaN(parseBasicIso(amzDate))) {
-    throw badDate(svc, amzDate, false);
-  }
-  return {
-    kind: 'header',
-    ...scope,
-    signedHeaders,
-    signature,
-    amzDate,
-    securityToken: header(req, 'x-amz-security-token'),
-    payloadHash: header(req, 'x-amz-content-sha256'),
-  };
+  return { scope, signedHeaders, svc, signature, fieldCount: fields.size };
 }
 
 function parsePresigned(req: WireRequest, raw: Map<string, string>, required: string[], hint: string): SignatureInfo {

@@ -55,15 +55,36 @@ export function guessService(req: WireRequest): string {
   const c = cborPath(req.path);
   if (c && TARGET_SERVICES[c.service]) return TARGET_SERVICES[c.service]!;
   if (req.path === '/' || req.path === '') {
-    let params = new URLSearchParams(req.query);
-    const ct = header(req, 'content-type') ?? '';
-    if (!params.get('Action') && req.bodyBuffer && ct.startsWith('application/x-www-form-urlencoded')) {
-      params = new URLSearchParams(req.bodyBuffer.toString('utf8'));
+    let form = req.query;
+    if (!formValue(form, 'Action')) {
+      const ct = header(req, 'content-type') ?? '';
+      form = req.bodyBuffer && ct.startsWith('application/x-www-form-urlencoded') ? req.bodyBuffer.toString('utf8') : '';
     }
-    const version = params.get('Version');
-    if (params.get('Action') && version && QUERY_VERSIONS[version]) return QUERY_VERSIONS[version]!;
+    const version = formValue(form, 'Version');
+    if (formValue(form, 'Action') && version && QUERY_VERSIONS[version]) return QUERY_VERSIONS[version]!;
   }
   return 's3';
+}
+
+/**
+ * The first value of `name` in a form/query string, as URLSearchParams reads it (null when
+ * absent). Strings without escapes ('%', '+') are scanned in place: the usual Action=…&Version=…
+ */
+function formValue(form: string, name: string): string | null {
+  if (form === '') return null;
+  if (form.includes('%') || form.includes('+')) return new URLSearchParams(form).get(name);
+  let i = 0;
+  for (;;) {
+    const amp = form.indexOf('&', i);
+    const end = amp < 0 ? form.length : amp;
+    if (form.startsWith(name, i)) {
+      const after = i + name.length;
+      if (after === end) return '';
+      if (form.charCodeAt(after) === 61 /* = */) return form.slice(after + 1, end);
+    }
+    if (amp < 0) return null;
+    i = amp + 1;
+  }
 }
 
 const restXmlCodecs = new WeakMap<CodecOptions, Codec>();

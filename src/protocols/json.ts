@@ -64,14 +64,14 @@ export class JsonCodec implements Codec {
   }
 
   private respond(model: ServiceModel, status: number, headers: Record<string, string>, json: string | Buffer | Readable, rc: ResponseContext): WireResponse {
-    const body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     const h: Record<string, string> = {
       ...baseHeaders(rc.requestId, `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`),
       ...headers,
     };
-    // a streamed pass-through body has no checksum header (clients verify it only when present)
-    if (isDynamo(model) && Buffer.isBuffer(body)) h['x-amz-crc32'] = String(crc32(body));
-    return { status, headers: h, body };
+    // a streamed pass-through body has no checksum header (clients verify it only when present);
+    // a string stays a string (written with the headers in one piece), its CRC over its UTF-8
+    if (isDynamo(model) && (typeof json === 'string' || Buffer.isBuffer(json))) h['x-amz-crc32'] = String(crc32(json));
+    return { status, headers: h, body: json };
   }
 
   serialize(model: ServiceModel, operation: string, output: unknown, rc: ResponseContext): WireResponse {

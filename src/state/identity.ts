@@ -83,8 +83,8 @@ const GENERATION = 'generation';
 
 export interface IdentityOptions {
   /**
-   * 0 (default): the generation counter is read on every resolve, so every write anywhere is seen
-   * by the next request. N > 0 (a state store shared over the network): the counter is re-read
+   * 0 (default): the generation counter is read once per event-loop turn (the requests of one
+   * turn all arrived before it began), so every write anywhere is seen by the next request. N > 0 (a state store shared over the network): the counter is re-read
    * at most every N ms (concurrent resolves share one read); a key found in the cache may then
    * stay usable up to N ms after another gateway deleted or deactivated it, while a key not in
    * the cache is always looked up, so a key created anywhere works at once. Writes through this
@@ -108,6 +108,10 @@ export class IdentityStore {
   /** Bumped by this store's own writes: reads started before one are not reused. */
   private epoch = 0;
   private generationEpoch = -1;
+  /** With generationTtlMs 0: the counter as read in this event-loop turn (see generation). */
+  private turnGeneration: number | undefined;
+  private turnEpoch = -1;
+  private turnReset: NodeJS.Immediate | undefined;
   private readonly generationTtlMs: number;
 
   constructor(
@@ -119,7 +123,23 @@ export class IdentityStore {
 
   private async generation(): Promise<number> {
     const ttl = this.generationTtlMs;
-    if (ttl <= 0) return ((await this.t.get(GENERATION)) as number | undefined) ?? 0;
+    if (ttl <= 0) {
+      // once per event-loop turn: every request of a turn arrived before it began, and LMDB's
+      // own reads share one snapshot per turn anyway (lmdb-js renews its read transaction at
+      // most once per loop iteration)
+      if (this.turnGeneration !== undefined && this.turnEpoch === this.epoch) return this.turnGeneration;
+      const epoch = this.epoch;
+      const gen = ((await this.t.get(GENERATION)) as number | undefined) ?? 0;
+      if (this.epoch === epoch) {
+        this.turnGeneration = gen;
+        this.turnEpoch = epoch;
+        this.turnReset ??= setImmediate(() => {
+          this.turnGeneration = undefined;
+          this.turnReset = undefined;
+        });
+      }
+      return gen;
+    }
     const epoch = this.epoch;
     if (this.cacheGeneration !== undefined && this.generationEpoch === epoch && Date.now() - this.generationReadAt < ttl) return this.cacheGeneration;
     if (this.generationRead?.epoch === epoch) return this.generationRead.read;

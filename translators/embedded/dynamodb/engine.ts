@@ -23,7 +23,7 @@ import type {
   WriteResult,
 } from '../../../apis/dynamodb/backend.js';
 import { resourceInUse, resourceNotFound } from '../../../apis/dynamodb/errors.js';
-import { durably } from '../../../src/state/lmdb.js';
+import { durably, MSGPACK } from '../../../src/state/lmdb.js';
 import { itemSize, type AttributeValue, type Item } from '../../../apis/dynamodb/types.js';
 import { escapeTerminated, hashPart, idPrefix, indexKey, partitionPrefix, rawKeyBytes } from './keys.js';
 import { iteratePage, type KeyWindow } from './pages.js';
@@ -55,12 +55,12 @@ export class EmbeddedDynamoEngine implements DynamoBackend {
     mkdirSync(path, { recursive: true, mode: 0o700 });
     this.durable = opts.durability !== 'os';
     this.env = open({ path, maxDbs: 8, mapSize: 2 ** 36, compression: false, noSync: !this.durable });
-    this.tables = this.env.openDB({ name: 'tables', encoding: 'msgpack' });
-    this.items = this.env.openDB({ name: 'items', keyEncoding: 'binary', encoding: 'msgpack' });
+    this.tables = this.env.openDB({ name: 'tables', ...MSGPACK });
+    this.items = this.env.openDB({ name: 'items', keyEncoding: 'binary', ...MSGPACK });
     this.entries = this.env.openDB({ name: 'index', keyEncoding: 'binary', encoding: 'binary' });
-    this.stats = this.env.openDB({ name: 'stats', keyEncoding: 'uint32', encoding: 'msgpack' });
-    this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
-    this.streams = new StreamLog(this.env.openDB({ name: 'streams', keyEncoding: 'binary', encoding: 'msgpack' }), this.meta);
+    this.stats = this.env.openDB({ name: 'stats', keyEncoding: 'uint32', ...MSGPACK });
+    this.meta = this.env.openDB({ name: 'meta', ...MSGPACK });
+    this.streams = new StreamLog(this.env.openDB({ name: 'streams', keyEncoding: 'binary', ...MSGPACK }), this.meta);
   }
 
   /** One write transaction; under 'fsync' answered only once it is on disk (see durably). */
