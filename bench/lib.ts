@@ -10,6 +10,12 @@ import { Sha256 } from './sha256.js';
 
 export const SERVER_CORE = '0';
 export const LOAD_CORE = '1';
+/**
+ * Proxy benches (alternator, ceph-s3): the upstream gets a core of its own in both runs, as it has
+ * its own nodes in production; wrk — and in the translated run the gateway — share the other one.
+ */
+export const UPSTREAM_CORE = '1';
+export const FRONT_CORE = '0';
 
 /** The root key every bench gateway starts with (MCGW_ROOT_*), and signs with. */
 export const BENCH_CREDENTIALS = { accessKeyId: 'AKIABENCHMARKKEY0001', secretAccessKey: 'benchmark-secret-key-0000000000000000000' };
@@ -22,8 +28,8 @@ export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 
 /** `mcgw serve` on the server core with the bench's root key; resolves with its port. */
-export async function startGatewayPinned(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
-  const gw = await startPinned(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], /listening on http:\/\/127\.0\.0\.1:(\d+)/, benchEnv(env));
+export async function startGatewayPinned(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, core = SERVER_CORE, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const gw = await startPinned(process.execPath, [...nodeArgs, MAIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], /listening on http:\/\/127\.0\.0\.1:(\d+)/, benchEnv(env), core);
   return { child: gw.child, port: Number(gw.match[1]) };
 }
 
@@ -63,10 +69,10 @@ export function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-/** Starts `cmd args` on the server core; resolves when `ready` matches its stdout. */
-export function startPinned(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+/** Starts `cmd args` on `core` (default: the server core); resolves when `ready` matches its stdout. */
+export function startPinned(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env, core = SERVER_CORE): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const pinned = have('taskset') ? ['taskset', ['-c', SERVER_CORE, cmd, ...args]] as const : [cmd, args] as const;
+    const pinned = have('taskset') ? ['taskset', ['-c', core, cmd, ...args]] as const : [cmd, args] as const;
     const child = spawn(pinned[0], [...pinned[1]], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${cmd} did not become ready: ${out}`)), 30_000);
@@ -99,6 +105,8 @@ export interface WrkResult {
   p50ms: number;
   p99ms: number;
   non2xx: number;
+  /** Requests completed. */
+  requests: number;
 }
 
 export interface WrkRequest {
@@ -108,8 +116,8 @@ export interface WrkRequest {
   body?: string;
 }
 
-/** Runs wrk on the load core against `url` with one fixed request (a Lua script sets it). */
-export function wrk(url: string, req: WrkRequest, opts: { connections?: number; seconds?: number; threads?: number } = {}): WrkResult {
+/** Runs wrk on `opts.core` (default: the load core) against `url` with one fixed request (a Lua script sets it). */
+export function wrk(url: string, req: WrkRequest, opts: { connections?: number; seconds?: number; threads?: number; core?: string } = {}): WrkResult {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-wrk-'));
   const script = join(dir, 'req.lua');
   const lua = [
@@ -124,10 +132,67 @@ export function wrk(url: string, req: WrkRequest, opts: { connections?: number; 
   ].join('\n');
   writeFileSync(script, lua);
   const args = ['-t', String(opts.threads ?? 1), '-c', String(opts.connections ?? 16), '-d', `${opts.seconds ?? 8}s`, '--latency', '-s', script, url];
-  const r = have('taskset') ? spawnSync('taskset', ['-c', LOAD_CORE, 'wrk', ...args], { encoding: 'utf8' }) : spawnSync('wrk', args, { encoding: 'utf8' });
+  const r = have('taskset') ? spawnSync('taskset', ['-c', opts.core ?? LOAD_CORE, 'wrk', ...args], { encoding: 'utf8' }) : spawnSync('wrk', args, { encoding: 'utf8' });
   const m = /RESULT (\S+) (\S+) (\S+) (\d+) (\d+)/.exec(r.stdout ?? '');
   if (!m) throw new Error(`wrk failed: ${r.stdout} ${r.stderr}`);
-  return { requestsPerSec: Number(m[1]), p50ms: Number(m[2]), p99ms: Number(m[3]), non2xx: Number(m[4]) };
+  return { requestsPerSec: Number(m[1]), p50ms: Number(m[2]), p99ms: Number(m[3]), non2xx: Number(m[4]), requests: Number(m[5]) };
+}
+
+/** One side of a comparison: wrk replays `req` against `url`. */
+export interface Side {
+  url: string;
+  req: WrkRequest;
+}
+
+/** A side's totals over all its rounds, with the CPU µs per request of each watched process. */
+export interface SideResult extends WrkResult {
+  cpuUsPerRequest: Record<string, number>;
+}
+
+/**
+ * wrk against each side in turn, `rounds` times (the order reversed every other round), each run
+ * `seconds / rounds` long, after a warm-up run of each: two sides compared this way see the same
+ * drift of a shared machine. Totals per side: req/s over all its runs, p50/p99 averaged over the
+ * runs, and the CPU µs per request each process of `pids` spent (/proc; NaN where unreadable).
+ */
+export function interleavedWrk(sides: Side[], pids: Record<string, number | undefined>, opts: { seconds: number; rounds?: number; connections?: number; core?: string; warmupSeconds?: number }): SideResult[] {
+  const rounds = opts.rounds ?? 3;
+  const each = Math.max(1, Math.round(opts.seconds / rounds));
+  const wopts = { seconds: each, connections: opts.connections, core: opts.core };
+  if (opts.warmupSeconds) for (const s of sides) wrk(s.url, s.req, { ...wopts, seconds: opts.warmupSeconds });
+  const acc = sides.map(() => ({ requests: 0, seconds: 0, p50: 0, p99: 0, non2xx: 0, cpu: Object.fromEntries(Object.keys(pids).map((k) => [k, 0])) as Record<string, number> }));
+  for (let r = 0; r < rounds; r++) {
+    const order = sides.map((_, i) => i);
+    if (r % 2) order.reverse();
+    for (const i of order) {
+      const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid)]));
+      const w = wrk(sides[i]!.url, sides[i]!.req, wopts);
+      const a = acc[i]!;
+      for (const [k, pid] of Object.entries(pids)) {
+        const b = before[k];
+        const e = processCpuSeconds(pid);
+        a.cpu[k] = b === undefined || e === undefined ? NaN : a.cpu[k]! + (e - b);
+      }
+      a.requests += w.requests;
+      a.seconds += w.requests / w.requestsPerSec;
+      a.p50 += w.p50ms / rounds;
+      a.p99 += w.p99ms / rounds;
+      a.non2xx += w.non2xx;
+    }
+  }
+  return acc.map((a) => ({
+    requestsPerSec: a.requests / a.seconds,
+    p50ms: a.p50,
+    p99ms: a.p99,
+    non2xx: a.non2xx,
+    requests: a.requests,
+    cpuUsPerRequest: Object.fromEntries(Object.entries(a.cpu).map(([k, v]) => [k, (v * 1e6) / a.requests])),
+  }));
+}
+
+/** The share of one core a process kept busy, at `us` µs per request and `rps` requests/s. */
+export function coreBusy(us: number, rps: number): string {
+  return Number.isFinite(us) ? `${Math.round((us * rps) / 1e4)} %` : '?';
 }
 
 export interface Row {

@@ -84,3 +84,28 @@ t.test('exchange', async (t) => {
   await t.rejects(exchange(dead, 'n2', '/', {}, Buffer.from('{}'), MB), { code: 'ECONNREFUSED' }, 'a refused connection rejects');
   await dead.close();
 });
+
+t.test('requests started in one event-loop turn are dispatched together at its end, in order', async (t) => {
+  const dispatched: string[] = [];
+  const fake = {
+    dispatch(opts: { path: string }, handler: { onResponseStart(c: unknown, s: number, h: Record<string, string>): void; onResponseData(c: unknown, b: Buffer): void; onResponseEnd(): void }) {
+      dispatched.push(opts.path);
+      setImmediate(() => {
+        handler.onResponseStart({}, 200, { 'content-length': '2' });
+        handler.onResponseData({}, Buffer.from(opts.path.slice(1, 3)));
+        handler.onResponseEnd();
+      });
+      return true;
+    },
+  } as unknown as Pool;
+  const a = exchange(fake, 'n', '/a1', {}, Buffer.from('{}'), 1024);
+  const b = exchange(fake, 'n', '/b2', {}, Buffer.from('{}'), 1024);
+  t.same(dispatched, [], 'nothing is sent while the turn that started the requests runs');
+  const [ra, rb] = await Promise.all([a, b]);
+  t.same(dispatched, ['/a1', '/b2'], 'both sent, in the order they were started');
+  t.equal(ra.buffered?.toString(), 'a1');
+  t.equal(rb.buffered?.toString(), 'b2');
+  const c = exchange(fake, 'n', '/c3', {}, Buffer.from('{}'), 1024);
+  t.equal((await c).buffered?.toString(), 'c3', 'a later turn starts a new batch');
+  t.same(dispatched, ['/a1', '/b2', '/c3']);
+});

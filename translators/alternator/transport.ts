@@ -109,9 +109,24 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
+/**
+ * Requests started during one event-loop turn, dispatched together at its end (setImmediate): the
+ * gateway reads a burst of client requests in one turn and the upstream then receives their
+ * forwarded copies as one burst, which it serves in one wake-up, instead of one at a time
+ * interleaved with the gateway's own work.
+ */
+let held: { pool: Dispatcher; opts: Dispatcher.DispatchOptions; handler: Exchange }[] = [];
+
+function dispatchHeld(): void {
+  const batch = held;
+  held = [];
+  for (const h of batch) h.pool.dispatch(h.opts, h.handler);
+}
+
 /** POSTs `body` to `path` on `pool`; resolves once the answer is collected or starts streaming. */
 export function exchange(pool: Dispatcher, node: string, path: string, headers: Record<string, string>, body: Buffer, bufferUpTo: number, signal?: AbortSignal): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    pool.dispatch({ method: 'POST', path, headers, body }, new Exchange(node, bufferUpTo, resolve, reject, signal));
+    if (held.length === 0) setImmediate(dispatchHeld);
+    held.push({ pool, opts: { method: 'POST', path, headers, body }, handler: new Exchange(node, bufferUpTo, resolve, reject, signal) });
   });
 }
