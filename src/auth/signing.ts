@@ -29,7 +29,21 @@ export class SigningKeyCache {
 
   constructor(private readonly max = 1024) {}
 
+  /** The last key handed out: a client's requests of one day ask for it again and again. */
+  private last?: { secret: string; date: string; region: string; service: string; key: Buffer };
+
   get(secret: string, date: string, region: string, service: string): Buffer {
+    const l = this.last;
+    if (l !== undefined && l.secret === secret && l.date === date && l.region === region && l.service === service) {
+      this.hits++;
+      return l.key;
+    }
+    const key = this.lookup(secret, date, region, service);
+    this.last = { secret, date, region, service, key };
+    return key;
+  }
+
+  private lookup(secret: string, date: string, region: string, service: string): Buffer {
     const id = `${date}\n${region}\n${service}\n${secret}`;
     const hit = this.map.get(id);
     if (hit) {
@@ -54,6 +68,7 @@ export class SigningKeyCache {
 
   clear(): void {
     this.map.clear();
+    this.last = undefined;
   }
 }
 
