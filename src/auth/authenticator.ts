@@ -6,7 +6,7 @@
  */
 import type { Principal, WireRequest } from '../context.js';
 import type { Clock } from '../gateway.js';
-import { principalOf, type IdentityStore, type KeyRecord } from '../state/identity.js';
+import { principalOf, type IdentityStore, type KeyRecord, type ResolvedKey as ResolvedIdentity } from '../state/identity.js';
 import { canonicalRequest } from './canonical.js';
 import { AwsChunkedDecoder, type ChunkSigning } from './chunked.js';
 import * as E from './errors.js';
@@ -63,7 +63,9 @@ export class Authenticator {
     const values = scanHeaders(req, sig, service);
     const now = this.opts.clock.now();
     this.checkTime(sig, service, now);
-    const key = await this.resolveKey(sig, service, now);
+    // a key this turn already resolved is taken as it is, without the lookup's async hops
+    const known = this.opts.identity.resolveNow(sig.accessKeyId);
+    const key = known ? usableKey(known, sig, service, now) : await this.resolveKey(sig, service, now);
     checkSignedHeaders(req, sig, service, presigned);
 
     const payloadHash = resolvePayloadHash(sig, service, s3, presigned);
@@ -173,10 +175,7 @@ export class Authenticator {
       if (this.opts.dev && sig.accessKeyId === DEV_KEY) return { secret: DEV_KEY, principal: await this.devPrincipal(service, now) };
       throw E.unknownKey(service, sig.accessKeyId);
     }
-    const key = resolved.record;
-    if (key.status !== 'Active') throw E.unknownKey(service, sig.accessKeyId);
-    checkToken(key, sig, service, now);
-    return { secret: key.secretAccessKey, principal: resolved.principal };
+    return usableKey(resolved, sig, service, now);
   }
 
   /** --dev: access key `test` is the root of the first account created. */
@@ -189,6 +188,14 @@ export class Authenticator {
     this.dev = { at: now, principal };
     return principal;
   }
+}
+
+/** The secret and principal of a resolved key, once it is active and its session token matches. */
+function usableKey(resolved: ResolvedIdentity, sig: SignatureInfo, service: string, now: number): ResolvedKey {
+  const key = resolved.record;
+  if (key.status !== 'Active') throw E.unknownKey(service, sig.accessKeyId);
+  checkToken(key, sig, service, now);
+  return { secret: key.secretAccessKey, principal: resolved.principal };
 }
 
 function checkToken(key: KeyRecord, sig: SignatureInfo, service: string, now: number): void {

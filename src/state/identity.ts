@@ -211,6 +211,19 @@ export class IdentityStore {
     return hit ?? undefined;
   }
 
+  /**
+   * What resolve() would answer, without waiting, when this turn already knows it: the cached
+   * record of a known key while the generation read still holds. undefined: call resolve().
+   */
+  resolveNow(accessKeyId: string): ResolvedKey | undefined {
+    if (this.generationTtlMs > 0) {
+      if (this.cacheGeneration === undefined || this.generationEpoch !== this.epoch || Date.now() - this.generationReadAt >= this.generationTtlMs) return undefined;
+    } else if (this.turnGeneration === undefined || this.turnEpoch !== this.epoch || this.turnGeneration !== this.cacheGeneration) {
+      return undefined;
+    }
+    return this.cache.get(accessKeyId) ?? undefined;
+  }
+
   private get t() {
     return this.state.table<AccountRecord | KeyRecord>(IDENTITY_TABLE);
   }

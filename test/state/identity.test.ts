@@ -91,5 +91,22 @@ for (const [name, make] of impls) {
       const c = await other.createAccount('c');
       t.equal((await gateway.resolve(c.key.accessKeyId))?.principal.accountId, c.account.accountId, 'a key created elsewhere works at once');
     });
+
+    t.test('resolveNow answers only what this event-loop turn already read', async (t) => {
+      const turn = () => new Promise((r) => setImmediate(r));
+      await turn();
+      t.equal(gateway.resolveNow(a.key.accessKeyId), undefined, 'nothing read yet this turn');
+      const r = await gateway.resolve(a.key.accessKeyId);
+      t.ok(r);
+      // over the network the lookup itself spans turns, and then the next request asks again
+      if (name === 'lmdb') t.equal(gateway.resolveNow(a.key.accessKeyId), r, 'the same record, without waiting');
+      else t.ok([undefined, r].includes(gateway.resolveNow(a.key.accessKeyId)), 'never another answer than resolve');
+      t.equal(gateway.resolveNow('AKIANOSUCHKEY0000000'), undefined, 'an unknown key is always looked up');
+      await turn();
+      t.equal(gateway.resolveNow(a.key.accessKeyId), undefined, 'the next turn reads the generation again');
+      await gateway.resolve(a.key.accessKeyId);
+      await gateway.updateKey(a.key.accessKeyId, (k) => k);
+      t.equal(gateway.resolveNow(a.key.accessKeyId), undefined, "not after this store's own write");
+    });
   });
 }
