@@ -12,6 +12,7 @@ import { Readable, pipeline } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { LocalEndpoint, WireRequest, WireResponse } from '../context.js';
 import type { GatewayHandle } from '../gateway.js';
+import type { Metrics } from '../observability/metrics.js';
 import { healthReport } from './health.js';
 import { Pipeline } from './pipeline.js';
 
@@ -135,10 +136,7 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
       body: raw,
     };
     const { response, service, operation } = await pipe.handle(req, requestId, signal);
-    write(res, response, requestId, raw);
-    res.once('finish', () => {
-      gw.metrics.observeRequest(service, operation, response.status, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    write(res, response, requestId, raw, { metrics: gw.metrics, service, operation, status: response.status, started });
   }
 
   app.route({
@@ -201,7 +199,20 @@ function limitConnections(server: Server, max: number): void {
   });
 }
 
-function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage): void {
+/** What the request-latency metric records once a response is handed to the socket. */
+interface Served {
+  metrics: Metrics;
+  service: string;
+  operation: string;
+  status: number;
+  started: bigint;
+}
+
+function observe(s: Served): void {
+  s.metrics.observeRequest(s.service, s.operation, s.status, Number(process.hrtime.bigint() - s.started) / 1e9);
+}
+
+function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage, served: Served): void {
   if (res.headersSent || res.destroyed) return;
   // one header object for writeHead (far cheaper than a setHeader per header); names are
   // matched case-insensitively like setHeader/hasHeader did, the codec's spelling kept
@@ -229,16 +240,18 @@ function write(res: ServerResponse, r: WireResponse, requestId: string, raw: Inc
   const body = r.body;
   if (body === undefined || raw.method === 'HEAD') {
     if (body instanceof Readable) body.destroy();
+    res.once('finish', () => observe(served));
     res.writeHead(r.status, headers);
     res.end();
   } else if (body instanceof Readable) {
+    res.once('finish', () => observe(served));
     res.writeHead(r.status, headers);
     pipeline(body, res, (err) => {
       if (err && !res.destroyed) res.destroy(err);
     });
   } else {
     if (!hasLength) headers['content-length'] = Buffer.byteLength(body);
-    hold(res, r.status, headers, body);
+    hold({ res, status: r.status, headers, body, served });
   }
 }
 
@@ -255,11 +268,12 @@ interface Held {
   status: number;
   headers: OutgoingHttpHeaders;
   body: string | Uint8Array;
+  served: Served;
 }
 let held: Held[] = [];
 
-function hold(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string | Uint8Array): void {
-  held.push({ res, status, headers, body });
+function hold(h: Held): void {
+  held.push(h);
   if (held.length === 1) setImmediate(sendHeld);
 }
 
@@ -268,7 +282,13 @@ function sendHeld(): void {
   held = [];
   for (const h of list) {
     if (h.res.headersSent || h.res.destroyed) continue;
-    h.res.writeHead(h.status, h.headers);
-    h.res.end(h.body);
+    try {
+      h.res.writeHead(h.status, h.headers);
+      h.res.end(h.body);
+      observe(h.served);
+    } catch (err) {
+      // one bad response (say, a header Node refuses) must not strand the others of the turn
+      h.res.destroy(err as Error);
+    }
   }
 }
