@@ -11,6 +11,7 @@ import { header } from './common.js';
 import { jsonCodec, targetPrefix } from './json.js';
 import type { ServiceModel } from './model.js';
 import { ec2Codec, queryCodec } from './query.js';
+import { hasNoEscapes } from './query-input.js';
 import { createRestXmlCodec } from './restxml.js';
 import type { Codec, CodecOptions } from './types.js';
 
@@ -68,11 +69,11 @@ export function guessService(req: WireRequest): string {
 
 /**
  * The first value of `name` in a form/query string, as URLSearchParams reads it (null when
- * absent). Strings without escapes ('%', '+') are scanned in place: the usual Action=…&Version=…
+ * absent). Strings without escapes are scanned in place: the usual Action=…&Version=…
  */
 function formValue(form: string, name: string): string | null {
   if (form === '') return null;
-  if (form.includes('%') || form.includes('+')) return new URLSearchParams(form).get(name);
+  if (!hasNoEscapes(form)) return new URLSearchParams(form).get(name);
   let i = 0;
   for (;;) {
     const amp = form.indexOf('&', i);

@@ -16,6 +16,11 @@ import { parseBoolean, parseNumber, parseTimestamp, setKey } from './common.js';
 
 export type QueryFlavor = 'query' | 'ec2';
 
+/** True when URLSearchParams would read `src` as it is: no escapes, no leading '?'. */
+export function hasNoEscapes(src: string): boolean {
+  return src.charCodeAt(0) !== 63 /* ? */ && !src.includes('%') && !src.includes('+');
+}
+
 /** Parameters of a query request: values by full key, plus the key tree for lists and maps. */
 export class QueryParams {
   readonly values = new Map<string, string>();
@@ -26,7 +31,17 @@ export class QueryParams {
     const p = new QueryParams();
     for (const src of sources) {
       if (!src) continue;
-      for (const [k, v] of new URLSearchParams(src)) p.add(k, v);
+      if (hasNoEscapes(src)) {
+        // the usual form (Action=…&Version=…&Name.member.1=…): split in place
+        for (const part of src.split('&')) {
+          if (part === '') continue;
+          const eq = part.indexOf('=');
+          if (eq < 0) p.add(part, '');
+          else p.add(part.slice(0, eq), part.slice(eq + 1));
+        }
+      } else {
+        for (const [k, v] of new URLSearchParams(src)) p.add(k, v);
+      }
     }
     return p;
   }
