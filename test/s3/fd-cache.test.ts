@@ -23,6 +23,11 @@ function openUnder(dir: string): string[] {
   return out;
 }
 
+/** Data files (not directories: the store keeps data/ and data/<xx>/ open for their fsyncs) open under `dir`. */
+function openFiles(dir: string): string[] {
+  return openUnder(dir).filter((l) => /\/[0-9a-f]{32}( \(deleted\))?$/.test(l));
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
 t.test('one descriptor per file, shared by readers; LRU beyond max; dropped files close after their last reader', async (t) => {
@@ -68,19 +73,38 @@ t.test('the embedded store: reads reuse descriptors; an overwritten or deleted o
   t.equal(await get('k'), 'one');
   t.equal(await get('k'), 'one');
   await settle();
-  t.equal(openUnder(join(dir, 's3', 'data')).length, 1, 'one descriptor for two reads');
+  t.equal(openFiles(join(dir, 's3', 'data')).length, 1, 'one descriptor for two reads');
   await put('k', 'two');
   t.equal(await get('k'), 'two', 'the new version, not the cached file of the old one');
   await settle();
-  const open = openUnder(join(dir, 's3', 'data'));
+  const open = openFiles(join(dir, 's3', 'data'));
   t.equal(open.length, 1);
   t.notMatch(open[0], /deleted/, 'the replaced file was closed');
   await s3.deleteObject('bkt', 'k', undefined, undefined, '1');
   await settle();
-  t.same(openUnder(join(dir, 's3', 'data')), [], 'deleting the object closed its descriptor');
+  t.same(openFiles(join(dir, 's3', 'data')), [], 'deleting the object closed its descriptor');
   await put('z', 'zz');
   t.equal(await get('z'), 'zz');
   await s3.close();
   await settle();
   t.same(openUnder(join(dir, 's3', 'data')), [], 'close() closes the cache');
+});
+
+t.test('the embedded store keeps one descriptor per data directory for its fsyncs, and closes them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcgw-fdc-dirs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, 's3', 'data');
+  const s3 = new EmbeddedS3({ dataDir: dir, now: () => Date.now() });
+  await s3.createBucket('bkt');
+  const opts = { versioning: undefined, owner: '1' };
+  await Promise.all(Array.from({ length: 40 }, (_, i) => s3.putObject('bkt', `k${i % 20}`, Readable.from([Buffer.from(`v${i}`)]), { userMetadata: {} }, opts)));
+  await settle();
+  const dirs = openUnder(data).filter((l) => l === data || /\/data\/[0-9a-f]{2}$/.test(l));
+  t.ok(dirs.length >= 2, 'data/ and at least one data/<xx>/ are open');
+  t.equal(new Set(dirs).size, dirs.length, 'each directory is open once, whatever the number of writes into it');
+  const made = readdirSync(data).map((d) => join(data, d));
+  t.ok(dirs.every((d) => d === data || made.includes(d)), 'only existing data directories');
+  await s3.close();
+  await settle();
+  t.same(openUnder(data), [], 'close() closes them');
 });

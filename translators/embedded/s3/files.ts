@@ -8,8 +8,8 @@
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { close as fsClose, fdatasync, fsync, mkdirSync, open as fsOpen, readdirSync, readFileSync, rmSync, statSync, write as fsWrite, writev as fsWritev, writeFileSync } from 'node:fs';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ByteRange, ChecksumAlgorithm } from '../../../apis/s3/backend.js';
@@ -76,7 +76,7 @@ export class FileStore {
   syncDir(dir: string): Promise<void> {
     const st = this.dirSyncs.get(dir);
     if (!st) {
-      const running = fsyncDir(dir).finally(() => {
+      const running = this.fsyncDir(dir).finally(() => {
         const cur = this.dirSyncs.get(dir);
         if (cur && cur.running === running && !cur.again) this.dirSyncs.delete(dir);
       });
@@ -91,6 +91,40 @@ export class FileStore {
       });
     }
     return st.again;
+  }
+
+  /**
+   * Read-only descriptors of data/ and data/<xx>/ (257 at most), kept open for their fsyncs: a
+   * PUT's directory sync is then one fsync, not an open, an fsync and a close (three round
+   * trips through the thread pool).
+   */
+  private readonly dirFds = new Map<string, Promise<number>>();
+
+  private dirFd(dir: string): Promise<number> {
+    let fd = this.dirFds.get(dir);
+    if (!fd) {
+      const opening = new Promise<number>((resolve, reject) => fsOpen(dir, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+      this.dirFds.set(dir, opening);
+      opening.catch(() => {
+        if (this.dirFds.get(dir) === opening) this.dirFds.delete(dir);
+      });
+      fd = opening;
+    }
+    return fd;
+  }
+
+  /** Forgets the descriptor of a directory that went away (closed once its syncs are done). */
+  private dropDirFd(dir: string): void {
+    const fd = this.dirFds.get(dir);
+    if (!fd) return;
+    this.dirFds.delete(dir);
+    const st = this.dirSyncs.get(dir);
+    void Promise.allSettled([st?.running, st?.again]).then(() => fd.then((n) => fsClose(n, noop), noop));
+  }
+
+  private async fsyncDir(dir: string): Promise<void> {
+    const fd = await this.dirFd(dir);
+    await fdCall(fsync, fd);
   }
 
   pathOf(file: string): string {
@@ -108,16 +142,17 @@ export class FileStore {
   }
 
   /** Creates the data file (exclusive: ids are random, a clash is never overwritten). */
-  private async create(dir: string, path: string): Promise<FileHandle> {
+  private async create(dir: string, path: string): Promise<number> {
     await this.ensureDir(dir);
     try {
-      return await open(path, 'wx', 0o600);
+      return await openFd(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       // the directory went away under us: make it again
       this.dirsMade.delete(dir);
+      this.dropDirFd(dir);
       await this.ensureDir(dir);
-      return open(path, 'wx', 0o600);
+      return openFd(path);
     }
   }
 
@@ -136,7 +171,8 @@ export class FileStore {
     const path = join(dir, file);
     const iv = opts.encrypt ? randomBytes(16) : undefined;
     const cipher = iv ? createCipheriv('aes-256-ctr', this.fileKey(file), iv) : undefined;
-    let fh: FileHandle | undefined;
+    // a raw descriptor and callback calls: a FileHandle costs an object and its own bookkeeping per call
+    let fd: number | undefined;
     let created = false;
     try {
       // chunks are gathered up to WRITE_BATCH bytes and written with one writev
@@ -144,11 +180,11 @@ export class FileStore {
       let batched = 0;
       const flush = async () => {
         if (!batched) return;
-        if (!fh) {
-          fh = await this.create(dir, path);
+        if (fd === undefined) {
+          fd = await this.create(dir, path);
           created = true;
         }
-        await writeAll(fh, batch, batched);
+        await writeAll(fd, batch, batched);
         batch = [];
         batched = 0;
       };
@@ -166,16 +202,16 @@ export class FileStore {
       const { md5, checksums } = digests.finish();
       verifyDigests(md5, checksums, opts);
       // empty objects (directory markers…) need no file
-      if (!fh) return { file: '', size: 0, md5, checksums };
-      const done: FileHandle = fh;
-      await done.datasync();
-      fh = undefined;
-      await done.close();
+      if (fd === undefined) return { file: '', size: 0, md5, checksums };
+      const done = fd;
+      await fdCall(fdatasync, done);
+      fd = undefined;
+      await fdCall(fsClose, done);
       // the new directory entry must be durable before a record can point at it (power loss)
       await this.syncDir(dir);
       return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
-      if (fh) await (fh as FileHandle).close().catch(() => undefined);
+      if (fd !== undefined) await fdCall(fsClose, fd).catch(noop);
       if (created) await unlink(path).catch(() => undefined);
       throw e;
     }
@@ -220,6 +256,8 @@ export class FileStore {
   /** Closes the cached descriptors (store shutdown). */
   close(): void {
     this.fds.closeAll();
+    for (const fd of this.dirFds.values()) fd.then((n) => fsClose(n, noop), noop);
+    this.dirFds.clear();
   }
 
   /**
@@ -266,21 +304,24 @@ export class FileStore {
 
 const WRITE_BATCH = 1024 * 1024;
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+const noop = (): void => undefined;
+
+/** An exclusive create for writing (ids are random: a clash is never overwritten). */
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => fsOpen(path, 'wx', 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
 }
 
-/** Writes every byte of `bufs` (writev may write less than asked). */
-async function writeAll(fh: FileHandle, bufs: Buffer[], total: number): Promise<void> {
-  let { bytesWritten } = await fh.writev(bufs);
-  if (bytesWritten === total) return;
-  const rest = Buffer.concat(bufs).subarray(bytesWritten);
-  while (bytesWritten < total) bytesWritten += (await fh.write(rest, bytesWritten - (total - rest.length))).bytesWritten;
+/** fdatasync / fsync / close of a descriptor, as a promise. */
+function fdCall(call: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void, fd: number): Promise<void> {
+  return new Promise((resolve, reject) => call(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Writes every byte of `bufs` at the file position (writev may write less than asked). */
+async function writeAll(fd: number, bufs: Buffer[], total: number): Promise<void> {
+  let done = await new Promise<number>((resolve, reject) => fsWritev(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))));
+  if (done === total) return;
+  const rest = Buffer.concat(bufs);
+  while (done < total) done += await new Promise<number>((resolve, reject) => fsWrite(fd, rest, done, total - done, null, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** AES-256-CTR decipher positioned at byte `offset` of the plaintext. */
