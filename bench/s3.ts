@@ -104,6 +104,23 @@ function row(workload: string, ours: Measured, peerName: string, peer: Measured 
   };
 }
 
+/**
+ * Peer CPU per request over ours, where both were measured: on a machine shared with other work
+ * it moves far less than the req/s ratio (each side's req/s depends on what else ran meanwhile).
+ */
+function cpuRatioRow(workload: string, ours: Measured, peerName: string, peer: Measured | undefined): Row | undefined {
+  if (!peer || peer.non2xx || ours.cpuUsPerReq === undefined || peer.cpuUsPerReq === undefined) return undefined;
+  return {
+    workload,
+    ours: `${Math.round(ours.cpuUsPerReq)} µs CPU/req`,
+    peerName,
+    peer: `${Math.round(peer.cpuUsPerReq)} µs CPU/req`,
+    ratio: peer.cpuUsPerReq / ours.cpuUsPerReq,
+    target: 'reported',
+    pass: true,
+  };
+}
+
 /** Fills `bucket` with `n` empty objects through the S3 handlers of an in-process gateway. */
 async function prefill(dataDir: string, bucket: string, n: number): Promise<void> {
   const env = { MCGW_ROOT_ACCESS_KEY_ID: KEY, MCGW_ROOT_SECRET_ACCESS_KEY: SECRET };
@@ -218,6 +235,8 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
     rows.push(row('PUT 1 MiB object (fsync), 16 conns', put, 'moto_server (in memory)', motoPut));
     rows.push(row('PUT 1 MiB object (fsync), 16 conns', put, 's3rver (no fsync)', s3rverPut));
     rows.push(row('PUT 1 MiB object (fsync), 16 conns', put, 'faster of moto_server and s3rver', faster(motoPut, s3rverPut), 2));
+    const cpuRow = cpuRatioRow('PUT 1 MiB object: CPU per request (steadier than req/s on a shared machine)', put, 's3rver', s3rverPut);
+    if (cpuRow) rows.push(cpuRow);
     rows.push({
       workload: `LIST 1,000-key page of ${listKeys} keys, 1 conn`,
       ours: `p50 ${list.p50ms.toFixed(2)} ms, p99 ${list.p99ms.toFixed(2)} ms`,
