@@ -39,8 +39,10 @@ async function upstream(t: Test, body: Buffer, paceMs = 0) {
     await pool.destroy();
     await new Promise<void>((r) => srv.close(() => r()));
   });
-  const send = (signal?: AbortSignal) => new Promise<RgwResponse>((resolve, reject) => pool.dispatch({ origin, path: '/obj', method: 'GET' }, new RgwResponseHandler(resolve, reject, signal)));
-  return { send, cuts: () => cut };
+  const sendWith = (unreadMs?: number, signal?: AbortSignal) =>
+    new Promise<RgwResponse>((resolve, reject) => pool.dispatch({ origin, path: '/obj', method: 'GET' }, new RgwResponseHandler(resolve, reject, signal, undefined, unreadMs)));
+  const send = (signal?: AbortSignal) => sendWith(undefined, signal);
+  return { send, sendWith, cuts: () => cut };
 }
 
 /** A gateway-like server: each request pipes the next upstream body into its response. */
@@ -109,4 +111,32 @@ t.test('errors: before the headers the promise rejects; an abort signal aborts',
   await t.rejects(r.body.text(), /client gone/);
   await until(() => up.cuts() === 1);
   t.equal(up.cuts(), 1);
+});
+
+t.test('a body nobody reads is dropped after unreadMs, ending the upstream exchange (no paused connection kept)', async (t) => {
+  // paced, so the upstream is still writing when the body is dropped
+  const up = await upstream(t, randomBytes(8 * 1024 * 1024), 5);
+  const r = await up.sendWith(150);
+  t.equal(r.statusCode, 200);
+  let err: Error | undefined;
+  r.body.on('error', (e) => (err = e));
+  await until(() => r.body.destroyed);
+  t.ok(r.body.destroyed, 'destroyed once nobody had read it for unreadMs');
+  t.match(err?.message ?? '', /not read within 150 ms/);
+  await until(() => up.cuts() === 1);
+  t.equal(up.cuts(), 1, "RGW's response was cut (its connection freed), not left paused");
+});
+
+t.test('a body piped into a response that is already gone is destroyed at once', async (t) => {
+  const up = await upstream(t, randomBytes(8 * 1024 * 1024), 5);
+  const r = await up.send();
+  const { ServerResponse: SR, IncomingMessage: IM } = await import('node:http');
+  const { Socket } = await import('node:net');
+  const res = new SR(new IM(new Socket()));
+  res.destroy();
+  r.body.on('error', () => undefined);
+  r.body.pipe(res);
+  t.ok(r.body.destroyed, 'destroyed');
+  await until(() => up.cuts() === 1);
+  t.equal(up.cuts(), 1, "RGW's response was cut");
 });

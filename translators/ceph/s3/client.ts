@@ -63,6 +63,13 @@ export function header(res: RgwResponse, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * How long an answer's body may sit unread with RGW's socket paused (proxy-body.ts): the server
+ * pipes a GET's body as soon as the handler returns, and the translator reads the bodies it
+ * parses at once, so a body untouched this long was abandoned (its client left first).
+ */
+const UNREAD_MS = 5_000;
+
 export class RgwClient {
   private readonly pool: Pool;
 
@@ -83,7 +90,7 @@ export class RgwClient {
     aws4.sign(opts, creds);
     try {
       return await new Promise<RgwResponse>((resolve, reject) => {
-        this.pool.dispatch({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body }, new RgwResponseHandler(resolve, reject, r.signal, r.body));
+        this.pool.dispatch({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body }, new RgwResponseHandler(resolve, reject, r.signal, r.body, UNREAD_MS));
       });
     } catch (e) {
       if (e instanceof AwsError) throw e;

@@ -9,7 +9,10 @@
  * to the client's socket as it comes, and RGW's socket is paused exactly while the client's is
  * full (undici's onData answer, resumed on 'drain'). Read any other way it is an ordinary
  * Readable over the same chunks. Chunks that arrive before anyone reads wait (bounded by
- * HOLD_BYTES, then RGW's socket is paused) for whichever consumer comes.
+ * HOLD_BYTES, then RGW's socket is paused) for whichever consumer comes — for `unreadMs` at
+ * most: a body nobody takes (its client went away before the answer was written) is destroyed
+ * then, which ends RGW's exchange, rather than keeping a paused connection of the pool forever;
+ * piped into a response that is already gone, it is destroyed at once.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ServerResponse } from 'node:http';
@@ -32,12 +35,20 @@ export class ProxyBody extends Readable {
   /** RGW's response is over (complete, failed or aborted): undici's callbacks are spent. */
   private upstreamDone = false;
   private complete = false;
+  /** Armed while RGW's socket is paused with nobody reading yet. */
+  private unread: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly resumeUpstream: () => void,
     private readonly abortUpstream: (err: Error) => void,
+    private readonly unreadMs = 60_000,
   ) {
     super({ highWaterMark: HOLD_BYTES });
+  }
+
+  private taken(): void {
+    if (this.unread) clearTimeout(this.unread);
+    this.unread = undefined;
   }
 
   private readonly resumeNow = (): void => {
@@ -54,7 +65,9 @@ export class ProxyBody extends Readable {
     if (this.mode === 'stream') return this.push(chunk);
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    return this.heldBytes < HOLD_BYTES;
+    if (this.heldBytes < HOLD_BYTES) return true;
+    this.unread ??= setTimeout(() => this.destroy(new Error(`the response body was not read within ${this.unreadMs} ms`)), this.unreadMs).unref();
+    return false;
   }
 
   /** undici's onComplete. */
@@ -75,6 +88,7 @@ export class ProxyBody extends Readable {
 
   override _read(): void {
     if (this.mode === 'unset') {
+      this.taken();
       this.mode = 'stream';
       const held = this.held;
       this.held = [];
@@ -93,9 +107,15 @@ export class ProxyBody extends Readable {
    */
   override pipe<T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }): T {
     if (this.mode !== 'unset' || this.destroyed || !(dest instanceof ServerResponse || dest instanceof Socket)) return super.pipe(dest, opts);
+    this.taken();
     this.mode = 'fast';
     const w = dest as unknown as Writable;
     this.dest = w;
+    if (w.destroyed) {
+      // its 'close' has come and gone: nothing will ever drain it
+      this.destroy();
+      return dest;
+    }
     this.endDest = opts?.end !== false;
     // a client that goes away: RGW's response is aborted
     w.once('close', () => {
@@ -118,6 +138,7 @@ export class ProxyBody extends Readable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.taken();
     if (!this.upstreamDone) {
       this.upstreamDone = true;
       this.abortUpstream(err ?? new Error('the response body was destroyed before its end'));
@@ -168,6 +189,8 @@ export class RgwResponseHandler implements Dispatcher.DispatchHandler {
     private readonly signal?: AbortSignal,
     /** The request body: destroyed when the exchange fails (as undici's request() does). */
     private readonly requestBody?: unknown,
+    /** How long an answer's body may wait, RGW's socket paused, for someone to read it. */
+    private readonly unreadMs?: number,
   ) {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -179,7 +202,7 @@ export class RgwResponseHandler implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
-    this.body = new ProxyBody(resume, (e) => this.abort?.(e));
+    this.body = new ProxyBody(resume, (e) => this.abort?.(e), this.unreadMs);
     this.resolve({ statusCode, headers: util.parseHeaders(rawHeaders) as IncomingHttpHeaders, body: this.body });
     return true;
   }
