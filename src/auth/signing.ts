@@ -81,22 +81,27 @@ export function stringToSign(amzDate: string, scope: string, canonicalRequest: s
 }
 
 /**
- * HMAC-SHA256 pads of a signing key (RFC 2104: key ⊕ 0x36…, key ⊕ 0x5c…), kept per key object:
- * a signature is then two one-shot hashes instead of an Hmac object per request.
+ * HMAC-SHA256 (RFC 2104) with a signing key's pads prepared once: each key keeps two input
+ * buffers that start with its pads (key ⊕ 0x36…, key ⊕ 0x5c…), so a signature is two one-shot
+ * hashes and two writes, no Hmac object. The inner digest comes back as a 'binary' (latin1) string (Node's
+ * `hash(…, 'buffer')` takes a slow path: 0.75 against 0.32 µs) and is written after the outer pad.
  */
-const pads = new WeakMap<Uint8Array, { inner: Buffer; outer: Buffer }>();
+interface Pads {
+  /** inner pad, then room for the message */
+  inner: Buffer;
+  /** outer pad, then the inner digest */
+  outer: Buffer;
+}
+const pads = new WeakMap<Uint8Array, Pads>();
 const HMAC_BLOCK = 64;
-/** Scratch for the inner hash's input (pad + message), grown when a message needs more. */
-let scratch = Buffer.allocUnsafe(HMAC_BLOCK + 1024);
-const outerInput = Buffer.allocUnsafe(HMAC_BLOCK + 32);
 
-function padsOf(key: Uint8Array): { inner: Buffer; outer: Buffer } {
+function padsOf(key: Uint8Array): Pads {
   let p = pads.get(key);
   if (!p) {
     // keys longer than a block are hashed first (never the case for 32-byte signing keys)
     const k = key.length > HMAC_BLOCK ? hash('sha256', Buffer.from(key), 'buffer') : key;
-    const inner = Buffer.alloc(HMAC_BLOCK, 0x36);
-    const outer = Buffer.alloc(HMAC_BLOCK, 0x5c);
+    const inner = Buffer.alloc(HMAC_BLOCK + 256, 0x36);
+    const outer = Buffer.alloc(HMAC_BLOCK + 32, 0x5c);
     for (let i = 0; i < k.length; i++) {
       inner[i] ^= k[i];
       outer[i] ^= k[i];
@@ -110,13 +115,15 @@ function padsOf(key: Uint8Array): { inner: Buffer; outer: Buffer } {
 export function signHex(signingKey: Uint8Array, toSign: string): string {
   const p = padsOf(signingKey);
   const need = HMAC_BLOCK + Buffer.byteLength(toSign, 'utf8');
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  p.inner.copy(scratch, 0);
-  const n = scratch.write(toSign, HMAC_BLOCK, 'utf8');
-  const innerDigest = hash('sha256', scratch.subarray(0, HMAC_BLOCK + n), 'buffer') as unknown as Buffer;
-  p.outer.copy(outerInput, 0);
-  innerDigest.copy(outerInput, HMAC_BLOCK);
-  return hash('sha256', outerInput, 'hex');
+  if (p.inner.length < need) {
+    const grown = Buffer.allocUnsafe(need);
+    p.inner.copy(grown, 0, 0, HMAC_BLOCK);
+    p.inner = grown;
+  }
+  const n = p.inner.write(toSign, HMAC_BLOCK, 'utf8');
+  const innerDigest = hash('sha256', p.inner.subarray(0, HMAC_BLOCK + n), 'binary');
+  p.outer.write(innerDigest, HMAC_BLOCK, 'latin1');
+  return hash('sha256', p.outer, 'hex');
 }
 
 /** Scratch for sameSignature: both values are written here instead of two new Buffers per call. */
