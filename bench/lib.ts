@@ -174,7 +174,7 @@ export function interleavedWrk(sides: Side[], pids: Record<string, number | unde
         a.cpu[k] = b === undefined || e === undefined ? NaN : a.cpu[k]! + (e - b);
       }
       a.requests += w.requests;
-      a.seconds += w.requests / w.requestsPerSec;
+      a.seconds += w.requests > 0 ? w.requests / w.requestsPerSec : each;
       a.p50 += w.p50ms / rounds;
       a.p99 += w.p99ms / rounds;
       a.non2xx += w.non2xx;
