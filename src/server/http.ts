@@ -104,7 +104,9 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
   let locals: LocalEndpoint[] | undefined;
 
   async function serve(raw: IncomingMessage, res: ServerResponse): Promise<void> {
-    if ((locals ??= [...gw.services.values()].flatMap((d) => d.localEndpoints ?? [])).length > 0 && (await serveLocal(locals, raw, res))) return;
+    locals ??= [...gw.services.values()].flatMap((d) => d.localEndpoints ?? []);
+    const local = localFor(locals, raw);
+    if (local && (await local.handle(raw, res))) return;
     const started = process.hrtime.bigint();
     const requestId = newRequestId();
     const url = raw.url ?? '/';
@@ -167,12 +169,13 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
   return app;
 }
 
-/** Offers an unsigned request to the local endpoint whose prefix it has; true when answered. */
-async function serveLocal(locals: LocalEndpoint[], raw: IncomingMessage, res: ServerResponse): Promise<boolean> {
+/** The local endpoint an unsigned request's path falls under, if any (the answer may still decline). */
+function localFor(locals: LocalEndpoint[], raw: IncomingMessage): LocalEndpoint | undefined {
+  if (locals.length === 0) return undefined;
   const url = raw.url ?? '/';
   const ep = locals.find((l) => url.startsWith(l.prefix));
-  if (!ep || raw.headers.authorization !== undefined || /[?&]x-amz-(signature|credential)=/i.test(url)) return false;
-  return ep.handle(raw, res);
+  if (!ep || raw.headers.authorization !== undefined || /[?&]x-amz-(signature|credential)=/i.test(url)) return undefined;
+  return ep;
 }
 
 /** A whole HTTP response with an S3-style XML error, for answers written straight to a socket. */
