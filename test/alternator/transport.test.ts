@@ -80,6 +80,15 @@ t.test('exchange', async (t) => {
   for (let i = 0; i < 50 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
   t.match(events.at(-1), /finished false/, 'an abandoned stream ends the upstream exchange before the answer is complete');
 
+  const unread = await exchange(pool, 'n1', '/chunked', { 'content-type': 'application/json' }, Buffer.from('{}'), MB, undefined, 150);
+  let unreadErr: Error | undefined;
+  unread.stream!.on('error', (e) => (unreadErr = e));
+  const before = events.length;
+  for (let i = 0; i < 100 && events.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+  t.ok(unread.stream!.destroyed, 'a streamed answer nobody starts reading is destroyed after unreadMs');
+  t.match(unreadErr?.message, /not read within 150 ms/);
+  t.match(events.at(-1), /finished false/, 'which ends the upstream exchange (its connection is not kept paused)');
+
   const dead = new Pool('http://127.0.0.1:1', { connections: 1 });
   await t.rejects(exchange(dead, 'n2', '/', {}, Buffer.from('{}'), MB), { code: 'ECONNREFUSED' }, 'a refused connection rejects');
   await dead.close();

@@ -4,7 +4,9 @@
  * stream and promise machinery of `Pool.request`: an answer whose Content-Length is at most
  * `bufferUpTo` bytes (every error answer, most item answers) is collected into one Buffer; a
  * larger one, or one without a length, is handed over as a Readable as soon as its headers
- * arrive, with back-pressure (the node's socket is paused while the reader is behind).
+ * arrive, with back-pressure (the node's socket is paused while the reader is behind). A streamed
+ * answer nobody starts reading within `unreadMs` (its client went away before the answer was
+ * written) is destroyed, which ends the exchange, instead of keeping a paused connection forever.
  */
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -41,6 +43,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   private done = false;
   private ended = false;
   private unlisten?: () => void;
+  /** The streamed answer has been read from (piped, or read) at least once. */
+  private taken = false;
+  private unread?: NodeJS.Timeout;
 
   constructor(
     private readonly node: string,
@@ -48,7 +53,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly resolve: (r: UpstreamResponse) => void,
     private readonly reject: (e: Error) => void,
     private readonly signal?: AbortSignal,
+    private readonly unreadMs = 5_000,
   ) {}
+
+  private take(): void {
+    this.taken = true;
+    if (this.unread) clearTimeout(this.unread);
+    this.unread = undefined;
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     const signal = this.signal;
@@ -67,8 +79,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode !== 200 || len <= this.bufferUpTo) return;
     // a reader that gives up (client gone, pipeline error) ends the upstream exchange too
     this.stream = new Readable({
-      read: () => controller.resume(),
+      read: () => {
+        if (!this.taken) this.take();
+        controller.resume();
+      },
       destroy: (err, cb) => {
+        this.take();
         if (!controller.aborted && !this.ended) controller.abort(err ?? new Error('upstream answer no longer read'));
         cb(err);
       },
@@ -79,7 +95,9 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.stream) {
-      if (!this.stream.push(chunk)) controller.pause();
+      if (this.stream.push(chunk)) return;
+      controller.pause();
+      if (!this.taken) this.unread ??= setTimeout(() => this.stream!.destroy(new Error(`the answer was not read within ${this.unreadMs} ms`)), this.unreadMs).unref();
       return;
     }
     this.chunks.push(chunk);
@@ -124,9 +142,9 @@ function dispatchHeld(): void {
 }
 
 /** POSTs `body` to `path` on `pool`; resolves once the answer is collected or starts streaming. */
-export function exchange(pool: Dispatcher, node: string, path: string, headers: Record<string, string>, body: Buffer, bufferUpTo: number, signal?: AbortSignal): Promise<UpstreamResponse> {
+export function exchange(pool: Dispatcher, node: string, path: string, headers: Record<string, string>, body: Buffer, bufferUpTo: number, signal?: AbortSignal, unreadMs?: number): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     if (held.length === 0) setImmediate(dispatchHeld);
-    held.push({ pool, opts: { method: 'POST', path, headers, body }, handler: new Exchange(node, bufferUpTo, resolve, reject, signal) });
+    held.push({ pool, opts: { method: 'POST', path, headers, body }, handler: new Exchange(node, bufferUpTo, resolve, reject, signal, unreadMs) });
   });
 }
