@@ -40,9 +40,9 @@ export const QUERY_VERSIONS: Record<string, string> = {
  * 'dynamodb' with DynamoDB and differs only by target prefix).
  */
 export function serviceForTarget(signingName: string, req: WireRequest): string {
+  if (signingName !== 'dynamodb') return signingName;
   const t = targetPrefix(req);
-  if (t && signingName === 'dynamodb' && TARGET_SERVICES[t.prefix] === 'streams.dynamodb') return 'streams.dynamodb';
-  return signingName;
+  return t && TARGET_SERVICES[t.prefix] === 'streams.dynamodb' ? 'streams.dynamodb' : signingName;
 }
 
 /**
