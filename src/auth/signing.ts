@@ -10,7 +10,7 @@ export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 
 /** One-shot SHA-256 (node:crypto.hash, much faster than createHash for small inputs). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return hash('sha256', typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), 'hex');
+  return hash('sha256', typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), 'hex');
 }
 
 export function hmac(key: Uint8Array | string, data: string): Buffer {
