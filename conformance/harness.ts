@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../src/config.js';
 import type { Clock, GatewayHandle } from '../src/gateway.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger, type Logger } from '../src/log.js';
 import { startGateway, type RunningGateway } from '../src/server/start.js';
 import { cephS3Config } from './backends/ceph/cluster.js';
 import { cephRbdConfig } from './backends/ceph/rbd.js';
@@ -79,6 +79,8 @@ export interface HarnessOptions {
   clock?: Clock;
   dev?: boolean;
   region?: string;
+  /** The gateway's logger (default: silent, or the real one with $MCGW_TEST_LOG). */
+  log?: Logger;
 }
 
 interface Teardownable {
@@ -104,7 +106,7 @@ export async function startTestGateway(t: Teardownable | null, opts: HarnessOpti
     dev: opts.dev ?? false,
     region: opts.region,
     clock: opts.clock,
-    log: process.env.MCGW_TEST_LOG ? undefined : silentLogger,
+    log: opts.log ?? (process.env.MCGW_TEST_LOG ? undefined : silentLogger),
     overrides: opts.config,
     env: {},
   });

@@ -216,7 +216,12 @@ function observe(s: Served): void {
 }
 
 function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage, served: Served): void {
-  if (res.headersSent || res.destroyed) return;
+  if (res.headersSent || res.destroyed) {
+    // the client is gone: a streamed answer nobody will read must still end its source (an
+    // upstream response left paused would hold its pool connection for good)
+    if (r.body instanceof Readable) r.body.destroy();
+    return;
+  }
   // one header object for writeHead (far cheaper than a setHeader per header); names are
   // matched case-insensitively like setHeader/hasHeader did, the codec's spelling kept
   const headers: OutgoingHttpHeaders = {};

@@ -78,6 +78,11 @@ export class Pipeline {
       if (e.status >= 500) this.gw.log.warn('request failed', { requestId, service, operation, code: e.code, message: e.message });
       return e;
     }
+    if (clientAborted(e)) {
+      // the client closed the connection mid-request: nothing failed here, and nobody reads the answer
+      this.gw.log.debug('client went away mid-request', { requestId, service, operation });
+      return new AwsError('IncompleteBody', 'The request body ended before the number of bytes announced.', { status: 400 });
+    }
     this.gw.log.error('internal error', { requestId, service, operation, err: e });
     return internalError(service);
   }
@@ -124,6 +129,12 @@ class Context implements RequestContext {
   get signal(): AbortSignal {
     return this.abortSignal();
   }
+}
+
+/** Node's error for a request whose connection closed before its body ended. */
+function clientAborted(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  return typeof err === 'object' && err !== null && err.code === 'ECONNRESET' && err.message === 'aborted';
 }
 
 function looksLikeQuery(req: WireRequest): boolean {
