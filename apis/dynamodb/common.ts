@@ -4,7 +4,7 @@
  * indexes, expression/non-expression parameter rules, consumed capacity.
  */
 import type { RequestContext } from '../../src/context.js';
-import type { DynamoBackend, TableInfo } from './backend.js';
+import type { DynamoBackend, KeyDef, TableInfo } from './backend.js';
 import { capacityMeter } from './capacity-metrics.js';
 import { invalidParam, resourceNotFound, validation, ConstraintErrors } from './errors.js';
 import { itemSize, type AttributeValue, type Item } from './types.js';
@@ -20,6 +20,8 @@ export async function requireTable(backend: DynamoBackend, account: string, name
 
 /** DynamoDB's rule that expression and legacy parameters do not mix. */
 export function checkExpressionParams(input: Record<string, unknown>, exprs: string[], nonExprs: string[]): void {
+  // the usual request names no expression: nothing can clash
+  if (input.ExpressionAttributeNames == null && input.ExpressionAttributeValues == null && exprs.every((e) => input[e] == null)) return;
   const used = exprs.filter((e) => input[e] !== undefined && input[e] !== null);
   if (used.length) {
     const legacy = nonExprs.filter((e) => input[e] !== undefined && input[e] !== null && !(e === 'KeyConditions' && input.KeyConditionExpression === undefined));
@@ -45,14 +47,17 @@ function checkKeySize(v: AttributeValue, name: string, isHash: boolean): void {
 
 /** A Key parameter: exactly the key attributes with the right types. */
 export function validateKey(table: TableInfo, key: Item): void {
-  const n = Object.keys(key).length;
+  let n = 0;
+  for (const _ in key) n++;
   if (n !== (table.range ? 2 : 1)) throw validation('The provided key element does not match the schema');
-  for (const [def, isHash] of [[table.hash, true], [table.range, false]] as const) {
-    if (!def) continue;
-    const v = key[def.name];
-    if (!v || (v as Record<string, unknown>)[def.type] === undefined) throw validation('The provided key element does not match the schema');
-    checkKeySize(v, def.name, isHash);
-  }
+  checkKeyAttribute(key, table.hash, true);
+  if (table.range) checkKeyAttribute(key, table.range, false);
+}
+
+function checkKeyAttribute(key: Item, def: KeyDef, isHash: boolean): void {
+  const v = key[def.name];
+  if (!v || (v as Record<string, unknown>)[def.type] === undefined) throw validation('The provided key element does not match the schema');
+  checkKeySize(v, def.name, isHash);
 }
 
 /** A whole item: key attributes present and typed, index key attributes typed. */
@@ -141,14 +146,18 @@ export function consumed(
 }
 
 /** Common request constraints of the item operations. */
+const RETURN_METRICS = ['SIZE', 'NONE'];
+const RETURN_ON_FAILURE = ['ALL_OLD', 'NONE'];
+const CONDITIONAL_OPERATORS = ['AND', 'OR'];
+
 export function checkCommon(input: Record<string, unknown>, extra?: (c: ConstraintErrors) => void): void {
   const c = new ConstraintErrors();
   if ('TableName' in input || !('RequestItems' in input)) c.tableName(input.TableName, 'tableName');
   c.enumOf(input.ReturnConsumedCapacity, 'returnConsumedCapacity', RETURN_CONSUMED);
-  c.enumOf(input.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', ['SIZE', 'NONE']);
+  c.enumOf(input.ReturnItemCollectionMetrics, 'returnItemCollectionMetrics', RETURN_METRICS);
   c.enumOf(input.ReturnValues, 'returnValues', RETURN_VALUES);
-  c.enumOf(input.ReturnValuesOnConditionCheckFailure, 'returnValuesOnConditionCheckFailure', ['ALL_OLD', 'NONE']);
-  c.enumOf(input.ConditionalOperator, 'conditionalOperator', ['AND', 'OR']);
+  c.enumOf(input.ReturnValuesOnConditionCheckFailure, 'returnValuesOnConditionCheckFailure', RETURN_ON_FAILURE);
+  c.enumOf(input.ConditionalOperator, 'conditionalOperator', CONDITIONAL_OPERATORS);
   extra?.(c);
   c.throwIfAny();
 }

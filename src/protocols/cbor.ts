@@ -63,7 +63,7 @@ export class CborCodec implements Codec {
   private respond(status: number, headers: Record<string, string>, doc: unknown, rc: ResponseContext): WireResponse {
     return {
       status,
-      headers: { ...baseHeaders(rc.requestId, 'application/cbor'), 'smithy-protocol': 'rpc-v2-cbor', ...headers },
+      headers: baseHeaders(rc.requestId, 'application/cbor', { 'smithy-protocol': 'rpc-v2-cbor', ...headers }),
       body: Buffer.from(encoder.encode(doc)),
     };
   }

@@ -26,6 +26,14 @@ export function targetPrefix(req: WireRequest): { prefix: string; operation: str
   return { prefix: t.slice(0, dot), operation: t.slice(dot + 1) };
 }
 
+const contentTypes = new WeakMap<ServiceModel, string>();
+
+function contentTypeOf(model: ServiceModel): string {
+  let ct = contentTypes.get(model);
+  if (ct === undefined) contentTypes.set(model, (ct = `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`));
+  return ct;
+}
+
 function isDynamo(model: ServiceModel): boolean {
   return model.metadata.endpointPrefix === 'dynamodb' || model.metadata.endpointPrefix === 'streams.dynamodb';
 }
@@ -64,10 +72,7 @@ export class JsonCodec implements Codec {
   }
 
   private respond(model: ServiceModel, status: number, headers: Record<string, string>, json: string | Buffer | Readable, rc: ResponseContext): WireResponse {
-    const h: Record<string, string> = {
-      ...baseHeaders(rc.requestId, `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`),
-      ...headers,
-    };
+    const h = baseHeaders(rc.requestId, contentTypeOf(model), headers);
     // a streamed pass-through body has no checksum header (clients verify it only when present);
     // a string stays a string (written with the headers in one piece), its CRC over its UTF-8
     if (isDynamo(model) && (typeof json === 'string' || Buffer.isBuffer(json))) h['x-amz-crc32'] = String(crc32(json));

@@ -113,7 +113,7 @@ export class QueryCodec implements Codec {
     }
     return {
       status: status ?? 200,
-      headers: { ...baseHeaders(rc.requestId, this.flavor === 'ec2' ? 'text/xml;charset=UTF-8' : 'text/xml'), ...headers },
+      headers: baseHeaders(rc.requestId, this.flavor === 'ec2' ? 'text/xml;charset=UTF-8' : 'text/xml', headers),
       body: out.join(''),
     };
   }
@@ -135,7 +135,7 @@ export class QueryCodec implements Codec {
     }
     return {
       status: err.status,
-      headers: { ...baseHeaders(rc.requestId, this.flavor === 'ec2' ? 'text/xml;charset=UTF-8' : 'text/xml'), ...err.headers },
+      headers: baseHeaders(rc.requestId, this.flavor === 'ec2' ? 'text/xml;charset=UTF-8' : 'text/xml', err.headers),
       body,
     };
   }
