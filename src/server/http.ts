@@ -107,7 +107,7 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
     locals ??= [...gw.services.values()].flatMap((d) => d.localEndpoints ?? []);
     const local = localFor(locals, raw);
     if (local && (await local.handle(raw, res))) return;
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const requestId = newRequestId();
     const url = raw.url ?? '/';
     const q = url.indexOf('?');
@@ -136,6 +136,10 @@ export function buildHttpServer(gw: GatewayHandle): FastifyInstance {
       host: raw.headers.host ?? '',
       remoteAddress: raw.socket.remoteAddress ?? '',
       body: raw,
+      // declared up front, so every request object keeps one shape as the layers fill them in
+      bodyBuffer: undefined,
+      decodedContentLength: undefined,
+      trailers: undefined,
     };
     const { response, service, operation } = await pipe.handle(req, requestId, signal);
     write(res, response, requestId, raw, { metrics: gw.metrics, service, operation, status: response.status, started });
@@ -208,11 +212,11 @@ interface Served {
   service: string;
   operation: string;
   status: number;
-  started: bigint;
+  started: number;
 }
 
 function observe(s: Served): void {
-  s.metrics.observeRequest(s.service, s.operation, s.status, Number(process.hrtime.bigint() - s.started) / 1e9);
+  s.metrics.observeRequest(s.service, s.operation, s.status, (performance.now() - s.started) / 1e3);
 }
 
 function write(res: ServerResponse, r: WireResponse, requestId: string, raw: IncomingMessage, served: Served): void {

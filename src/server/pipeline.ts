@@ -36,7 +36,7 @@ export class Pipeline {
     let def: ServiceDefinition | undefined;
     let model: ServiceModel | undefined;
     let codec: Codec | undefined;
-    const rc: ResponseContext = { requestId, service, region: this.gw.config.region, request: req };
+    const rc: ResponseContext = { requestId, service, region: this.gw.config.region, operation: undefined, request: req };
     try {
       if (service === 's3' && looksLikeQuery(req)) {
         // awsQuery/EC2 put Action and Version in the form body: read it (bounded) to know the
