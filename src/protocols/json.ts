@@ -21,10 +21,14 @@ import { checkRequired } from './validate.js';
 export function targetPrefix(req: WireRequest): { prefix: string; operation: string } | undefined {
   const t = header(req, 'x-amz-target');
   if (!t) return undefined;
+  // asked up to three times per request (service guess, Streams routing, codec): split once
+  if (t === lastTarget.text) return lastTarget.split;
   const dot = t.lastIndexOf('.');
-  if (dot <= 0) return { prefix: t, operation: '' };
-  return { prefix: t.slice(0, dot), operation: t.slice(dot + 1) };
+  const split = dot <= 0 ? { prefix: t, operation: '' } : { prefix: t.slice(0, dot), operation: t.slice(dot + 1) };
+  lastTarget = { text: t, split };
+  return split;
 }
+let lastTarget: { text: string; split: { prefix: string; operation: string } } = { text: '', split: { prefix: '', operation: '' } };
 
 const contentTypes = new WeakMap<ServiceModel, string>();
 
