@@ -2,7 +2,7 @@
 /** BatchGetItem (≤100 keys) and BatchWriteItem (≤25 requests). */
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { DynamoBackend, TableInfo, WriteOp } from './backend.js';
-import { checkExpressionParams, checkItemSize, consumed, keyOfItem, readUnits, requireTable, validateItemKeys, validateKey, writeUnits } from './common.js';
+import { checkExpressionParams, checkItemSize, consumed, keyOfItem, readUnits, tableOrThrow, validateItemKeys, validateKey, writeUnits } from './common.js';
 import { ConstraintErrors, validation } from './errors.js';
 import { project } from './expr/evaluate.js';
 import { prepareExpressions } from './expressions.js';
@@ -56,7 +56,7 @@ export async function prepareBatchGetItem(backend: DynamoBackend, ctx: RequestCo
   if (total > 100) throw validation('Too many items requested for the BatchGetItem call');
   const tables = new Map<string, TableInfo>();
   for (const { name, r } of prepared) {
-    const t = await requireTable(backend, ctx.accountId, name);
+    const t = tableOrThrow(await backend.getTable(ctx.accountId, name));
     tables.set(name, t);
     const seen = new Set<string>();
     for (const k of r.Keys) {
@@ -124,7 +124,7 @@ export async function prepareBatchWriteItem(backend: DynamoBackend, ctx: Request
   if (total > 25) throw validation('Too many items requested for the BatchWriteItem call');
   const ops: WriteOp[] = [];
   for (const [name, list] of reqs) {
-    const t = await requireTable(backend, ctx.accountId, name);
+    const t = tableOrThrow(await backend.getTable(ctx.accountId, name));
     const seen = new Set<string>();
     for (const w of list) {
       let key: Item;

@@ -12,8 +12,8 @@ import { itemSize, type AttributeValue, type Item } from './types.js';
 export const RETURN_CONSUMED = ['INDEXES', 'TOTAL', 'NONE'] as const;
 export const RETURN_VALUES = ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'] as const;
 
-export async function requireTable(backend: DynamoBackend, account: string, name: string): Promise<TableInfo> {
-  const t = await backend.getTable(account, name);
+/** The table a request names, or DynamoDB's ResourceNotFoundException (synchronous: callers await only the lookup). */
+export function tableOrThrow(t: TableInfo | undefined): TableInfo {
   if (!t) throw resourceNotFound();
   return t;
 }

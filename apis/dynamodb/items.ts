@@ -9,7 +9,7 @@ import {
   consumed,
   keyOfItem,
   readUnits,
-  requireTable,
+  tableOrThrow,
   validateIndexKeys,
   validateItemKeys,
   validateKey,
@@ -55,7 +55,7 @@ export async function preparePutItem(backend: DynamoBackend, ctx: RequestContext
   checkItemSize(item);
   const legacy = conditionOf(input);
   const ex = prepareExpressions(input);
-  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const table = tableOrThrow(await backend.getTable(ctx.accountId, input.TableName));
   validateItemKeys(table, item);
   return { table, item, cond: ex.condition ?? legacy };
 }
@@ -97,7 +97,7 @@ export async function prepareGetItem(backend: DynamoBackend, ctx: RequestContext
   validateKeyValues(input.Key);
   const ex = prepareExpressions(input);
   const projection = projectionOf(input, ex.projection);
-  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const table = tableOrThrow(await backend.getTable(ctx.accountId, input.TableName));
   validateKey(table, input.Key);
   return { table, projection };
 }
@@ -122,7 +122,7 @@ export async function prepareDeleteItem(backend: DynamoBackend, ctx: RequestCont
   if (input.ReturnValues && input.ReturnValues !== 'ALL_OLD' && input.ReturnValues !== 'NONE') throw validation('ReturnValues can only be ALL_OLD or NONE');
   const legacy = conditionOf(input);
   const ex = prepareExpressions(input);
-  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const table = tableOrThrow(await backend.getTable(ctx.accountId, input.TableName));
   validateKey(table, input.Key);
   return { table, cond: ex.condition ?? legacy };
 }
@@ -183,7 +183,7 @@ export async function prepareUpdateItem(backend: DynamoBackend, ctx: RequestCont
   const legacyCond = conditionOf(input);
   const legacyUpdate = input.UpdateExpression != null ? undefined : attributeUpdates(input.AttributeUpdates as Record<string, AttributeUpdate> | undefined);
   const ex = prepareExpressions(input);
-  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const table = tableOrThrow(await backend.getTable(ctx.accountId, input.TableName));
   validateKey(table, input.Key);
   const update = ex.update ?? legacyUpdate;
   if (update) checkUpdateTouchesNoKey(table, update);

@@ -3,7 +3,7 @@
 import type { Handler } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { DynamoBackend, TableInfo } from './backend.js';
-import { checkItemSize, requireTable, validateItemKeys } from './common.js';
+import { checkItemSize, tableOrThrow, validateItemKeys } from './common.js';
 import { ConstraintErrors, validation } from './errors.js';
 import type { Condition } from './expr/ast.js';
 import { evalCondition, project } from './expr/evaluate.js';
@@ -84,7 +84,7 @@ async function select(backend: DynamoBackend, table: TableInfo, st: Extract<Stat
 
 async function run(backend: DynamoBackend, account: string, now: number, statement: string, params: AttributeValue[] | undefined, input: In): Promise<In> {
   const st = parseStatement(statement, params ?? []);
-  const table = await requireTable(backend, account, st.table);
+  const table = tableOrThrow(await backend.getTable(account, st.table));
   if (st.kind === 'SELECT') return select(backend, table, st, input);
   const onFail = input.ReturnValuesOnConditionCheckFailure;
   if (st.kind === 'INSERT') {

@@ -5,7 +5,7 @@
  */
 import type { Handler, RequestContext } from '../../src/context.js';
 import type { DynamoBackend, IndexInfo, Page, QueryRequest, ScanRequest, TableInfo } from './backend.js';
-import { checkCommon, checkExpressionParams, consumed, readUnits, requireTable } from './common.js';
+import { checkCommon, checkExpressionParams, consumed, readUnits, tableOrThrow } from './common.js';
 import { validation, type ConstraintErrors } from './errors.js';
 import type { Condition, Operand, PathElem } from './expr/ast.js';
 import { evalCondition, project } from './expr/evaluate.js';
@@ -146,7 +146,7 @@ export async function prepareQuery(backend: DynamoBackend, ctx: RequestContext, 
   const conds = ex.keyCondition ? fromExpression(ex.keyCondition) : fromLegacy(input.KeyConditions);
   const projection = ex.projection ?? legacyProjection;
   const select = checkSelect(input, !!projection);
-  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const table = tableOrThrow(await backend.getTable(ctx.accountId, input.TableName));
   const index = findIndex(table, input);
   const hash = index ? index.hash : table.hash;
   const range = index ? index.range : table.range;
@@ -202,7 +202,7 @@ export async function prepareScan(backend: DynamoBackend, ctx: RequestContext, i
   const ex = prepareExpressions(input);
   const projection = ex.projection ?? legacyProjection;
   const select = checkSelect(input, !!projection);
-  const table = await requireTable(backend, ctx.accountId, input.TableName);
+  const table = tableOrThrow(await backend.getTable(ctx.accountId, input.TableName));
   const index = findIndex(table, input);
   checkStartKey(table, index, input.ExclusiveStartKey);
   checkSelectOnIndex(select, index);

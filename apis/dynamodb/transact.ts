@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Handler, RequestContext } from '../../src/context.js';
 import { AwsError } from '../../src/errors.js';
 import type { DynamoBackend, TableInfo, WriteOp } from './backend.js';
-import { checkExpressionParams, checkItemSize, consumed, keyOfItem, requireTable, validateItemKeys, validateKey, writeUnits } from './common.js';
+import { checkExpressionParams, checkItemSize, consumed, keyOfItem, tableOrThrow, validateItemKeys, validateKey, writeUnits } from './common.js';
 import { ConstraintErrors, validation } from './errors.js';
 import type { Condition, UpdateActions } from './expr/ast.js';
 import { evalCondition, project } from './expr/evaluate.js';
@@ -63,7 +63,7 @@ async function prepareAction(backend: DynamoBackend, account: string, entry: In)
     checkItemSize(a.Item);
   } else validateKeyValues(a.Key);
   const ex = prepareExpressions(a);
-  const table = await requireTable(backend, account, a.TableName);
+  const table = tableOrThrow(await backend.getTable(account, a.TableName));
   let key: Item;
   if (kind === 'Put') {
     validateItemKeys(table, a.Item);
@@ -175,7 +175,7 @@ export function transactGetItems(backend: DynamoBackend): Handler {
       checkExpressionParams(g, ['ProjectionExpression'], []);
       validateKeyValues(g.Key);
       const ex = prepareExpressions(g);
-      const table = await requireTable(backend, ctx.accountId, g.TableName);
+      const table = tableOrThrow(await backend.getTable(ctx.accountId, g.TableName));
       validateKey(table, g.Key);
       reads.push({ table, key: g.Key, projection: ex.projection });
     }
