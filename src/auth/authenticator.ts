@@ -36,6 +36,8 @@ const SINGLETONS = new Set(['host', 'x-amz-date', 'x-amz-content-sha256', 'x-amz
 /** Services whose clients sign with another service's name (DynamoDB Streams signs as dynamodb). */
 const SCOPE_NAME: Record<string, string> = { 'streams.dynamodb': 'dynamodb' };
 const DEV_KEY = 'test';
+/** Header counts up to which scanHeaders looks back instead of keeping a map. */
+const FEW_HEADERS = 32;
 const DEV_CACHE_MS = 10_000;
 
 interface ResolvedKey {
@@ -217,17 +219,31 @@ function checkToken(key: KeyRecord, sig: SignatureInfo, service: string, now: nu
 function scanHeaders(req: WireRequest, sig: SignatureInfo, service: string): Map<string, string[]> {
   const signed = signedSetOf(sig.signedHeaders);
   const values = new Map<string, string[]>();
-  const seen = new Map<string, string>();
   const raw = req.rawHeaders;
+  // first spelling of each lower-case name: a request has a dozen headers, so looking back
+  // through them costs less than a map; past FEW_HEADERS, a map keeps it linear
+  const few = raw.length <= FEW_HEADERS * 2;
+  const lnames: string[] | undefined = few ? new Array(raw.length >> 1) : undefined;
+  const seen = few ? undefined : new Map<string, string>();
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const lname = name.toLowerCase();
-    const prev = seen.get(lname);
-    if (prev !== undefined) {
-      if (SINGLETONS.has(lname)) throw E.badHeader(service, `The request carries more than one ${lname} header.`);
-      if (prev !== name && signed.has(lname)) throw E.badHeader(service, `The signed header ${lname} is sent twice with different spellings.`);
+    let first: string | undefined;
+    if (lnames) {
+      lnames[i >> 1] = lname;
+      for (let p = 0; p < i >> 1; p++) {
+        if (lnames[p] === lname) {
+          first = raw[p * 2];
+          break;
+        }
+      }
     } else {
-      seen.set(lname, name);
+      first = seen!.get(lname);
+      if (first === undefined) seen!.set(lname, name);
+    }
+    if (first !== undefined) {
+      if (SINGLETONS.has(lname)) throw E.badHeader(service, `The request carries more than one ${lname} header.`);
+      if (first !== name && signed.has(lname)) throw E.badHeader(service, `The signed header ${lname} is sent twice with different spellings.`);
     }
     if (!signed.has(lname)) continue;
     const v = raw[i + 1];

@@ -146,6 +146,14 @@ t.test('header smuggling: duplicates, mixed-case duplicates, control characters'
   r = await mk();
   r.rawHeaders.push('X-AMZ-META-A', '2');
   t.match(await fails(r, 's3'), { code: 'InvalidRequest', message: /x-amz-meta-a is sent twice with different spellings/ });
+  // the same checks on a request with many headers (scanHeaders keeps a map past a few dozen)
+  const many = (): string[] => Array.from({ length: 40 }, (_, i) => [`X-Filler-${i}`, 'x']).flat();
+  r = await mk();
+  r.rawHeaders.push(...many(), 'Host', 'evil.example');
+  t.match(await fails(r, 's3'), { code: 'InvalidRequest', message: /more than one host header/ });
+  r = await mk();
+  r.rawHeaders.push(...many(), 'X-AMZ-META-A', '2');
+  t.match(await fails(r, 's3'), { code: 'InvalidRequest', message: /x-amz-meta-a is sent twice with different spellings/ });
   r = await mk();
   r.rawHeaders = r.rawHeaders.map((v, i, a) => (i % 2 === 1 && a[i - 1] === 'x-amz-meta-a' ? '1\r\nX-Evil: 1' : v));
   t.match(await fails(r, 's3'), { code: 'InvalidRequest', message: /control character/ });
