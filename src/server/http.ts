@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { LocalEndpoint, WireRequest, WireResponse } from '../context.js';
 import type { GatewayHandle } from '../gateway.js';
 import type { Metrics } from '../observability/metrics.js';
+import { TurnQueue } from '../util/turn.js';
 import { healthReport } from './health.js';
 import { Pipeline } from './pipeline.js';
 
@@ -263,7 +264,7 @@ function write(res: ServerResponse, r: WireResponse, requestId: string, raw: Inc
     });
   } else {
     if (!hasLength) headers['content-length'] = Buffer.byteLength(body);
-    hold({ res, status: r.status, headers, body, served });
+    held.push({ res, status: r.status, headers, body, served });
   }
 }
 
@@ -282,25 +283,14 @@ interface Held {
   body: string | Uint8Array;
   served: Served;
 }
-let held: Held[] = [];
 
-function hold(h: Held): void {
-  held.push(h);
-  if (held.length === 1) setImmediate(sendHeld);
-}
-
-function sendHeld(): void {
-  const list = held;
-  held = [];
-  for (const h of list) {
-    if (h.res.headersSent || h.res.destroyed) continue;
-    try {
-      h.res.writeHead(h.status, h.headers);
-      h.res.end(h.body);
-      observe(h.served);
-    } catch (err) {
-      // one bad response (say, a header Node refuses) must not strand the others of the turn
-      h.res.destroy(err as Error);
-    }
-  }
-}
+const held = new TurnQueue<Held>(
+  (h) => {
+    if (h.res.headersSent || h.res.destroyed) return;
+    h.res.writeHead(h.status, h.headers);
+    h.res.end(h.body);
+    observe(h.served);
+  },
+  // one bad response (say, a header Node refuses) must not strand the others of the turn
+  (h, err) => h.res.destroy(err as Error),
+);

@@ -10,6 +10,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { TurnQueue } from '../../src/util/turn.js';
 
 export interface UpstreamResponse {
   status: number;
@@ -133,18 +134,22 @@ class Exchange implements Dispatcher.DispatchHandler {
  * forwarded copies as one burst, which it serves in one wake-up, instead of one at a time
  * interleaved with the gateway's own work.
  */
-let held: { pool: Dispatcher; opts: Dispatcher.DispatchOptions; handler: Exchange }[] = [];
-
-function dispatchHeld(): void {
-  const batch = held;
-  held = [];
-  for (const h of batch) h.pool.dispatch(h.opts, h.handler);
+interface Held {
+  pool: Dispatcher;
+  opts: Dispatcher.DispatchOptions;
+  handler: Exchange;
+  reject: (e: Error) => void;
 }
+
+const held = new TurnQueue<Held>(
+  (h) => h.pool.dispatch(h.opts, h.handler),
+  // a pool that refuses the request (closed, say) fails that request alone
+  (h, err) => h.reject(err as Error),
+);
 
 /** POSTs `body` to `path` on `pool`; resolves once the answer is collected or starts streaming. */
 export function exchange(pool: Dispatcher, node: string, path: string, headers: Record<string, string>, body: Buffer, bufferUpTo: number, signal?: AbortSignal, unreadMs?: number): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    if (held.length === 0) setImmediate(dispatchHeld);
-    held.push({ pool, opts: { method: 'POST', path, headers, body }, handler: new Exchange(node, bufferUpTo, resolve, reject, signal, unreadMs) });
+    held.push({ pool, opts: { method: 'POST', path, headers, body }, handler: new Exchange(node, bufferUpTo, resolve, reject, signal, unreadMs), reject });
   });
 }
