@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { LocalEndpoint, WireRequest, WireResponse } from '../context.js';
 import type { GatewayHandle } from '../gateway.js';
@@ -259,13 +259,30 @@ function write(res: ServerResponse, r: WireResponse, requestId: string, raw: Inc
   } else if (body instanceof Readable) {
     res.once('finish', () => observe(served));
     res.writeHead(r.status, headers);
-    pipeline(body, res, (err) => {
-      if (err && !res.destroyed) res.destroy(err);
-    });
+    pipeTo(body, res);
   } else {
     if (!hasLength) headers['content-length'] = Buffer.byteLength(body);
     held.push({ res, status: r.status, headers, body, served });
   }
+}
+
+/**
+ * A streamed body into its response, the two ends tied as stream.pipeline ties them (a body that
+ * fails or closes before its end destroys the response; a response closed early destroys the
+ * body, so a file is closed and an upstream exchange ended), without the AbortController and
+ * DOMException pipeline makes per call (~3 % of a proxied 1 MiB GET's CPU).
+ */
+function pipeTo(body: Readable, res: ServerResponse): void {
+  body.on('error', (err) => {
+    if (!res.destroyed) res.destroy(err);
+  });
+  body.once('close', () => {
+    if (!body.readableEnded && !res.destroyed) res.destroy();
+  });
+  res.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(res);
 }
 
 /**

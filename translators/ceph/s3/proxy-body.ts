@@ -6,8 +6,8 @@
  * ProxyBody is a Readable, with undici's body helpers the translator uses (text, json, dump).
  * Piped into an HTTP response or a socket — what the server does with a GET's body — it takes
  * the Readable machinery out of the way: every chunk undici parses out of RGW's socket is written
- * to the client's socket as it comes, and RGW's socket is paused exactly while the client's is
- * full (undici's onData answer, resumed on 'drain'). Read any other way it is an ordinary
+ * to the client's socket as it comes, and RGW's socket is paused only while more than HOLD_BYTES
+ * wait to go out on the client's (undici's onData answer, resumed on 'drain'). Read any other way it is an ordinary
  * Readable over the same chunks. Chunks that arrive before anyone reads wait (bounded by
  * HOLD_BYTES, then RGW's socket is paused) for whichever consumer comes — for `unreadMs` at
  * most: a body nobody takes (its client went away before the answer was written) is destroyed
@@ -58,8 +58,12 @@ export class ProxyBody extends Readable {
   /** undici's onData: false pauses RGW's socket until resumeUpstream. */
   deliver(chunk: Buffer): boolean {
     if (this.mode === 'fast') {
-      if (this.dest!.write(chunk)) return true;
-      this.dest!.once('drain', this.resumeNow);
+      // the client's socket says "full" past its 16 KiB high-water mark, i.e. after every chunk:
+      // RGW's socket keeps flowing until HOLD_BYTES wait to be sent (each pause and resume of it
+      // is a pair of epoll changes, and RGW itself sends in smaller pieces while it is paused)
+      const d = this.dest!;
+      if (d.write(chunk) || d.writableLength < HOLD_BYTES) return true;
+      d.once('drain', this.resumeNow);
       return false;
     }
     if (this.mode === 'stream') return this.push(chunk);
