@@ -154,7 +154,8 @@ export function canonicalQuery(params: QueryParam[], skipName?: string): string 
   return s;
 }
 
-function trimAll(v: string): string {
+/** A header value as SigV4 canonicalises it: trimmed, inner runs of whitespace as one space. */
+export function trimAll(v: string): string {
   const t = v.trim();
   return /\s\s|[\t\n\r\v\f]/.test(t) ? t.replace(/\s+/g, ' ') : t;
 }

@@ -8,6 +8,7 @@
  * a condition or a ClientRequestToken).
  */
 import { ALGORITHM, scopeOf, sha256Hex, SigningKeyCache, signHex, stringToSign } from '../../src/auth/signing.js';
+import { amzDateNow } from '../../src/auth/upstream.js';
 import { AwsError } from '../../src/errors.js';
 import type { AlternatorConfig } from './config.js';
 import type { AlternatorNode, NodePool } from './nodes.js';
@@ -49,8 +50,6 @@ const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNO
 
 export class AlternatorClient {
   private readonly keys = new SigningKeyCache(8);
-  private dateSecond = -1;
-  private dateText = '';
 
   constructor(
     private readonly cfg: AlternatorConfig,
@@ -58,22 +57,12 @@ export class AlternatorClient {
     private readonly log: { warn(m: string, f?: Record<string, unknown>): void },
   ) {}
 
-  /** X-Amz-Date of this second (formatted once a second, not per request). */
-  private amzDate(): string {
-    const sec = Math.floor(Date.now() / 1000);
-    if (sec !== this.dateSecond) {
-      this.dateSecond = sec;
-      this.dateText = new Date(sec * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
-    }
-    return this.dateText;
-  }
-
   /**
    * SigV4 for one POST / with the project's own signing arithmetic (src/auth/signing.ts; the
    * signing key cached per day), over the headers the DynamoDB SDKs sign.
    */
   private sign(node: AlternatorNode, target: string, body: Buffer): Record<string, string> {
-    const amzDate = this.amzDate();
+    const amzDate = amzDateNow();
     const date = amzDate.slice(0, 8);
     const scope = scopeOf(date, this.cfg.region, 'dynamodb');
     const canonical = `POST\n/\n\ncontent-type:${CONTENT_TYPE}\nhost:${node.host}\nx-amz-date:${amzDate}\nx-amz-target:${target}\n\n${SIGNED_HEADERS}\n${sha256Hex(body)}`;

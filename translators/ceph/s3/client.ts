@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
- * HTTP to Ceph RGW: one keep-alive undici Pool, every request SigV4-signed (aws4) with the keys of
+ * HTTP to Ceph RGW: one keep-alive undici Pool, every request SigV4-signed (src/auth/upstream.ts) with the keys of
  * the RGW user it acts as, bodies as streams (UNSIGNED-PAYLOAD, so nothing is hashed or buffered
  * for the signature; answers through proxy-body.ts), and RGW's error answers turned into AwsErrors.
  */
 import type { Readable } from 'node:stream';
-import aws4 from 'aws4';
 import { XMLParser } from 'fast-xml-parser';
 import { Pool } from 'undici';
+import { UpstreamSigner } from '../../../src/auth/upstream.js';
 import { AwsError } from '../../../src/errors.js';
 import type { RgwConfig } from './config.js';
 import { RgwResponseHandler, type RgwResponse } from './proxy-body.js';
@@ -40,6 +40,7 @@ export function objectPath(bucket: string, key?: string): string {
   return '/' + bucket + '/' + key.split('/').map(encodeSegment).join('/');
 }
 
+/** The query string (without '?'), encoded; '' for none. */
 function queryString(q: Record<string, string | undefined> | undefined): string {
   if (!q) return '';
   const parts: string[] = [];
@@ -47,7 +48,7 @@ function queryString(q: Record<string, string | undefined> | undefined): string 
     if (v === undefined) continue;
     parts.push(v === '' ? encodeSegment(k) : `${encodeSegment(k)}=${encodeSegment(v)}`);
   }
-  return parts.length ? '?' + parts.join('&') : '';
+  return parts.join('&');
 }
 
 export const xml = new XMLParser({
@@ -72,8 +73,10 @@ const UNREAD_MS = 5_000;
 
 export class RgwClient {
   private readonly pool: Pool;
+  private readonly signer: UpstreamSigner;
 
   constructor(readonly cfg: RgwConfig) {
+    this.signer = new UpstreamSigner(cfg.region, 's3');
     this.pool = new Pool(cfg.endpoint.origin, {
       connections: cfg.connections,
       keepAliveTimeout: 30_000,
@@ -84,13 +87,14 @@ export class RgwClient {
 
   /** Sends one signed request; answers whatever status RGW gave (the body still to consume). */
   async send(creds: RgwCreds, r: RgwRequest): Promise<RgwResponse> {
-    const path = r.path + queryString(r.query);
-    const headers: Record<string, string> = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...(r.headers ?? {}) };
-    const opts = { host: this.cfg.endpoint.host, path, method: r.method, service: 's3', region: this.cfg.region, headers };
-    aws4.sign(opts, creds);
+    const query = queryString(r.query);
+    const headers: Record<string, string> = { host: this.cfg.endpoint.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    if (r.headers) for (const k in r.headers) headers[k.toLowerCase()] = r.headers[k]!;
+    this.signer.sign(creds, { method: r.method, path: r.path, query, headers, payloadHash: headers['x-amz-content-sha256']! });
+    const path = query === '' ? r.path : `${r.path}?${query}`;
     try {
       return await new Promise<RgwResponse>((resolve, reject) => {
-        this.pool.dispatch({ origin: this.cfg.endpoint.origin, path, method: r.method, headers: opts.headers as Record<string, string>, body: r.body }, new RgwResponseHandler(resolve, reject, r.signal, r.body, UNREAD_MS));
+        this.pool.dispatch({ origin: this.cfg.endpoint.origin, path, method: r.method, headers, body: r.body }, new RgwResponseHandler(resolve, reject, r.signal, r.body, UNREAD_MS));
       });
     } catch (e) {
       if (e instanceof AwsError) throw e;
