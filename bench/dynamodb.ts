@@ -2,15 +2,16 @@
 /**
  * DynamoDB bench: GetItem, PutItem and a Query returning 100 items, each one fixed signed
  * request replayed by wrk, against the gateway (full SigV4 verification, embedded engine) and
- * dynalite (no verification, in memory) in the same run. Targets: GetItem/PutItem ≥ 1.2×
- * dynalite; p50 < 1 ms at one connection. Standalone: `node dist/bench/dynamodb.js [seconds]`.
+ * dynalite (no verification, in memory) in the same run: each side warmed up, then four rounds
+ * in alternating order, totals compared. Targets: GetItem/PutItem ≥ 1.2× dynalite; p50 < 1 ms
+ * at one connection. Standalone: `node dist/bench/dynamodb.js [seconds]`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printRows, processCpuSeconds, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row, type WrkRequest } from './lib.js';
+import { interleavedWrk, printRows, signedPost, startGatewayPinned, startPinned, stopChild, wrk, type Row, type SideResult, type WrkRequest } from './lib.js';
 
 
 function signedRequest(port: number, op: string, input: unknown): Promise<WrkRequest> {
@@ -68,16 +69,15 @@ export async function benchDynamo(seconds = 6, durability: 'fsync' | 'os' = 'fsy
     if (!peerPort) throw new Error('dynalite did not report a port');
     const ours = await prepare(ourPort);
     const theirs = await prepare(peerPort);
-    /** wrk's result and the server's CPU µs per request (all threads, /proc): steadier than req/s on a busy machine. */
-    const measured = (port: number, pid: number | undefined, req: WrkRequest) => {
-      const c0 = processCpuSeconds(pid);
-      const r = wrk(`http://127.0.0.1:${port}/`, req, { seconds });
-      const c1 = processCpuSeconds(pid);
-      return { ...r, cpu: c0 === undefined || c1 === undefined ? '' : `, ${(((c1 - c0) * 1e6) / (r.requestsPerSec * seconds)).toFixed(0)} µs CPU/req` };
-    };
+    // the server's CPU µs per request (all threads, /proc): steadier than req/s on a busy machine
+    const cpu = (r: SideResult, who: string) => (Number.isFinite(r.cpuUsPerRequest[who]) ? `, ${r.cpuUsPerRequest[who]!.toFixed(0)} µs CPU/req` : '');
     for (const name of ['GetItem', 'PutItem', 'Query100']) {
-      const o = measured(ourPort, gw.child.pid, ours[name]!);
-      const p = measured(peerPort, peer.child.pid, theirs[name]!);
+      // both warmed up, then rounds in alternating order (lib.ts interleavedWrk): a drift of the
+      // machine over the run, or a JIT still settling, falls on both sides alike
+      const sides = [{ url: `http://127.0.0.1:${ourPort}/`, req: ours[name]! }, { url: `http://127.0.0.1:${peerPort}/`, req: theirs[name]! }];
+      const [or, pr] = interleavedWrk(sides, { ours: gw.child.pid, peer: peer.child.pid }, { seconds: seconds * 2, rounds: 4, warmupSeconds: 1 }) as [SideResult, SideResult];
+      const o = { ...or, cpu: cpu(or, 'ours') };
+      const p = { ...pr, cpu: cpu(pr, 'peer') };
       const o1 = wrk(`http://127.0.0.1:${ourPort}/`, ours[name]!, { seconds: Math.max(2, seconds / 2), connections: 1, threads: 1 });
       if (o.non2xx) throw new Error(`${o.non2xx} gateway ${name} responses were not 2xx`);
       const ratio = o.requestsPerSec / p.requestsPerSec;
