@@ -140,3 +140,36 @@ t.test('a body piped into a response that is already gone is destroyed at once',
   await until(() => up.cuts() === 1);
   t.equal(up.cuts(), 1, "RGW's response was cut");
 });
+
+t.test('chunks that arrive in one event-loop turn leave in one write', async (t) => {
+  const { createServer: tcpServer, Socket } = await import('node:net');
+  const { ProxyBody } = await import('../../translators/ceph/s3/proxy-body.js');
+  const received: Buffer[] = [];
+  let ended!: () => void;
+  const done = new Promise<void>((r) => (ended = r));
+  const srv = tcpServer((s) => {
+    s.on('data', (c: Buffer) => received.push(c));
+    s.on('end', () => ended());
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+  const sock = new Socket();
+  await new Promise<void>((r) => sock.connect((srv.address() as AddressInfo).port, '127.0.0.1', r));
+  const writes: number[] = [];
+  const w = sock as unknown as { _write: (...a: unknown[]) => void; _writev: (chunks: unknown[], cb: unknown) => void };
+  const write1 = w._write.bind(sock);
+  const writev = w._writev.bind(sock);
+  w._write = (...a: unknown[]) => (writes.push(1), write1(...a));
+  w._writev = (chunks: unknown[], cb: unknown) => (writes.push(chunks.length), writev(chunks, cb));
+  let resumed = 0;
+  const body = new ProxyBody(() => resumed++, () => undefined);
+  body.pipe(sock);
+  const data = randomBytes(8 * 16 * 1024);
+  for (let i = 0; i < 8; i++) body.deliver(data.subarray(i * 16 * 1024, (i + 1) * 16 * 1024));
+  t.same(writes, [], 'nothing sent during the turn');
+  await new Promise((r) => setImmediate(r));
+  t.same(writes, [8], 'one writev with the eight chunks at its end');
+  body.finish();
+  await done;
+  t.ok(Buffer.concat(received).equals(data), 'every byte, in order');
+});

@@ -7,7 +7,8 @@
  * Piped into an HTTP response or a socket — what the server does with a GET's body — it takes
  * the Readable machinery out of the way: every chunk undici parses out of RGW's socket is written
  * to the client's socket as it comes, and RGW's socket is paused only while more than HOLD_BYTES
- * wait to go out on the client's (undici's onData answer, resumed on 'drain'). Read any other way it is an ordinary
+ * wait to go out on the client's (undici's onData answer, resumed on 'drain'); what one
+ * event-loop turn reads leaves in one writev at its end. Read any other way it is an ordinary
  * Readable over the same chunks. Chunks that arrive before anyone reads wait (bounded by
  * HOLD_BYTES, then RGW's socket is paused) for whichever consumer comes — for `unreadMs` at
  * most: a body nobody takes (its client went away before the answer was written) is destroyed
@@ -51,6 +52,12 @@ export class ProxyBody extends Readable {
     this.unread = undefined;
   }
 
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.dest!.uncork();
+  };
+
   private readonly resumeNow = (): void => {
     if (!this.upstreamDone) this.resumeUpstream();
   };
@@ -62,6 +69,13 @@ export class ProxyBody extends Readable {
       // RGW's socket keeps flowing until HOLD_BYTES wait to be sent (each pause and resume of it
       // is a pair of epoll changes, and RGW itself sends in smaller pieces while it is paused)
       const d = this.dest!;
+      if (!this.corked) {
+        // what this event-loop turn reads from RGW's socket (libuv reads up to 32 chunks of
+        // 64 KiB at once) goes out in one writev at its end, not in one send per chunk
+        this.corked = true;
+        d.cork();
+        setImmediate(this.uncork);
+      }
       if (d.write(chunk) || d.writableLength < HOLD_BYTES) return true;
       d.once('drain', this.resumeNow);
       return false;
