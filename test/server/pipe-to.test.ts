@@ -41,36 +41,31 @@ function get(port: number, leaveAfter?: number): Promise<{ bytes: number; comple
 
 const chunks = (n: number, size = 64 * 1024) => Array.from({ length: n }, () => Buffer.alloc(size, 0x61));
 
+/** A body that gives `n` chunks of 64 KiB, then hands itself to `cut` instead of ending. */
+function cutAfter(n: number, cut: (body: Readable) => void): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent++ < n) this.push(Buffer.alloc(64 * 1024, 0x62));
+      else cut(this);
+    },
+  });
+}
+
 t.test('every byte when the body ends', async (t) => {
   const port = await serve(t, () => Readable.from(chunks(16)));
   t.same(await get(port), { bytes: 1024 * 1024, complete: true });
 });
 
 t.test('a body that fails midway cuts the response', async (t) => {
-  const port = await serve(t, () => {
-    let sent = 0;
-    return new Readable({
-      read() {
-        if (sent++ < 4) this.push(Buffer.alloc(64 * 1024, 0x62));
-        else this.destroy(new Error('disk gone'));
-      },
-    });
-  });
+  const port = await serve(t, () => cutAfter(4, (b) => b.destroy(new Error('disk gone'))));
   const r = await get(port);
   t.equal(r.complete, false, 'not a complete response');
   t.ok(r.bytes < 1024 * 1024, 'short');
 });
 
 t.test('a body closed before its end (no error) cuts the response', async (t) => {
-  const port = await serve(t, () => {
-    let sent = 0;
-    return new Readable({
-      read() {
-        if (sent++ < 2) this.push(Buffer.alloc(64 * 1024, 0x63));
-        else setImmediate(() => this.destroy());
-      },
-    });
-  });
+  const port = await serve(t, () => cutAfter(2, (b) => setImmediate(() => b.destroy())));
   t.equal((await get(port)).complete, false);
 });
 
