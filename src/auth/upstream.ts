@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
- * SigV4 for the gateway's own requests to S3-compatible and DynamoDB-compatible backends (Ceph
- * RGW, Alternator), with the verifier's arithmetic (signing.ts, canonical.ts): the signing key
- * cached per day and X-Amz-Date formatted once a second. aws4 took ~60 µs per request
- * (a signing key derived through four HMAC objects each time, its own canonicalisation).
+ * SigV4 for the gateway's own requests to its backends (Ceph RGW, Alternator), with the
+ * verifier's arithmetic (signing.ts, canonical.ts): the signing key cached per day and
+ * X-Amz-Date formatted once a second. aws4 took ~60 µs per request (a signing key derived
+ * through four HMAC objects each time, its own canonicalisation).
  */
 import { canonicalQuery, splitQuery, trimAll } from './canonical.js';
 import { ALGORITHM, scopeOf, SigningKeyCache, signHex, stringToSign } from './signing.js';

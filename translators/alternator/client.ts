@@ -7,8 +7,8 @@
  * otherwise only when the caller says the request is idempotent (reads; writes made idempotent by
  * a condition or a ClientRequestToken).
  */
-import { ALGORITHM, scopeOf, sha256Hex, SigningKeyCache, signHex, stringToSign } from '../../src/auth/signing.js';
-import { amzDateNow } from '../../src/auth/upstream.js';
+import { sha256Hex } from '../../src/auth/signing.js';
+import { UpstreamSigner } from '../../src/auth/upstream.js';
 import { AwsError } from '../../src/errors.js';
 import type { AlternatorConfig } from './config.js';
 import type { AlternatorNode, NodePool } from './nodes.js';
@@ -42,37 +42,26 @@ export function backendFailure(): AwsError {
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
-const SIGNED_HEADERS = 'content-type;host;x-amz-date;x-amz-target';
 
 const UPSTREAM_AUTH = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'MissingAuthenticationTokenException', 'IncompleteSignatureException', 'AccessDeniedException', 'ExpiredTokenException']);
 
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 export class AlternatorClient {
-  private readonly keys = new SigningKeyCache(8);
+  private readonly signer: UpstreamSigner;
 
   constructor(
     private readonly cfg: AlternatorConfig,
     readonly nodes: NodePool,
     private readonly log: { warn(m: string, f?: Record<string, unknown>): void },
-  ) {}
+  ) {
+    this.signer = new UpstreamSigner(cfg.region, 'dynamodb');
+  }
 
-  /**
-   * SigV4 for one POST / with the project's own signing arithmetic (src/auth/signing.ts; the
-   * signing key cached per day), over the headers the DynamoDB SDKs sign.
-   */
+  /** SigV4 for one POST / (src/auth/upstream.ts), over the headers the DynamoDB SDKs sign. */
   private sign(node: AlternatorNode, target: string, body: Buffer): Record<string, string> {
-    const amzDate = amzDateNow();
-    const date = amzDate.slice(0, 8);
-    const scope = scopeOf(date, this.cfg.region, 'dynamodb');
-    const canonical = `POST\n/\n\ncontent-type:${CONTENT_TYPE}\nhost:${node.host}\nx-amz-date:${amzDate}\nx-amz-target:${target}\n\n${SIGNED_HEADERS}\n${sha256Hex(body)}`;
-    const signature = signHex(this.keys.get(this.cfg.secretAccessKey, date, this.cfg.region, 'dynamodb'), stringToSign(amzDate, scope, canonical));
-    return {
-      'content-type': CONTENT_TYPE,
-      'x-amz-target': target,
-      'x-amz-date': amzDate,
-      authorization: `${ALGORITHM} Credential=${this.cfg.accessKeyId}/${scope}, SignedHeaders=${SIGNED_HEADERS}, Signature=${signature}`,
-    };
+    const headers = { 'content-type': CONTENT_TYPE, host: node.host, 'x-amz-target': target };
+    return this.signer.sign(this.cfg, { method: 'POST', path: '/', query: '', headers, payloadHash: sha256Hex(body) });
   }
 
   /**
