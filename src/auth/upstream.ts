@@ -5,7 +5,7 @@
  * X-Amz-Date formatted once a second. aws4 took ~60 µs per request (a signing key derived
  * through four HMAC objects each time, its own canonicalisation).
  */
-import { canonicalQuery, splitQuery, trimAll } from './canonical.js';
+import { canonicalQuery, canonicalUri, splitQuery, trimAll } from './canonical.js';
 import { ALGORITHM, scopeOf, SigningKeyCache, signHex, stringToSign } from './signing.js';
 
 export interface UpstreamCreds {
@@ -15,7 +15,7 @@ export interface UpstreamCreds {
 
 export interface UpstreamRequest {
   method: string;
-  /** Path as sent, already percent-encoded in its canonical (RFC 3986) form. */
+  /** Path as sent, percent-encoded (canonicalised as the verifier does: S3 as is, others normalised and encoded again). */
   path: string;
   /** Query string as sent (without '?'), already encoded; '' for none. */
   query: string;
@@ -60,7 +60,7 @@ export class UpstreamSigner {
     for (const n of names) block += n + ':' + trimAll(h[n]!) + '\n';
     const signed = names.join(';');
     const query = r.query === '' ? '' : canonicalQuery(splitQuery(r.query));
-    const canonical = `${r.method}\n${r.path}\n${query}\n${block}\n${signed}\n${r.payloadHash}`;
+    const canonical = `${r.method}\n${canonicalUri(r.path, this.service === 's3')}\n${query}\n${block}\n${signed}\n${r.payloadHash}`;
     const scope = scopeOf(date, this.region, this.service);
     const signature = signHex(this.keys.get(creds.secretAccessKey, date, this.region, this.service), stringToSign(amzDate, scope, canonical));
     h.authorization = `${ALGORITHM} Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${signature}`;

@@ -70,3 +70,18 @@ t.test('X-Amz-Date of the current second', async (t) => {
   t.equal(amzDateNow(Date.UTC(2026, 10, 24, 21, 5, 9, 1)), '20261124T210509Z', 'same second, same text');
   t.equal(amzDateNow(Date.UTC(2026, 10, 24, 21, 5, 10)), '20261124T210510Z');
 });
+
+t.test('a DynamoDB-API request (non-S3 path rules) verifies as dynamodb', async (t) => {
+  const id = testIdentity();
+  const key = await id.addKey(creds);
+  const signer = new UpstreamSigner('us-east-1', 'dynamodb');
+  const body = Buffer.from('{"TableName":"t"}');
+  const { sha256Hex } = await import('../../src/auth/signing.js');
+  for (const path of ['/', '/dynamo/']) {
+    const headers: Record<string, string> = { host: 'localhost:8000', 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.DescribeTable' };
+    signer.sign({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, { method: 'POST', path, query: '', headers, payloadHash: sha256Hex(body) });
+    const req = wire({ method: 'POST', target: path, rawHeaders: Object.entries(headers).flat(), body });
+    req.bodyBuffer = body;
+    await t.resolves(authenticator(id.identity, Date.now()).authenticate(req, parseSignature(req, 'dynamodb')!, 'dynamodb'), `${path}: verified`);
+  }
+});

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
- * A small DynamoDB JSON-1.0 client for the state store: SigV4 (aws4) over undici pools, several
+ * A small DynamoDB JSON-1.0 client for the state store: SigV4 (src/auth/upstream.ts) over undici pools, several
  * endpoints (Alternator nodes have no load balancer of their own), round-robin over the endpoints
  * that answer, and retries on another endpoint for failures that left nothing behind or that are
  * safe to repeat. Every write the state store sends is conditional on a version it generated, so a
  * repeated write is recognised by the caller (see items.ts) and never applied twice.
  */
-import aws4 from 'aws4';
 import { Pool } from 'undici';
+import { sha256Hex } from '../../auth/signing.js';
+import { UpstreamSigner } from '../../auth/upstream.js';
 
 export interface DynamoClientOptions {
   endpoints: string[];
@@ -46,9 +47,11 @@ export class DynamoClient {
   private next = 0;
   private readonly timeoutMs: number;
   private readonly attempts: number;
+  private readonly signer: UpstreamSigner;
 
   constructor(private readonly opts: DynamoClientOptions) {
     if (opts.endpoints.length === 0) throw new Error('no DynamoDB-API endpoint given');
+    this.signer = new UpstreamSigner(opts.region, 'dynamodb');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.attempts = opts.attempts ?? 6;
     this.nodes = opts.endpoints.map((e) => {
@@ -104,24 +107,14 @@ export class DynamoClient {
   }
 
   private async send<T>(node: Node, operation: string, body: string): Promise<T> {
-    const signed = aws4.sign(
-      {
-        host: node.url.host,
-        path: node.url.pathname || '/',
-        method: 'POST',
-        service: 'dynamodb',
-        region: this.opts.region,
-        body,
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
-      },
-      { accessKeyId: this.opts.accessKeyId, secretAccessKey: this.opts.secretAccessKey },
-    );
-    const res = await node.pool.request({
-      path: signed.path ?? '/',
+    const headers = this.signer.sign(this.opts, {
       method: 'POST',
-      headers: signed.headers as Record<string, string>,
-      body,
+      path: node.url.pathname || '/',
+      query: '',
+      headers: { 'content-type': 'application/x-amz-json-1.0', host: node.url.host, 'x-amz-target': `DynamoDB_20120810.${operation}` },
+      payloadHash: sha256Hex(body),
     });
+    const res = await node.pool.request({ path: node.url.pathname || '/', method: 'POST', headers, body });
     const text = await res.body.text();
     if (res.statusCode === 200) return (text ? JSON.parse(text) : {}) as T;
     let code = `Http${res.statusCode}`;
