@@ -107,14 +107,15 @@ export class DynamoClient {
   }
 
   private async send<T>(node: Node, operation: string, body: string): Promise<T> {
+    const path = node.url.pathname || '/';
     const headers = this.signer.sign(this.opts, {
       method: 'POST',
-      path: node.url.pathname || '/',
+      path,
       query: '',
       headers: { 'content-type': 'application/x-amz-json-1.0', host: node.url.host, 'x-amz-target': `DynamoDB_20120810.${operation}` },
       payloadHash: sha256Hex(body),
     });
-    const res = await node.pool.request({ path: node.url.pathname || '/', method: 'POST', headers, body });
+    const res = await node.pool.request({ path, method: 'POST', headers, body });
     const text = await res.body.text();
     if (res.statusCode === 200) return (text ? JSON.parse(text) : {}) as T;
     let code = `Http${res.statusCode}`;
