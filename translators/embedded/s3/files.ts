@@ -8,7 +8,7 @@
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
-import { close as fsClose, fdatasync, fsync, mkdirSync, open as fsOpen, readdirSync, readFileSync, rmSync, statSync, write as fsWrite, writev as fsWritev, writeFileSync } from 'node:fs';
+import { close as fsClose, constants, fdatasync, fsync, mkdirSync, open as fsOpen, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import { AwsError } from '../../../src/errors.js';
 import { FileBody, type Piece } from './body.js';
 import { FdCache } from './fd-cache.js';
 import { DigestSet } from './hashing.js';
+import { SinkFactory } from './staged.js';
 
 export interface Segment {
   /** File id (relative name under data/). */
@@ -54,6 +55,8 @@ export class FileStore {
   private readonly masterKey: Buffer;
   /** Descriptors of data files kept open between reads (fd-cache.ts). */
   private readonly fds = new FdCache();
+  /** Where written bytes go: O_DIRECT from aligned slabs where the filesystem allows (staged.ts). */
+  private readonly sinks = new SinkFactory();
 
   constructor(root: string) {
     this.dataDir = join(root, 'data');
@@ -142,17 +145,17 @@ export class FileStore {
   }
 
   /** Creates the data file (exclusive: ids are random, a clash is never overwritten). */
-  private async create(dir: string, path: string): Promise<number> {
+  private async create(dir: string, path: string, direct: boolean): Promise<number> {
     await this.ensureDir(dir);
     try {
-      return await openFd(path);
+      return await openFd(path, direct);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       // the directory went away under us: make it again
       this.dirsMade.delete(dir);
       this.dropDirFd(dir);
       await this.ensureDir(dir);
-      return openFd(path);
+      return openFd(path, direct);
     }
   }
 
@@ -172,34 +175,28 @@ export class FileStore {
     const iv = opts.encrypt ? randomBytes(16) : undefined;
     const cipher = iv ? createCipheriv('aes-256-ctr', this.fileKey(file), iv) : undefined;
     // a raw descriptor and callback calls: a FileHandle costs an object and its own bookkeeping per call
-    let fd: number | undefined;
     let created = false;
+    const sink = this.sinks.create(async (direct) => {
+      const fd = await this.create(dir, path, direct);
+      created = true;
+      return fd;
+    }, path);
+    let fd: number | undefined;
     try {
-      // chunks are gathered up to WRITE_BATCH bytes and written with one writev
-      let batch: Buffer[] = [];
-      let batched = 0;
-      const flush = async () => {
-        if (!batched) return;
-        if (fd === undefined) {
-          fd = await this.create(dir, path);
-          created = true;
-        }
-        await writeAll(fd, batch, batched);
-        batch = [];
-        batched = 0;
-      };
       for await (const chunk of body) {
         const plain = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         if (plain.length === 0) continue;
         digests.update(plain);
-        const b = cipher ? cipher.update(plain) : plain;
-        batch.push(b);
-        batched += b.length;
-        if (batched >= WRITE_BATCH) await flush();
+        // the ETag is the MD5 of the plain bytes: the sink hashes what it stages unless it gets ciphertext
+        if (cipher) digests.md5.update(plain);
+        const wrote = cipher ? sink.add(cipher.update(plain)) : sink.add(plain, digests.md5);
+        if (wrote) await wrote;
       }
-      await flush();
+      await sink.end();
+      fd = sink.fd;
       if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
-      const { md5, checksums } = digests.finish();
+      const { md5, checksums } = await digests.finish();
+      sink.release();
       verifyDigests(md5, checksums, opts);
       // empty objects (directory markers…) need no file
       if (fd === undefined) return { file: '', size: 0, md5, checksums };
@@ -211,6 +208,9 @@ export class FileStore {
       await this.syncDir(dir);
       return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
+      digests.discard();
+      sink.release();
+      fd ??= sink.fd;
       if (fd !== undefined) await fdCall(fsClose, fd).catch(noop);
       if (created) await unlink(path).catch(() => undefined);
       throw e;
@@ -302,26 +302,17 @@ export class FileStore {
   }
 }
 
-const WRITE_BATCH = 1024 * 1024;
-
 const noop = (): void => undefined;
 
-/** An exclusive create for writing (ids are random: a clash is never overwritten). */
-function openFd(path: string): Promise<number> {
-  return new Promise((resolve, reject) => fsOpen(path, 'wx', 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
+/** An exclusive create for writing (ids are random: a clash is never overwritten), O_DIRECT when asked. */
+function openFd(path: string, direct: boolean): Promise<number> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (direct ? constants.O_DIRECT : 0);
+  return new Promise((resolve, reject) => fsOpen(path, flags, 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
 }
 
 /** fdatasync / fsync / close of a descriptor, as a promise. */
 function fdCall(call: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void, fd: number): Promise<void> {
   return new Promise((resolve, reject) => call(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-/** Writes every byte of `bufs` at the file position (writev may write less than asked). */
-async function writeAll(fd: number, bufs: Buffer[], total: number): Promise<void> {
-  let done = await new Promise<number>((resolve, reject) => fsWritev(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))));
-  if (done === total) return;
-  const rest = Buffer.concat(bufs);
-  while (done < total) done += await new Promise<number>((resolve, reject) => fsWrite(fd, rest, done, total - done, null, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** AES-256-CTR decipher positioned at byte `offset` of the plaintext. */

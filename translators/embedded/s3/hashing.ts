@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 /**
  * Streaming digests computed while an object is written: MD5 (the ETag) plus the flexible
- * checksums a client asked for (shared implementations in src/checksums.ts).
+ * checksums a client asked for (shared implementations in src/checksums.ts). MD5 is hashed by
+ * the multi-buffer kernels of src/hash/md5-lanes.ts, concurrent uploads side by side.
  */
-import { createHash } from 'node:crypto';
+import { createLaneMd5 } from '../../../src/hash/md5-lanes.js';
 import type { ChecksumAlgorithm } from '../../../apis/s3/backend.js';
 import { createChecksum, type ChecksumHasher } from '../../../src/checksums.js';
 
@@ -21,9 +22,13 @@ export function checksumDigest(alg: ChecksumAlgorithm): Digest {
   };
 }
 
-/** MD5 plus the requested checksums over one stream. */
+/**
+ * MD5 plus the requested checksums over one stream. `update` counts the bytes and feeds the
+ * checksums; the writer feeds `md5` itself, with the bytes it staged (hashed in place) or the
+ * chunk.
+ */
 export class DigestSet {
-  readonly md5 = createHash('md5');
+  readonly md5 = createLaneMd5();
   readonly checksums = new Map<ChecksumAlgorithm, Digest>();
   bytes = 0;
 
@@ -33,13 +38,17 @@ export class DigestSet {
 
   update(chunk: Buffer) {
     this.bytes += chunk.length;
-    this.md5.update(chunk);
     for (const d of this.checksums.values()) d.update(chunk);
   }
 
-  finish(): { md5: Buffer; checksums: Partial<Record<ChecksumAlgorithm, string>> } {
+  async finish(): Promise<{ md5: Buffer; checksums: Partial<Record<ChecksumAlgorithm, string>> }> {
     const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
     for (const [a, d] of this.checksums) checksums[a] = d.digest();
-    return { md5: this.md5.digest(), checksums };
+    return { md5: await this.md5.digest(), checksums };
+  }
+
+  /** Drops the MD5 stream (a write that failed: what it queued is let go). */
+  discard(): void {
+    this.md5.discard();
   }
 }
