@@ -7,7 +7,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from './sha256.js';
-import { GATEWAY_NODE_FLAGS } from '../src/node-flags.js';
 
 export const SERVER_CORE = '0';
 export const LOAD_CORE = '1';
@@ -30,7 +29,7 @@ const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js
 
 /** `mcgw serve` on the server core with the bench's root key; resolves with its port. */
 export async function startGatewayPinned(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, core = SERVER_CORE, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const gw = await startPinned(process.execPath, [...GATEWAY_NODE_FLAGS, ...nodeArgs, MAIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], /listening on http:\/\/127\.0\.0\.1:(\d+)/, benchEnv(env), core);
+  const gw = await startPinned(process.execPath, [...nodeArgs, MAIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], /listening on http:\/\/127\.0\.0\.1:(\d+)/, benchEnv(env), core);
   return { child: gw.child, port: Number(gw.match[1]) };
 }
 
