@@ -114,14 +114,19 @@ class DirectSink implements Sink {
     }
   }
 
-  /** Writes the first `len` bytes of the slab (a multiple of ALIGN, or any length without O_DIRECT). */
-  private async flush(len: number): Promise<void> {
+  /** The descriptor, the file made by the first write. */
+  private async file(): Promise<number> {
     if (this.fd === undefined) {
       const o = await this.factory.open(this.opener, this.path);
       this.fd = o.fd;
       this.direct = o.direct;
     }
-    await writeFully(this.fd, this.slab!.buf, len, this.pos);
+    return this.fd;
+  }
+
+  /** Writes the first `len` bytes of the slab (a multiple of ALIGN, or any length without O_DIRECT). */
+  private async flush(len: number): Promise<void> {
+    await writeFully(await this.file(), this.slab!.buf, len, this.pos);
     this.pos += this.fill;
     this.fill = 0;
   }
@@ -131,12 +136,7 @@ class DirectSink implements Sink {
     if (fill === 0) return;
     const size = this.pos + fill;
     const padded = Math.ceil(fill / ALIGN) * ALIGN;
-    if (this.fd === undefined) {
-      const o = await this.factory.open(this.opener, this.path);
-      this.fd = o.fd;
-      this.direct = o.direct;
-    }
-    const fd = this.fd;
+    const fd = await this.file();
     // O_DIRECT writes whole blocks: the last one padded with zeros (no byte of an earlier upload
     // reaches the disk), then cut off
     if (this.direct) this.slab!.buf.fill(0, fill, padded);
