@@ -133,7 +133,10 @@ class Stream implements LaneMd5 {
   }
 
   drained(): Promise<void> {
-    if (this.pending < 64) return Promise.resolve();
+    if (this.pending < 64) {
+      this.unstageTail();
+      return Promise.resolve();
+    }
     this.urgent = true;
     schedule(this);
     if (!this.draining) {
@@ -180,9 +183,21 @@ class Stream implements LaneMd5 {
   /** Settles `drained` once nothing whole is pending. */
   wake(): void {
     if (this.pending >= 64 || !this.draining) return;
+    this.unstageTail();
     this.draining.resolve();
     this.draining = undefined;
     this.urgent = false;
+  }
+
+  /** A sub-block tail still staged is copied out (≤ 63 bytes): its writer may reuse the slab. */
+  private unstageTail(): void {
+    if (!this.queue.some((e, i) => i >= this.qi && e instanceof Range)) return;
+    const n = this.pending;
+    const tail = Buffer.allocUnsafe(n);
+    this.take(tail, 0, n);
+    this.queue = [tail];
+    this.qi = this.off = 0;
+    this.pending = n;
   }
 
   /** Whether chunks (not only staged ranges) are pending: their waiting holds memory. */
