@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -147,6 +148,7 @@ t.test('SSE-S3: default bucket encryption and per-request AES256 encrypt at rest
   const secret = 'top secret plaintext '.repeat(20);
   const put = await fx.put('enc', 'one', secret, { ServerSideEncryption: 'AES256' });
   t.equal(put.ServerSideEncryption, 'AES256');
+  t.equal(put.ETag, `"${createHash('md5').update(secret).digest('hex')}"`, 'the ETag is the MD5 of the plaintext, not of what is stored');
   await rejectsCode(t, fx.put('enc', 'two', 'x', { ServerSideEncryption: 'aws:kms' }), 'NotImplemented', 501);
   await rejectsCode(t, fx.put('enc', 'two', 'x', { ServerSideEncryption: 'rot13' }), 'InvalidArgument', 400);
   await fx.call('PutBucketEncryption', { Bucket: 'enc', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } });
