@@ -27,6 +27,8 @@
 import { Code, I32, Op, Simd, V128, wasmModule, type FuncDef } from './wasm-emit.js';
 
 export const STATE = 0;
+/** Index (in 32-bit words) of word w (A, B, C, D) of lane l's state, for md5x4 and md5x8. */
+export const laneState = (l: number, w: number): number => (STATE + (l >> 2) * 64 + w * 16 + (l & 3) * 4) / 4;
 export const STATE1 = 128;
 export const PTRS = 160;
 const KTAB = 256;

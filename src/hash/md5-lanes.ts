@@ -13,7 +13,7 @@
  * to OpenSSL (it cannot be). That costs nothing when it is alone: the scalar kernel runs at about
  * OpenSSL's speed on this kind of machine (bench/md5.ts).
  */
-import { DATA, INIT, MAX_LANES, PTRS, SLAB_BLOCKS, STAGED_AT, STAGED_SLAB, STAGED_SLABS, STATE, STATE1, instantiateMd5, laneData, type Md5Kernels } from './md5-kernel.js';
+import { DATA, INIT, MAX_LANES, PTRS, SLAB_BLOCKS, STAGED_AT, STAGED_SLAB, STAGED_SLABS, STATE1, instantiateMd5, laneData, laneState, type Md5Kernels } from './md5-kernel.js';
 
 /**
  * A slab of the kernels' own memory (STAGED_SLAB bytes, page-aligned, so fit for O_DIRECT): bytes
@@ -367,14 +367,12 @@ function run(group: Stream[], lanes: number): void {
     // a lane without a stream reads its own region: every pointer stays inside the memory
     u32[PTRS / 4 + l] = s ? s.source(laneData(l), bytes) : laneData(l);
     if (!s) continue;
-    const at = (STATE + (l >> 2) * 64 + (l & 3) * 4) / 4;
-    for (let w = 0; w < 4; w++) u32[at + 4 * w] = s.state[w];
+    for (let w = 0; w < 4; w++) u32[laneState(l, w)] = s.state[w];
   }
   if (lanes === 8) x8(blocks);
   else x4(blocks);
   for (let l = 0; l < group.length; l++) {
     const s = group[l];
-    const at = (STATE + (l >> 2) * 64 + (l & 3) * 4) / 4;
-    for (let w = 0; w < 4; w++) s.state[w] = u32[at + 4 * w];
+    for (let w = 0; w < 4; w++) s.state[w] = u32[laneState(l, w)];
   }
 }

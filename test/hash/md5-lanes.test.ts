@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import t from 'tap';
-import { DATA, INIT, PTRS, STAGED_SLAB, STAGED_SLABS, STATE, STATE1, instantiateMd5, laneData, type KernelOptions } from '../../src/hash/md5-kernel.js';
+import { DATA, INIT, PTRS, STAGED_SLAB, STAGED_SLABS, STATE1, instantiateMd5, laneData, laneState, type KernelOptions } from '../../src/hash/md5-kernel.js';
 import { createLaneMd5, giveMd5Slab, takeMd5Slab, type LaneMd5, type Md5Slab } from '../../src/hash/md5-lanes.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
@@ -49,12 +49,12 @@ t.test('kernels: every lane of md5x8, md5x4 and md5x1 matches crypto', async (t)
         for (let l = 0; l < lanes; l++) {
           k.mem.set(padded(msgs[l]), laneData(l));
           k.u32[PTRS / 4 + l] = laneData(l);
-          for (let w = 0; w < 4; w++) k.u32[(STATE + (l >> 2) * 64 + w * 16 + (l & 3) * 4) / 4] = INIT[w];
+          for (let w = 0; w < 4; w++) k.u32[laneState(l, w)] = INIT[w];
         }
         (lanes === 8 ? k.x8 : k.x4)(blocks);
         const got = msgs.slice(0, lanes).map((_, l) => {
           const d = Buffer.alloc(16);
-          for (let w = 0; w < 4; w++) d.writeUInt32LE(k.u32[(STATE + (l >> 2) * 64 + w * 16 + (l & 3) * 4) / 4], 4 * w);
+          for (let w = 0; w < 4; w++) d.writeUInt32LE(k.u32[laneState(l, w)], 4 * w);
           return d.toString('hex');
         });
         t.same(got, msgs.slice(0, lanes).map(md5), `md5x${lanes} ${JSON.stringify(opts)} length ${len}`);

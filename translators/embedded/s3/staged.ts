@@ -17,7 +17,7 @@
  * per byte serves the ETag and the disk, and the socket's chunks are let go at once (they die
  * young, instead of piling up in the old generation until a full collection).
  */
-import { constants, ftruncate, open as fsOpen, unlink, write as fsWrite, writev as fsWritev } from 'node:fs';
+import { constants, ftruncate, unlink, write as fsWrite, writev as fsWritev } from 'node:fs';
 import { giveMd5Slab, takeMd5Slab, type LaneMd5, type Md5Slab } from '../../../src/hash/md5-lanes.js';
 import { STAGED_SLAB } from '../../../src/hash/md5-kernel.js';
 
@@ -91,27 +91,29 @@ class DirectSink implements Sink {
   }
 
   add(chunk: Buffer, md5?: LaneMd5): Promise<void> | undefined {
-    const slab = this.slab!;
+    // the common case, a chunk that leaves room in the slab, without an async call
     if (chunk.length < SLAB - this.fill) {
-      chunk.copy(slab.buf, this.fill);
-      md5?.updateStaged(slab, this.fill, chunk.length);
-      this.fill += chunk.length;
+      this.stage(chunk, 0, chunk.length, md5);
       return undefined;
     }
     return this.addSlow(chunk, md5);
   }
 
   private async addSlow(chunk: Buffer, md5?: LaneMd5): Promise<void> {
-    let off = 0;
-    while (off < chunk.length) {
+    for (let off = 0; off < chunk.length; ) {
       const n = Math.min(chunk.length - off, SLAB - this.fill);
-      chunk.copy(this.slab!.buf, this.fill, off, off + n);
-      md5?.updateStaged(this.slab!, this.fill, n);
-      this.fill += n;
+      this.stage(chunk, off, n, md5);
       off += n;
       // the slab is refilled once on disk and hashed
       if (this.fill === SLAB) await Promise.all([this.flush(SLAB), md5?.drained()]);
     }
+  }
+
+  /** Copies `n` bytes of `chunk` from `off` into the slab and queues them for `md5` in place. */
+  private stage(chunk: Buffer, off: number, n: number, md5?: LaneMd5): void {
+    chunk.copy(this.slab!.buf, this.fill, off, off + n);
+    md5?.updateStaged(this.slab!, this.fill, n);
+    this.fill += n;
   }
 
   /** The descriptor, the file made by the first write. */
@@ -156,6 +158,8 @@ class BufferedSink implements Sink {
   fd: number | undefined;
   private batch: Buffer[] = [];
   private batched = 0;
+  /** File offset of the batch's first byte. */
+  private pos = 0;
 
   constructor(private readonly opener: Opener) {}
 
@@ -169,7 +173,8 @@ class BufferedSink implements Sink {
   private async flush(): Promise<void> {
     if (!this.batched) return;
     this.fd ??= await this.opener(false);
-    await writeAll(this.fd, this.batch, this.batched);
+    await writeAll(this.fd, this.batch, this.batched, this.pos);
+    this.pos += this.batched;
     this.batch = [];
     this.batched = 0;
   }
@@ -191,10 +196,8 @@ async function writeFully(fd: number, buf: Buffer, len: number, pos: number): Pr
   }
 }
 
-/** Writes every byte of `bufs` at the file position (writev may write less than asked). */
-async function writeAll(fd: number, bufs: Buffer[], total: number): Promise<void> {
-  let done = await new Promise<number>((resolve, reject) => fsWritev(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))));
-  if (done === total) return;
-  const rest = Buffer.concat(bufs);
-  while (done < total) done += await new Promise<number>((resolve, reject) => fsWrite(fd, rest, done, total - done, null, (err, n) => (err ? reject(err) : resolve(n))));
+/** Writes every byte of `bufs` (`total` of them) at `pos` (writev may write less than asked). */
+async function writeAll(fd: number, bufs: Buffer[], total: number, pos: number): Promise<void> {
+  const done = await new Promise<number>((resolve, reject) => fsWritev(fd, bufs, pos, (err, n) => (err ? reject(err) : resolve(n))));
+  if (done < total) await writeFully(fd, Buffer.concat(bufs).subarray(done), total - done, pos + done);
 }
