@@ -22,4 +22,10 @@ stop_backends() {
 trap stop_backends EXIT
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-npm test
+# The run's TAP output is kept, so that a failing run ends by naming its failures (CI shows the end).
+log=$(mktemp -t mcgw-test-all.XXXXXX.tap)
+status=0
+npm test 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then node scripts/tap-failures.mjs "$log" || true; fi
+rm -f "$log"
+exit "$status"
