@@ -6,11 +6,13 @@
  *  - PUT of 1 MiB (durable: fsync before the answer) vs moto_server (target ≥ 2×);
  *  - LIST of a 1,000-key page from a 100,000-key bucket, one connection (target p50 ≤ 20 ms).
  * Peers that are not installed are reported as skipped. s3rver (npm, dev dependency) runs as a
- * child node process and is sent unsigned requests (it accepts them). Every server's CPU time per
- * request (from /proc) is shown beside its req/s: on a shared machine it moves far less.
+ * child node process and is sent unsigned requests (it accepts them). The gateway, nginx and s3rver
+ * run at once and take turns (a warm-up each, then two rounds, the second in reverse order), so a drift of the machine
+ * falls on all alike; moto_server runs alone (motoAlone). Every server's CPU time per request (from /proc) is shown beside its req/s:
+ * on a shared machine it moves far less.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +25,7 @@ import { startGateway } from '../src/server/start.js';
 import { silentLogger } from '../src/log.js';
 import { principalOf } from '../src/state/identity.js';
 import { Sha256 } from './sha256.js';
-import { BENCH_CREDENTIALS, have, printRows, processCpuSeconds, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row } from './lib.js';
+import { BENCH_CREDENTIALS, have, interleavedWrk, printRows, processCpuSeconds, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row, type SideResult, type WrkRequest } from './lib.js';
 
 const KEY = BENCH_CREDENTIALS.accessKeyId;
 const SECRET = BENCH_CREDENTIALS.secretAccessKey;
@@ -70,18 +72,6 @@ async function send(port: number, method: string, path: string, body?: Buffer): 
 }
 
 type Measured = { requestsPerSec: number; p50ms: number; non2xx?: number; cpuUsPerReq?: number };
-
-/**
- * Runs `run` and adds the server's CPU time per request: the figure that stays meaningful on a
- * shared machine, where req/s moves with everyone else's load.
- */
-export function withCpu<M extends { requestsPerSec: number }>(pid: number | undefined, seconds: number, run: () => M): M & { cpuUsPerReq?: number } {
-  const c0 = processCpuSeconds(pid);
-  const m = run();
-  const c1 = processCpuSeconds(pid);
-  const n = m.requestsPerSec * seconds;
-  return { ...m, cpuUsPerReq: c0 !== undefined && c1 !== undefined && n > 0 ? ((c1 - c0) * 1e6) / n : undefined };
-}
 
 /** "1000 req/s (p50 13.99 ms, 1150 µs CPU/req)" */
 export function fmtMeasured(m: { requestsPerSec: number; p50ms: number; cpuUsPerReq?: number }): string {
@@ -154,6 +144,59 @@ async function prefill(dataDir: string, bucket: string, n: number): Promise<void
   }
 }
 
+/** A server under test: where wrk sends its GETs and PUTs, and whose CPU is counted. */
+interface Server {
+  key: string;
+  url: string;
+  pid: number | undefined;
+  get: WrkRequest;
+  put?: WrkRequest;
+}
+
+/** One server's share of an interleaved run, as this bench's rows take it. */
+function measured(r: SideResult, key: string): Measured {
+  const cpu = r.cpuUsPerRequest[key];
+  return { requestsPerSec: r.requestsPerSec, p50ms: r.p50ms, non2xx: r.non2xx, cpuUsPerReq: cpu !== undefined && Number.isFinite(cpu) ? cpu : undefined };
+}
+
+/**
+ * wrk against every server in turn (lib.ts interleavedWrk: a warm-up each, then rounds in
+ * alternating order), so that all of them see the same drift of a shared machine.
+ */
+function interleaved(servers: Server[], which: 'get' | 'put', seconds: number): Map<string, Measured> {
+  const sides = servers.filter((s) => s[which] !== undefined);
+  const pids = Object.fromEntries(sides.map((s) => [s.key, s.pid]));
+  const results = interleavedWrk(sides.map((s) => ({ url: s.url, req: s[which]! })), pids, { seconds, rounds: 2, warmupSeconds: 1 });
+  return new Map(sides.map((s, i) => [s.key, measured(results[i]!, s.key)]));
+}
+
+/**
+ * moto_server measured on its own, a fresh process for each workload: once wrk has closed its
+ * connections at the end of a run, moto answers no further request (seen with moto 5), so it
+ * cannot take turns with the others. It is far slower than the rest, never the peer that counts.
+ */
+async function motoAlone(which: 'get' | 'put', object: Buffer, seconds: number, children: ChildProcess[]): Promise<Measured> {
+  const mp = await freePort();
+  const moto = await startPinned('moto_server', ['-p', String(mp)], /Running on/);
+  children.push(moto.child);
+  try {
+    await send(mp, 'PUT', '/bench');
+    await send(mp, 'PUT', '/bench/obj', object);
+    const req: WrkRequest =
+      which === 'get'
+        ? { method: 'GET', path: '/bench/obj', headers: await signed(mp, 'GET', '/bench/obj') }
+        : { method: 'PUT', path: '/bench/put', headers: await signed(mp, 'PUT', '/bench/put', object), body: object.toString('latin1') };
+    const c0 = processCpuSeconds(moto.child.pid);
+    const w = wrk(`http://127.0.0.1:${mp}/`, req, { seconds });
+    const c1 = processCpuSeconds(moto.child.pid);
+    const cpuUsPerReq = c0 !== undefined && c1 !== undefined && w.requests > 0 ? ((c1 - c0) * 1e6) / w.requests : undefined;
+    return { requestsPerSec: w.requestsPerSec, p50ms: w.p50ms, non2xx: w.non2xx, cpuUsPerReq };
+  } finally {
+    await stopChild(moto.child);
+    children.splice(children.indexOf(moto.child), 1);
+  }
+}
+
 export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mcgw-bench-s3-'));
   const rows: Row[] = [];
@@ -165,21 +208,22 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
     children.push(gw.child);
     const port = gw.port;
     const object = Buffer.alloc(MiB, 0x61);
+    const body = object.toString('latin1');
     if ((await send(port, 'PUT', '/bench')) !== 200) throw new Error('CreateBucket failed');
     if ((await send(port, 'PUT', '/bench/obj', object)) !== 200) throw new Error('PutObject failed');
-    const getReq = { method: 'GET', path: '/bench/obj', headers: await signed(port, 'GET', '/bench/obj') };
-    const get = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, getReq, { seconds }));
-    const putHeaders = await signed(port, 'PUT', '/bench/put', object);
-    const put = withCpu(gw.child.pid, seconds, () => wrk(`http://127.0.0.1:${port}/`, { method: 'PUT', path: '/bench/put', headers: putHeaders, body: object.toString('latin1') }, { seconds }));
-    const listPath = `/list-bucket?list-type=2&max-keys=1000&start-after=k%2F${String(Math.floor(listKeys / 2)).padStart(6, '0')}`;
-    const list = wrk(`http://127.0.0.1:${port}/`, { method: 'GET', path: listPath, headers: await signed(port, 'GET', listPath) }, { seconds, connections: 1 });
-    if (get.non2xx || put.non2xx || list.non2xx) throw new Error(`non-2xx answers: get ${get.non2xx} put ${put.non2xx} list ${list.non2xx}`);
-
-    let nginx: Measured | undefined;
+    // every server is started and filled first; the runs below then take turns
+    const servers: Server[] = [
+      {
+        key: 'ours',
+        url: `http://127.0.0.1:${port}/`,
+        pid: gw.child.pid,
+        get: { method: 'GET', path: '/bench/obj', headers: await signed(port, 'GET', '/bench/obj') },
+        put: { method: 'PUT', path: '/bench/put', headers: await signed(port, 'PUT', '/bench/put', object), body },
+      },
+    ];
     if (have('nginx')) {
       const root = join(dir, 'www');
       rmSync(root, { recursive: true, force: true });
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(join(root, 'bench'), { recursive: true });
       writeFileSync(join(root, 'bench', 'obj'), object);
       const np = await freePort();
@@ -188,23 +232,8 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
       const ng = spawn('taskset', ['-c', SERVER_CORE, 'nginx', '-c', conf, '-p', dir], { stdio: 'ignore' });
       children.push(ng);
       await waitHttp(`http://127.0.0.1:${np}/bench/obj`);
-      nginx = withCpu(ng.pid, seconds, () => wrk(`http://127.0.0.1:${np}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds }));
+      servers.push({ key: 'nginx', url: `http://127.0.0.1:${np}/`, pid: ng.pid, get: { method: 'GET', path: '/bench/obj', headers: {} } });
     }
-    let motoGet: Measured | undefined;
-    let motoPut: Measured | undefined;
-    if (have('moto_server')) {
-      const mp = await freePort();
-      const moto = await startPinned('moto_server', ['-p', String(mp)], /Running on/);
-      children.push(moto.child);
-      await send(mp, 'PUT', '/bench');
-      await send(mp, 'PUT', '/bench/obj', object);
-      const motoGetReq = { method: 'GET', path: '/bench/obj', headers: await signed(mp, 'GET', '/bench/obj') };
-      motoGet = withCpu(moto.child.pid, seconds, () => wrk(`http://127.0.0.1:${mp}/`, motoGetReq, { seconds }));
-      const mh = await signed(mp, 'PUT', '/bench/put', object);
-      motoPut = withCpu(moto.child.pid, seconds, () => wrk(`http://127.0.0.1:${mp}/`, { method: 'PUT', path: '/bench/put', headers: mh, body: object.toString('latin1') }, { seconds }));
-    }
-    let s3rverGet: Measured | undefined;
-    let s3rverPut: Measured | undefined;
     const s3rverPath = (() => {
       try {
         return createRequire(import.meta.url).resolve('s3rver');
@@ -219,9 +248,20 @@ export async function benchS3(seconds = 8, listKeys = 100_000): Promise<Row[]> {
       const sp = Number(sv.match[1]);
       await fetch(`http://127.0.0.1:${sp}/bench`, { method: 'PUT' }).then((r) => r.arrayBuffer());
       await fetch(`http://127.0.0.1:${sp}/bench/obj`, { method: 'PUT', body: new Uint8Array(object) }).then((r) => r.arrayBuffer());
-      s3rverGet = withCpu(sv.child.pid, seconds, () => wrk(`http://127.0.0.1:${sp}/`, { method: 'GET', path: '/bench/obj', headers: {} }, { seconds }));
-      s3rverPut = withCpu(sv.child.pid, seconds, () => wrk(`http://127.0.0.1:${sp}/`, { method: 'PUT', path: '/bench/put', headers: {}, body: object.toString('latin1') }, { seconds }));
+      servers.push({ key: 's3rver', url: `http://127.0.0.1:${sp}/`, pid: sv.child.pid, get: { method: 'GET', path: '/bench/obj', headers: {} }, put: { method: 'PUT', path: '/bench/put', headers: {}, body } });
     }
+    const gets = interleaved(servers, 'get', seconds);
+    const puts = interleaved(servers, 'put', seconds);
+    const motoGet = have('moto_server') ? await motoAlone('get', object, seconds, children) : undefined;
+    const motoPut = have('moto_server') ? await motoAlone('put', object, seconds, children) : undefined;
+    const listPath = `/list-bucket?list-type=2&max-keys=1000&start-after=k%2F${String(Math.floor(listKeys / 2)).padStart(6, '0')}`;
+    const list = wrk(`http://127.0.0.1:${port}/`, { method: 'GET', path: listPath, headers: await signed(port, 'GET', listPath) }, { seconds, connections: 1 });
+    const get = gets.get('ours')!;
+    const put = puts.get('ours')!;
+    if (get.non2xx || put.non2xx || list.non2xx) throw new Error(`non-2xx answers: get ${get.non2xx} put ${put.non2xx} list ${list.non2xx}`);
+    const nginx = gets.get('nginx');
+    const s3rverGet = gets.get('s3rver');
+    const s3rverPut = puts.get('s3rver');
     const faster = (a: Measured | undefined, b: Measured | undefined) => {
       const ok = (m: Measured | undefined) => (m && !m.non2xx && m.requestsPerSec > 0 ? m : undefined);
       const x = ok(a);
