@@ -49,8 +49,7 @@ export async function benchAlternator(seconds = 6): Promise<Row[]> {
   const role = { accessKeyId: up.accessKeyId, secretAccessKey: up.secretAccessKey };
   const config = join(dir, 'bench-config.json');
   writeFileSync(config, JSON.stringify({ dynamodb: { backend: 'alternator' }, backends: { alternator: { endpoints: up.endpoints, accessKeyId: role.accessKeyId, secretAccessKey: role.secretAccessKey } } }));
-  const nodeArgs = process.env.MCGW_BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', config], {}, FRONT_CORE, nodeArgs);
+  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', config], {}, FRONT_CORE);
   const rows: Row[] = [];
   try {
     await call(gw.port, 'CreateTable', { TableName: 'bench', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' });

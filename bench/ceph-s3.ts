@@ -109,8 +109,7 @@ export async function benchCephS3(seconds = 8): Promise<Row[]> {
   const tag = randomBytes(4).toString('hex');
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ s3: { backend: 'ceph' }, backends: { ceph: { rgw: { endpoint: env.rgwEndpoint, adminAccessKey: env.rgwAdminAccessKey, adminSecretKey: env.rgwAdminSecretKey } } } }));
-  const nodeArgs = process.env.MCGW_BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', config], {}, FRONT_CORE, nodeArgs);
+  const gw = await startGatewayPinned(join(dir, 'data'), ['--config', config], {}, FRONT_CORE);
   const daemons = daemonPids(env.dir);
   pin(Object.values(daemons), UPSTREAM_CORE);
   try {

@@ -27,8 +27,13 @@ export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 
+/** Extra node options for the gateway under test: `MCGW_BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`). */
+export function gatewayNodeArgs(): string[] {
+  return process.env.MCGW_BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+}
+
 /** `mcgw serve` on the server core with the bench's root key; resolves with its port. */
-export async function startGatewayPinned(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, core = SERVER_CORE, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+export async function startGatewayPinned(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, core = SERVER_CORE, nodeArgs: string[] = gatewayNodeArgs()): Promise<{ child: ChildProcess; port: number }> {
   const gw = await startPinned(process.execPath, [...nodeArgs, MAIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], /listening on http:\/\/127\.0\.0\.1:(\d+)/, benchEnv(env), core);
   return { child: gw.child, port: Number(gw.match[1]) };
 }
