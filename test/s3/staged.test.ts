@@ -126,12 +126,48 @@ t.test('more uploads at once than slabs: the rest take the buffered path, all in
   t.ok(results.some((r) => r.seen.direct === false), 'some went through the page cache (no slab left)');
 });
 
+t.test('a full slab is written at once; its hashing is waited for only when the slab is filled again', async (t) => {
+  const factory = new SinkFactory();
+  const path = join(dir, randomBytes(8).toString('hex'));
+  const sink = factory.create(opener(path, {}), path);
+  let release: () => void = () => undefined;
+  let asked = 0;
+  let staged = 0;
+  const md5 = {
+    update: () => undefined,
+    updateStaged: (_slab: unknown, _start: number, n: number) => void (staged += n),
+    drained: () => (asked++, new Promise<void>((r) => (release = r))),
+    digest: async () => Buffer.alloc(16),
+    discard: () => undefined,
+  };
+  const first = randomBytes(SLAB);
+  const w = sink.add(first, md5);
+  if (w) await w;
+  t.equal(asked, 0, 'the full slab went to disk without waiting for its hash');
+  t.equal(staged, SLAB, 'all of it staged for hashing in place');
+  let refilled = false;
+  const second = sink.add(Buffer.from('more'), md5);
+  t.ok(second, 'refilling the slab waits');
+  void second!.then(() => (refilled = true));
+  await new Promise((r) => setImmediate(r));
+  t.equal(asked, 1, 'for the hash of the slab');
+  t.notOk(refilled, 'and not before it is hashed');
+  release();
+  await second;
+  await sink.end();
+  sink.release();
+  closeSync(sink.fd!);
+  const file = readFileSync(path);
+  unlinkSync(path);
+  t.ok(file.equals(Buffer.concat([first, Buffer.from('more')])), 'every byte in the file');
+});
+
 t.test('the embedded store: objects written through the sink read back, their ETag the MD5', async (t) => {
   const root = mkdtempSync(join(dir, 'store-'));
   const s3 = new EmbeddedS3({ dataDir: root, now: () => Date.now() });
   await s3.createBucket('bkt');
   const opts = { versioning: undefined, owner: '1' };
-  for (const size of [0, 1, 4097, SLAB + 3]) {
+  for (const size of [0, 1, 4097, SLAB, SLAB + 3, 2 * SLAB]) {
     const data = randomBytes(size);
     const chunks: Buffer[] = [];
     for (let o = 0; o < size; o += 65536) chunks.push(data.subarray(o, o + 65536));

@@ -182,6 +182,7 @@ export class FileStore {
       return fd;
     }, path);
     let fd: number | undefined;
+    let closed = false;
     try {
       for await (const chunk of body) {
         const plain = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
@@ -193,24 +194,30 @@ export class FileStore {
         if (wrote) await wrote;
       }
       await sink.end();
-      fd = sink.fd;
       if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
+      // empty objects (directory markers…) need no file
+      const made = sink.fd !== undefined;
+      if (made) {
+        fd = sink.fd!;
+        await fdCall(fdatasync, fd);
+        const done = fd;
+        fd = undefined;
+        closed = true;
+        await fdCall(fsClose, done);
+        // the new directory entry must be durable before a record can point at it (power loss)
+        await this.syncDir(dir);
+      }
+      // the digest is asked for once the file is durable: until then the last staged bytes wait
+      // for other uploads' company (full-width kernel calls) instead of being hashed alone
       const { md5, checksums } = await digests.finish();
       sink.release();
       verifyDigests(md5, checksums, opts);
-      // empty objects (directory markers…) need no file
-      if (fd === undefined) return { file: '', size: 0, md5, checksums };
-      const done = fd;
-      await fdCall(fdatasync, done);
-      fd = undefined;
-      await fdCall(fsClose, done);
-      // the new directory entry must be durable before a record can point at it (power loss)
-      await this.syncDir(dir);
+      if (!made) return { file: '', size: 0, md5, checksums };
       return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
       digests.discard();
       sink.release();
-      fd ??= sink.fd;
+      if (!closed) fd ??= sink.fd;
       if (fd !== undefined) await fdCall(fsClose, fd).catch(noop);
       if (created) await unlink(path).catch(() => undefined);
       throw e;

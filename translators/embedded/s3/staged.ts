@@ -80,6 +80,12 @@ class DirectSink implements Sink {
   private fill = 0;
   private pos = 0;
   private slab: Md5Slab | undefined;
+  /**
+   * The stream still hashing the slab's last fill in place: waited for only when the slab is
+   * filled again, so a slab that is an object's last is hashed whenever company comes (the
+   * digest, asked for after the file is durable, waits for the rest).
+   */
+  private hashing: LaneMd5 | undefined;
 
   constructor(
     private readonly factory: SinkFactory,
@@ -92,7 +98,7 @@ class DirectSink implements Sink {
 
   add(chunk: Buffer, md5?: LaneMd5): Promise<void> | undefined {
     // the common case, a chunk that leaves room in the slab, without an async call
-    if (chunk.length < SLAB - this.fill) {
+    if (chunk.length < SLAB - this.fill && this.hashing === undefined) {
       this.stage(chunk, 0, chunk.length, md5);
       return undefined;
     }
@@ -101,11 +107,16 @@ class DirectSink implements Sink {
 
   private async addSlow(chunk: Buffer, md5?: LaneMd5): Promise<void> {
     for (let off = 0; off < chunk.length; ) {
+      // the slab is refilled once on disk (flush) and hashed
+      if (this.hashing) await this.hashing.drained();
+      this.hashing = undefined;
       const n = Math.min(chunk.length - off, SLAB - this.fill);
       this.stage(chunk, off, n, md5);
       off += n;
-      // the slab is refilled once on disk and hashed
-      if (this.fill === SLAB) await Promise.all([this.flush(SLAB), md5?.drained()]);
+      if (this.fill === SLAB) {
+        await this.flush(SLAB);
+        this.hashing = md5;
+      }
     }
   }
 
