@@ -181,7 +181,6 @@ export class FileStore {
       created = true;
       return fd;
     }, path);
-    let fd: number | undefined;
     let closed = false;
     try {
       for await (const chunk of body) {
@@ -196,14 +195,11 @@ export class FileStore {
       await sink.end();
       if (opts.contentLength !== undefined && digests.bytes !== opts.contentLength) throw incompleteBody();
       // empty objects (directory markers…) need no file
-      const made = sink.fd !== undefined;
-      if (made) {
-        fd = sink.fd!;
+      const fd = sink.fd;
+      if (fd !== undefined) {
         await fdCall(fdatasync, fd);
-        const done = fd;
-        fd = undefined;
         closed = true;
-        await fdCall(fsClose, done);
+        await fdCall(fsClose, fd);
         // the new directory entry must be durable before a record can point at it (power loss)
         await this.syncDir(dir);
       }
@@ -212,13 +208,12 @@ export class FileStore {
       const { md5, checksums } = await digests.finish();
       sink.release();
       verifyDigests(md5, checksums, opts);
-      if (!made) return { file: '', size: 0, md5, checksums };
+      if (fd === undefined) return { file: '', size: 0, md5, checksums };
       return { file, iv: iv?.toString('base64'), size: digests.bytes, md5, checksums };
     } catch (e) {
       digests.discard();
       sink.release();
-      if (!closed) fd ??= sink.fd;
-      if (fd !== undefined) await fdCall(fsClose, fd).catch(noop);
+      if (!closed && sink.fd !== undefined) await fdCall(fsClose, sink.fd).catch(noop);
       if (created) await unlink(path).catch(() => undefined);
       throw e;
     }
