@@ -6,10 +6,11 @@
  *  - PUT of 1 MiB (durable: fsync before the answer) vs moto_server (target ≥ 2×);
  *  - LIST of a 1,000-key page from a 100,000-key bucket, one connection (target p50 ≤ 20 ms).
  * Peers that are not installed are reported as skipped. s3rver (npm, dev dependency) runs as a
- * child node process and is sent unsigned requests (it accepts them). The gateway, nginx and s3rver
- * run at once and take turns (a warm-up each, then two rounds, the second in reverse order), so a drift of the machine
- * falls on all alike; moto_server runs alone (motoAlone). Every server's CPU time per request (from /proc) is shown beside its req/s:
- * on a shared machine it moves far less.
+ * child node process and is sent unsigned requests (it accepts them). The gateway, nginx and
+ * s3rver run at once and take turns (a warm-up each, then two rounds, the second in reverse
+ * order), so a drift of the machine falls on all alike; moto_server runs alone (motoAlone). Every
+ * server's CPU time per request (from /proc) is shown beside its req/s: on a shared machine it
+ * moves far less.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { startGateway } from '../src/server/start.js';
 import { silentLogger } from '../src/log.js';
 import { principalOf } from '../src/state/identity.js';
 import { Sha256 } from './sha256.js';
-import { BENCH_CREDENTIALS, have, interleavedWrk, printRows, processCpuSeconds, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row, type SideResult, type WrkRequest } from './lib.js';
+import { BENCH_CREDENTIALS, have, interleavedWrk, printRows, SERVER_CORE, startGatewayPinned, startPinned, stopChild, wrk, type Row, type SideResult, type WrkRequest } from './lib.js';
 
 const KEY = BENCH_CREDENTIALS.accessKeyId;
 const SECRET = BENCH_CREDENTIALS.secretAccessKey;
@@ -186,11 +187,9 @@ async function motoAlone(which: 'get' | 'put', object: Buffer, seconds: number, 
       which === 'get'
         ? { method: 'GET', path: '/bench/obj', headers: await signed(mp, 'GET', '/bench/obj') }
         : { method: 'PUT', path: '/bench/put', headers: await signed(mp, 'PUT', '/bench/put', object), body: object.toString('latin1') };
-    const c0 = processCpuSeconds(moto.child.pid);
-    const w = wrk(`http://127.0.0.1:${mp}/`, req, { seconds });
-    const c1 = processCpuSeconds(moto.child.pid);
-    const cpuUsPerReq = c0 !== undefined && c1 !== undefined && w.requests > 0 ? ((c1 - c0) * 1e6) / w.requests : undefined;
-    return { requestsPerSec: w.requestsPerSec, p50ms: w.p50ms, non2xx: w.non2xx, cpuUsPerReq };
+    // one round, no warm-up (after which moto would answer nothing)
+    const [r] = interleavedWrk([{ url: `http://127.0.0.1:${mp}/`, req }], { moto: moto.child.pid }, { seconds, rounds: 1 });
+    return measured(r!, 'moto');
   } finally {
     await stopChild(moto.child);
     children.splice(children.indexOf(moto.child), 1);

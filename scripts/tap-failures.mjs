@@ -52,5 +52,5 @@ for (let i = 0; i < lines.length; i++) {
 if (out.length > 0) {
   console.log('\n# Failures in this run:');
   for (const l of out.slice(0, maxLines)) console.log(l);
-  if (out.length > maxLines) console.log(`# … ${out.length - maxLines} more lines in ${log}`);
+  if (out.length > maxLines) console.log(`# … ${out.length - maxLines} more lines left out`);
 }
