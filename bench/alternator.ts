@@ -12,7 +12,7 @@
  * translated run the gateway is on core 0 too, beside wrk. So the upstream has the same dedicated
  * CPU in both runs and the ratio says how much of its throughput survives the extra hop; when
  * the gateway's core saturates first, the ratio shows it (the rows give each core's busy share).
- * The two sides run interleaved (lib.ts interleavedWrk: a warm-up each, then three rounds in
+ * The two sides run interleaved (lib.ts interleavedWrk: a warm-up each, then four rounds in
  * alternating order, totals compared), at 16 connections and at 64: with 16, two stages in
  * series share the requests in flight (Little's law), so the upstream sees fewer at a time than
  * when wrk drives it alone and serves them in smaller batches, at more CPU each; 64 keeps both

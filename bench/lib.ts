@@ -157,11 +157,15 @@ export interface SideResult extends WrkResult {
 /**
  * wrk against each side in turn, `rounds` times (the order reversed every other round), each run
  * `seconds / rounds` long, after a warm-up run of each: two sides compared this way see the same
- * drift of a shared machine. Totals per side: req/s over all its runs, p50/p99 averaged over the
- * runs, and the CPU µs per request each process of `pids` spent (/proc; NaN where unreadable).
+ * drift of a shared machine. The default is an even number of rounds (A B, B A, …), so each side
+ * runs first in a round as often as second: with RGW, the run that comes second in a round was
+ * 5–25 % faster whichever side it was, and three rounds (A first twice) biased the ratio against A.
+ * Totals per side: req/s over all its runs, p50/p99 averaged over the runs, and the CPU µs per
+ * request each process of `pids` spent (/proc; NaN where unreadable). `MCGW_BENCH_SLICES=1`
+ * prints every run on stderr.
  */
 export function interleavedWrk(sides: Side[], pids: Record<string, number | undefined>, opts: { seconds: number; rounds?: number; connections?: number; core?: string; warmupSeconds?: number }): SideResult[] {
-  const rounds = opts.rounds ?? 3;
+  const rounds = opts.rounds ?? 4;
   const each = Math.max(1, Math.round(opts.seconds / rounds));
   const wopts = { seconds: each, connections: opts.connections, core: opts.core };
   if (opts.warmupSeconds) for (const s of sides) wrk(s.url, s.req, { ...wopts, seconds: opts.warmupSeconds });
@@ -172,6 +176,7 @@ export function interleavedWrk(sides: Side[], pids: Record<string, number | unde
     for (const i of order) {
       const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid)]));
       const w = wrk(sides[i]!.url, sides[i]!.req, wopts);
+      if (process.env.MCGW_BENCH_SLICES) console.error(`round ${r}, side ${i}: ${Math.round(w.requestsPerSec)} req/s, p50 ${w.p50ms} ms`);
       const a = acc[i]!;
       for (const [k, pid] of Object.entries(pids)) {
         const b = before[k];
