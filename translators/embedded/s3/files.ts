@@ -7,6 +7,7 @@
  * escape the data dir. (`<dataDir>/s3/tmp/` held temp files in earlier versions: swept at start.) An object is a list of segments (one file for
  * a simple PUT, the part files for a multipart upload), so completing an upload moves no bytes.
  */
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Decipher } from 'node:crypto';
 import { close as fsClose, constants, fdatasync, fsync, mkdirSync, open as fsOpen, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
@@ -61,7 +62,7 @@ export class FileStore {
   constructor(root: string) {
     this.dataDir = join(root, 'data');
     this.tmpDir = join(root, 'tmp');
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    if (mkdirSync(this.dataDir, { recursive: true, mode: 0o700 }) !== undefined) spreadSubdirs(this.dataDir);
     mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
     this.masterKey = loadMasterKey(join(root, 'master.key'));
   }
@@ -310,6 +311,24 @@ const noop = (): void => undefined;
 function openFd(path: string, direct: boolean): Promise<number> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (direct ? constants.O_DIRECT : 0);
   return new Promise((resolve, reject) => fsOpen(path, flags, 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+/**
+ * Marks a new data/ directory as the top of a hierarchy for ext2/3/4 (`chattr +T`, the Orlov
+ * allocator's hint), so its 256 subdirectories are spread over the filesystem's block groups
+ * instead of sharing data/'s. A file's inode is allocated in its directory's (flex) group, and on
+ * ext4 without a journal every allocation first steps over each inode of that group freed in the
+ * last ~30 s (fs/ext4/ialloc.c, recently_deleted): with every object in one group, a store that
+ * replaces objects at a few hundred per second paid a scan of thousands of inodes per create —
+ * __ext4_new_inode took 6.4 % of the gateway's CPU under 1 MiB PUTs, 0.75 % once spread. Best
+ * effort: another filesystem, or no chattr, just leaves the directory as it is.
+ */
+function spreadSubdirs(dir: string): void {
+  try {
+    spawnSync('chattr', ['+T', dir], { stdio: 'ignore', timeout: 5_000 });
+  } catch {
+    /* not there: the default placement */
+  }
 }
 
 /** fdatasync / fsync / close of a descriptor, as a promise. */
