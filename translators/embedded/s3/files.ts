@@ -324,11 +324,8 @@ function openFd(path: string, direct: boolean): Promise<number> {
  * effort: another filesystem, or no chattr, just leaves the directory as it is.
  */
 function spreadSubdirs(dir: string): void {
-  try {
-    spawnSync('chattr', ['+T', dir], { stdio: 'ignore', timeout: 5_000 });
-  } catch {
-    /* not there: the default placement */
-  }
+  // a missing chattr or a refusal is in the result, never thrown: the default placement then
+  spawnSync('chattr', ['+T', dir], { stdio: 'ignore', timeout: 5_000 });
 }
 
 /** fdatasync / fsync / close of a descriptor, as a promise. */
