@@ -158,8 +158,9 @@ export interface SideResult extends WrkResult {
  * wrk against each side in turn, `rounds` times (the order reversed every other round), each run
  * `seconds / rounds` long, after a warm-up run of each: two sides compared this way see the same
  * drift of a shared machine. The default is an even number of rounds (A B, B A, …), so each side
- * runs first in a round as often as second: with RGW, the run that comes second in a round was
- * 5–25 % faster whichever side it was, and three rounds (A first twice) biased the ratio against A.
+ * runs first in a round as often as second: in one RGW bench the run that came second in a round
+ * was 5–25 % faster whichever side it was, and three rounds (A first twice) would tilt such a
+ * ratio against A.
  * Totals per side: req/s over all its runs, p50/p99 averaged over the runs, and the CPU µs per
  * request each process of `pids` spent (/proc; NaN where unreadable). `MCGW_BENCH_SLICES=1`
  * prints every run on stderr.
